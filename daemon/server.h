@@ -1,0 +1,49 @@
+/*
+ * server.h: the running daemon: its configuration, event base, Redis
+ * connection and HTTP server, and the life cycle around them (start,
+ * SIGHUP reload, SIGTERM drain).  Feature modules register their routes
+ * here and reach shared state through struct server.
+ */
+#ifndef SERVER_H
+#define SERVER_H
+
+struct event_base;
+struct event;
+struct config;
+struct db;
+struct http;
+struct jerrs;
+
+struct server {
+	struct event_base	*base;
+	struct config		*cfg;
+	struct config		**retired;	/* replaced by reloads */
+	int			 nretired;
+	char			*config_path;
+	struct db		*db;
+	struct http		*http;
+	int			 ready_sent;
+	int			 draining;
+	struct event		*sig_term, *sig_int, *sig_hup;
+	struct event		*watchdog_ev;
+	struct event		*drain_ev;
+	struct event		*calendar_ev;
+	double			 drain_deadline;
+	char			 calendar_warning[512];
+};
+
+/* Start everything from a loaded configuration; -1 on failure. */
+int	server_start(struct server *, struct config *, const char *path);
+/* Run the event loop until drained; returns the exit status. */
+int	server_run(struct server *);
+void	server_free(struct server *);
+/* Reload the configuration file; keep the old one if the new is bad. */
+void	server_reload(struct server *);
+/* Stop accepting and exit once in-flight work is done (bounded). */
+void	server_drain(struct server *);
+/* Check that every plugin the configuration names can be loaded. */
+int	server_check_plugins(struct config *, struct jerrs *);
+/* Tell systemd something (no-op when not under systemd). */
+void	server_notify(const char *state);
+
+#endif

@@ -1,0 +1,214 @@
+"""Real processes for integration tests: a redis-server and replyd, each on
+a free loopback port, started and stopped the way an operator would."""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("REPLYD_BUILD", "build"))
+FEED = os.path.join(ROOT, "config", "calendars", "uk-bank-holidays.json")
+TOKEN = "test-manager-token-0123456789"
+
+
+def free_port():
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
+    """Poll until predicate() is true; fail the test with `what` if not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class RedisServer:
+    """A private redis-server with the durability settings replyd ships."""
+
+    def __init__(self, tmpdir, port=None, extra=()):
+        self.dir = os.path.join(tmpdir, "redis")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = port or free_port()
+        self.extra = list(extra)
+        self.proc = None
+
+    def start(self):
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", self.dir, "--appendonly", "yes", "--appendfsync", "always",
+                "--save", "", "--maxmemory-policy", "noeviction"] + self.extra
+        self.log = open(os.path.join(self.dir, "redis.log"), "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(self.ping, what=f"redis-server on {self.port}")
+        return self
+
+    def ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def cli(self, *args):
+        """Run a command with redis-cli and return its output."""
+        out = subprocess.run(["redis-cli", "-p", str(self.port), "--no-raw"] + list(args),
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        if self.proc:
+            self.log.close()
+        self.proc = None
+
+
+def base_config(redis_port, tmpdir, **overrides):
+    """A small but complete configuration (an all-week calendar by default)."""
+    cfg = {
+        "listen": "127.0.0.1:%d" % free_port(),
+        "public_url": "https://replyd.test",
+        "redis": {"url": "redis://127.0.0.1:%d/0" % redis_port, "timeout": "1s"},
+        "calendars": {
+            "office": {
+                "timezone": "Europe/London",
+                "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+                "bank_holidays": {"file": FEED, "division": "england-and-wales"},
+            }
+        },
+        "promise": {"respond_within": "1 working day", "calendar": "office"},
+        "people": {
+            "alice": {"name": "Alice", "phone": "+447700900001", "email": "alice@example.gov.uk"},
+            "dora": {"name": "Dora", "phone": "+447700900004"},
+        },
+        "teams": {
+            "leaving-care": {
+                "calendar": "office",
+                "workers": ["alice"],
+                "duty": {d: "alice" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+                "duty_manager": "dora",
+            }
+        },
+        "default_team": "leaving-care",
+        "api": {"tokens": {TOKEN: {"name": "tests", "role": "admin"}}},
+        "drain_timeout": "5s",
+    }
+    cfg.update(overrides)
+    return cfg
+
+
+class Replyd:
+    """build/replyd on a generated configuration."""
+
+    def __init__(self, tmpdir, config, env=None, name="replyd"):
+        self.tmpdir = tmpdir
+        self.config = config
+        self.path = os.path.join(tmpdir, name + ".json")
+        self.logpath = os.path.join(tmpdir, name + ".log")
+        self.env = dict(os.environ)
+        self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        self.env.update(env or {})
+        self.proc = None
+        self.write_config(config)
+
+    @property
+    def port(self):
+        return int(self.config["listen"].rsplit(":", 1)[1])
+
+    def write_config(self, config):
+        self.config = config
+        with open(self.path, "w") as f:
+            json.dump(config, f, indent=2)
+
+    def start(self, wait_ready=True, args=()):
+        self.log = open(self.logpath, "ab")
+        self.proc = subprocess.Popen([os.path.join(BUILD, "replyd"), "-c", self.path] + list(args),
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        if wait_ready:
+            wait_for(lambda: self.status("/readyz") == 200 or self.proc.poll() is not None,
+                     what="replyd /readyz")
+            assert self.proc.poll() is None, self.logtext()
+        return self
+
+    def logtext(self):
+        with open(self.logpath, errors="replace") as f:
+            return f.read()
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        """One HTTP request; returns (status, headers dict, body bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+                headers = dict(headers or {})
+                headers.setdefault("Content-Type", "application/json")
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+    def status(self, path):
+        try:
+            return self.request("GET", path, timeout=2)[0]
+        except OSError:
+            return None
+
+    def api(self, method, path, body=None, token=TOKEN):
+        status, _, data = self.request(method, path, body,
+                                       {"Authorization": "Bearer " + token})
+        return status, (json.loads(data) if data else None)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=15):
+        """SIGTERM and wait; returns the exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        rc = self.proc.returncode
+        self.proc = None
+        return rc
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+        self.proc = None
+
+
+def check_config(path):
+    """replyd -c PATH -n: (exit status, combined output)."""
+    out = subprocess.run([os.path.join(BUILD, "replyd"), "-c", path, "-n"],
+                         capture_output=True, text=True, timeout=30)
+    return out.returncode, out.stdout + out.stderr
+
+
+def tempdir():
+    return tempfile.mkdtemp(prefix="replyd-test-")
+
+
+def rmtree(path):
+    shutil.rmtree(path, ignore_errors=True)
