@@ -1,0 +1,174 @@
+/* test-mailgun.c: Mailgun webhook signature rules (mailgun-signature.h). */
+#include <string.h>
+
+#include "check.h"
+#include "mailgun-signature.h"
+
+#define KEY	"tbsy84uSV1Kt3ZJZELY2TmShPRs91E3yL4tzf96297vBCkDWgL"
+#define TS	"1539112500"
+#define TOKEN	"7VwW7k6Ak7zcTwoSoNm7aTtbk1g67MKAnsYLfUB7PdszbgR5Xi"
+#define SIG	"ef24c5225322217bb065b80bb54eb4f9" \
+		"206d764e3e16abab07f0a64d1cf477cc"
+#define SIG_UC	"EF24C5225322217BB065B80BB54EB4F9" \
+		"206D764E3E16ABAB07F0A64D1CF477CC"
+
+#define L(s)	s, sizeof s - 1
+
+static void
+test_signature_of_mailgun_vector(void)
+{
+	char	out[MAILGUN_SIGNATURE_SIZE];
+
+	CHECK_INT(mailgun_signature_compute(KEY, L(TS), L(TOKEN), out,
+	    sizeof out), 0);
+	CHECK_STR(out, SIG);
+}
+
+static void
+test_valid_signature_verifies(void)
+{
+	CHECK_INT(mailgun_signature_verify(KEY, L(TS), L(TOKEN), SIG), 0);
+}
+
+static void
+test_upper_case_hex_verifies(void)
+{
+	char	mixed[] = SIG;
+
+	CHECK_INT(mailgun_signature_verify(KEY, L(TS), L(TOKEN), SIG_UC), 0);
+	mixed[0] = 'E';
+	mixed[63] = 'C';
+	CHECK_INT(mailgun_signature_verify(KEY, L(TS), L(TOKEN), mixed), 0);
+}
+
+static void
+test_tampered_signature_is_refused(void)
+{
+	char	bad[] = SIG;
+
+	bad[10] = bad[10] == '0' ? '1' : '0';
+	CHECK_INT(mailgun_signature_verify(KEY, L(TS), L(TOKEN), bad), -1);
+	/* No byte other than A-F folds onto a hex digit: 0x10 | 0x20 == '0'. */
+	memcpy(bad, SIG, sizeof bad);
+	bad[6] = '2' & ~0x20;
+	CHECK_INT(mailgun_signature_verify(KEY, L(TS), L(TOKEN), bad), -1);
+	CHECK_INT(mailgun_signature_verify(KEY, L(TS), L(TOKEN), SIG "0"), -1);
+	CHECK_INT(mailgun_signature_verify(KEY, L(TS), L(TOKEN), ""), -1);
+	CHECK_INT(mailgun_signature_verify(KEY, L(TS), L(TOKEN), NULL), -1);
+}
+
+static void
+test_tampered_timestamp_or_token_is_refused(void)
+{
+	CHECK_INT(mailgun_signature_verify(KEY, L("1539112501"), L(TOKEN), SIG),
+	    -1);
+	CHECK_INT(mailgun_signature_verify(KEY, L(TS),
+	    L("7VwW7k6Ak7zcTwoSoNm7aTtbk1g67MKAnsYLfUB7PdszbgR5Xj"), SIG), -1);
+	/* Where timestamp ends and token starts is not signed. */
+	CHECK_INT(mailgun_signature_verify(KEY, L("153911250"),
+	    L("07VwW7k6Ak7zcTwoSoNm7aTtbk1g67MKAnsYLfUB7PdszbgR5Xi"), SIG), 0);
+}
+
+static void
+test_lengths_not_nul_bound_the_fields(void)
+{
+	CHECK_INT(mailgun_signature_verify(KEY, TS "9", 10,
+	    TOKEN "\0extra", sizeof TOKEN - 1, SIG), 0);
+	CHECK_INT(mailgun_signature_verify(KEY, TS, 10,
+	    TOKEN "\0extra", sizeof TOKEN + 5, SIG), -1);
+}
+
+static void
+test_wrong_key_is_refused(void)
+{
+	CHECK_INT(mailgun_signature_verify(
+	    "tbsy84uSV1Kt3ZJZELY2TmShPRs91E3yL4tzf96297vBCkDWgM", L(TS),
+	    L(TOKEN), SIG), -1);
+}
+
+static void
+test_empty_key_signs_nothing(void)
+{
+	char	out[MAILGUN_SIGNATURE_SIZE];
+
+	CHECK_INT(mailgun_signature_compute("", L(TS), L(TOKEN), out,
+	    sizeof out), -1);
+	CHECK_INT(mailgun_signature_verify("", L(TS), L(TOKEN), SIG), -1);
+	CHECK_INT(mailgun_signature_verify(NULL, L(TS), L(TOKEN), SIG), -1);
+	CHECK_INT(mailgun_signature_compute(KEY, L(TS), L(TOKEN), out,
+	    MAILGUN_SIGNATURE_SIZE - 1), -1);
+}
+
+static void
+test_timestamp_within_the_window_is_fresh(void)
+{
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500,
+	    MAILGUN_WINDOW_DEFAULT), 0);
+	/* Mailgun retries for 8 hours: its last retry is still fresh. */
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 + 8 * 3600,
+	    MAILGUN_WINDOW_DEFAULT), 0);
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 + 43200,
+	    MAILGUN_WINDOW_DEFAULT), 0);
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 - 43200,
+	    MAILGUN_WINDOW_DEFAULT), 0);
+}
+
+static void
+test_timestamp_too_far_in_the_past_is_refused(void)
+{
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 + 43201,
+	    MAILGUN_WINDOW_DEFAULT), -1);
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 + 301, 300), -1);
+	CHECK_INT(mailgun_signature_fresh(L("0"), 1539112500,
+	    MAILGUN_WINDOW_DEFAULT), -1);
+}
+
+static void
+test_timestamp_too_far_in_the_future_is_refused(void)
+{
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 - 43201,
+	    MAILGUN_WINDOW_DEFAULT), -1);
+	CHECK_INT(mailgun_signature_fresh(L("999999999999999"), 1539112500,
+	    MAILGUN_WINDOW_DEFAULT), -1);
+}
+
+static void
+test_non_numeric_timestamp_is_refused(void)
+{
+	const time_t	now = 1539112500;
+
+	CHECK_INT(mailgun_signature_fresh(L(""), now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh(L("1539112500.5"), now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh(L("-1539112500"), now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh(L("+1539112500"), now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh(L(" 1539112500"), now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh(L("1539112500 "), now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh(L("0x5bbc8534"), now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh(L("15391125OO"), now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh("1539112500\0", 11, now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh(NULL, 0, now, 43200), -1);
+	CHECK_INT(mailgun_signature_fresh(L("15391125000000000000000"), now,
+	    43200), -1);
+}
+
+static const struct check_test tests[] = {
+	TEST(test_signature_of_mailgun_vector),
+	TEST(test_valid_signature_verifies),
+	TEST(test_upper_case_hex_verifies),
+	TEST(test_tampered_signature_is_refused),
+	TEST(test_tampered_timestamp_or_token_is_refused),
+	TEST(test_lengths_not_nul_bound_the_fields),
+	TEST(test_wrong_key_is_refused),
+	TEST(test_empty_key_signs_nothing),
+	TEST(test_timestamp_within_the_window_is_fresh),
+	TEST(test_timestamp_too_far_in_the_past_is_refused),
+	TEST(test_timestamp_too_far_in_the_future_is_refused),
+	TEST(test_non_numeric_timestamp_is_refused),
+	{ NULL, NULL }
+};
+
+int
+main(int argc, char **argv)
+{
+	return check_run("mailgun", tests, argc, argv);
+}
