@@ -72,7 +72,7 @@ $(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) dae
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared \
 	    -fvisibility=hidden -Idaemon $(LDFLAGS) -o $@ \
-	    $(filter %.c,$^) $(shell pkg-config --libs libcrypto)
+	    $(filter %.c,$^) $(shell pkg-config --cflags --libs libcrypto libcjson)
 
 # tests/unit/test-NAME.c also links the pure files of plugins/NAME/ (all
 # but plugin.c, the ABI glue), so plugin logic is tested without the host.
@@ -124,8 +124,15 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@tools/fuzz $(FUZZ_SECONDS)
 
-security:
-	systemd-analyze security --offline=true systemd/replyd.service
+# Verify the unit (pointed at this build) and print its exposure score.
+security: all
+	@tmp=$$(mktemp -d) && \
+	sed "s|/usr/local/bin|$(CURDIR)/$(BUILD)|g" systemd/replyd.service \
+	    > $$tmp/replyd.service && \
+	systemd-analyze verify $$tmp/replyd.service && \
+	echo "systemd-analyze verify: OK" && \
+	systemd-analyze security --offline=true $$tmp/replyd.service | tail -n 1; \
+	rc=$$?; rm -rf $$tmp; exit $$rc
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/replyd/plugins \

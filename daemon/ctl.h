@@ -7,5 +7,6 @@
 #define CTL_H
 
 int	ctl_deadline(int argc, char **argv);
+int	ctl_contacts(int argc, char **argv);
 
 #endif

@@ -58,6 +58,7 @@ struct db {
 	int			 ever_ready;
 	unsigned long		 reconnects;
 	int			 health_pending;
+	int64_t			 offset_ms;	/* Redis TIME minus our clock */
 	size_t			 sentinel_next;
 	redisAsyncContext	*sentinel;
 	struct event		*reconnect_ev;
@@ -73,6 +74,7 @@ struct db {
 static void	db_connect(struct db *);
 static void	db_send(struct db *, struct db_req *);
 static void	db_reply_cb(redisAsyncContext *, void *, void *);
+static void	db_health_cb(evutil_socket_t, short, void *);
 
 /* Arm a timer for ms milliseconds. */
 static void
@@ -427,6 +429,7 @@ db_probe_cb(struct db *db, redisReply *reply, const char *err, void *arg)
 	db->ever_ready = 1;
 	log_info("redis %s:%d: connected", db->cfg->host, db->cfg->port);
 	db_set_state(db, DB_READY, NULL);
+	db_health_cb(-1, 0, db);	/* learn Redis's clock at once */
 }
 
 /* A handshake step failed (AUTH, SELECT or ROLE). */
@@ -647,12 +650,38 @@ db_reconnect_cb(evutil_socket_t fd, short ev, void *arg)
 	db_connect(db);
 }
 
-/* The health check's answer. */
+/* Our wall clock in milliseconds. */
+static int64_t
+db_local_ms(void)
+{
+	struct timeval	tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* The health check's answer: TIME, which also corrects our clock. */
 static void
 db_health_reply_cb(struct db *db, redisReply *reply, const char *err,
     void *arg)
 {
+	int64_t	redis_ms;
+
 	db->health_pending = 0;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != 2 || reply->element[0]->str == NULL ||
+	    reply->element[1]->str == NULL)
+		return;
+	redis_ms = strtoll(reply->element[0]->str, NULL, 10) * 1000 +
+	    strtoll(reply->element[1]->str, NULL, 10) / 1000;
+	db->offset_ms = redis_ms - db_local_ms();
+}
+
+/* The time now by Redis's clock (our clock corrected by TIME). */
+int64_t
+db_time_ms(const struct db *db)
+{
+	return db_local_ms() + db->offset_ms;
 }
 
 /* Once a second: PING, so a dead link is found even when idle. */
@@ -660,11 +689,11 @@ static void
 db_health_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct db	*db = arg;
-	const char	*ping[] = { "PING" };
+	const char	*tcmd[] = { "TIME" };
 
 	if (db->state == DB_READY && !db->health_pending) {
 		db->health_pending = 1;
-		db_internal(db, db_health_reply_cb, NULL, 1, ping);
+		db_internal(db, db_health_reply_cb, NULL, 1, tcmd);
 	}
 	db_arm(db->health_ev, DB_HEALTH_MS);
 }

@@ -17,6 +17,7 @@
 #define DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct redisReply;
@@ -43,6 +44,8 @@ int		 db_ready(const struct db *);
 const char	*db_status(const struct db *);
 /* Times the connection was (re)established after having been lost. */
 unsigned long	 db_reconnects(const struct db *);
+/* The time by Redis's clock (ms), kept by a TIME once a second. */
+int64_t		 db_time_ms(const struct db *);
 /* Compute a script's SHA1 so it can be sent with EVALSHA. */
 void		 db_script_init(struct db_script *);
 

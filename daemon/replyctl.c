@@ -14,6 +14,8 @@ static const struct ctl_command {
 } ctl_commands[] = {
 	{ "deadline", ctl_deadline, "deadline -c FILE [--calendar NAME] "
 	    "[--within DURATION] [INSTANT ...]" },
+	{ "contacts", ctl_contacts, "contacts import -c FILE [--url URL] "
+	    "[--token TOKEN] CSV" },
 };
 
 /* Print usage and return 1. */

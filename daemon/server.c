@@ -16,12 +16,16 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "api.h"
 #include "db.h"
+#include "fetch.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "plugin.h"
 #include "server.h"
+#include "store.h"
+#include "webhook.h"
 
 #define SERVER_DRAIN_TICK_MS	50
 #define SERVER_CALENDAR_CHECK_S	3600
@@ -31,6 +35,38 @@ void
 server_notify(const char *state)
 {
 	sd_notify(0, state);
+}
+
+/* The time by Redis's clock, in milliseconds. */
+int64_t
+server_time_ms(const struct server *srv)
+{
+	struct timespec	ts;
+
+	if (srv != NULL && srv->db != NULL)
+		return db_time_ms(srv->db);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The time by Redis's clock, in seconds. */
+int64_t
+server_time(const struct server *srv)
+{
+	return server_time_ms(srv) / 1000;
+}
+
+/* After a message opened or joined a conversation. */
+void
+server_after_ingest(struct server *srv, const struct store_ingested *res)
+{
+}
+
+/* Whether a message's text contains a configured urgent keyword. */
+int
+server_is_urgent(const struct server *srv, const char *text, size_t len)
+{
+	return 0;
 }
 
 /* Seconds on the monotonic clock. */
@@ -166,11 +202,13 @@ server_drain_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct server	*srv = arg;
 	struct timeval	 tv = { 0, SERVER_DRAIN_TICK_MS * 1000 };
-	int		 busy = http_inflight(srv->http);
+	int		 busy = http_inflight(srv->http) +
+			    fetch_inflight(srv->fetch);
 
 	if (busy == 0 || server_now() >= srv->drain_deadline) {
 		if (busy > 0)
-			log_warnx("drain timeout: %d requests unanswered", busy);
+			log_warnx("drain timeout: %d requests or sends "
+			    "unfinished", busy);
 		event_base_loopexit(srv->base, NULL);
 		return;
 	}
@@ -300,6 +338,24 @@ server_start(struct server *srv, struct config *cfg, const char *path)
 	http_route(srv->http, HTTP_GET, "/healthz", 0, 0, server_healthz, srv);
 	http_route(srv->http, HTTP_GET, "/readyz", 0, 0, server_readyz, srv);
 	http_route(srv->http, HTTP_GET, "/metrics", 0, 0, server_metrics, srv);
+	if ((srv->fetch = fetch_new(srv->base)) == NULL) {
+		log_error("cannot start libcurl");
+		return -1;
+	}
+	{
+		struct jerrs errs = { 0 };
+		size_t i;
+
+		if (plugins_load(&srv->plugins, cfg, srv, &errs) == -1) {
+			for (i = 0; i < errs.n; i++)
+				log_error("%s", errs.msg[i]);
+			jerrs_clear(&errs);
+			return -1;
+		}
+	}
+	store_init();
+	webhook_routes(srv);
+	api_routes(srv);
 	if (http_listen(srv->http, cfg->listen_host, cfg->listen_port) == -1)
 		return -1;
 	log_info("listening on %s:%d", cfg->listen_host, http_port(srv->http));
@@ -344,8 +400,12 @@ server_free(struct server *srv)
 {
 	int	i;
 
-	db_free(srv->db);
 	http_free(srv->http);
+	/* Pending sends are answered "shutting down" while plugins exist. */
+	fetch_free(srv->fetch);
+	plugins_free(&srv->plugins);
+	db_free(srv->db);
+	api_free(srv);
 	if (srv->sig_term != NULL)
 		event_free(srv->sig_term);
 	if (srv->sig_int != NULL)

@@ -7,12 +7,19 @@
 #ifndef SERVER_H
 #define SERVER_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plugin.h"
+
 struct event_base;
 struct event;
 struct config;
 struct db;
 struct http;
 struct jerrs;
+struct fetch;
+struct store_ingested;
 
 struct server {
 	struct event_base	*base;
@@ -22,6 +29,8 @@ struct server {
 	char			*config_path;
 	struct db		*db;
 	struct http		*http;
+	struct fetch		*fetch;
+	struct plugins		 plugins;
 	int			 ready_sent;
 	int			 draining;
 	struct event		*sig_term, *sig_int, *sig_hup;
@@ -43,6 +52,13 @@ void	server_reload(struct server *);
 void	server_drain(struct server *);
 /* Check that every plugin the configuration names can be loaded. */
 int	server_check_plugins(struct config *, struct jerrs *);
+/* The time by Redis's clock, in seconds and in milliseconds. */
+int64_t	server_time(const struct server *);
+int64_t	server_time_ms(const struct server *);
+/* After a message opened or joined a conversation (receipts, notices). */
+void	server_after_ingest(struct server *, const struct store_ingested *);
+/* Whether a message's text contains a configured urgent keyword. */
+int	server_is_urgent(const struct server *, const char *, size_t);
 /* Tell systemd something (no-op when not under systemd). */
 void	server_notify(const char *state);
 

@@ -38,8 +38,8 @@ def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
 class RedisServer:
     """A private redis-server with the durability settings replyd ships."""
 
-    def __init__(self, tmpdir, port=None, extra=()):
-        self.dir = os.path.join(tmpdir, "redis")
+    def __init__(self, tmpdir, port=None, extra=(), name="redis"):
+        self.dir = os.path.join(tmpdir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
         self.extra = list(extra)
@@ -58,7 +58,8 @@ class RedisServer:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
                 s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
+                # A server with requirepass answers -NOAUTH: it is up.
+                return s.recv(16).startswith((b"+PONG", b"-NOAUTH"))
         except OSError:
             return False
 

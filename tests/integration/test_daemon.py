@@ -116,7 +116,7 @@ def test_comments_are_allowed_in_the_configuration(tmpdir_path, redis_server):
 
 
 def test_redis_password_is_read_from_a_secret_file(tmpdir_path, make_replyd):
-    server = RedisServer(tmpdir_path, extra=["--requirepass", "s3cret-pass"]).start()
+    server = RedisServer(tmpdir_path, extra=["--requirepass", "s3cret-pass"], name="redis-auth").start()
     try:
         secret = os.path.join(tmpdir_path, "redis-password")
         open(secret, "w").write("s3cret-pass\n")

@@ -27,8 +27,10 @@ int
 check_run(const char *suite, const struct check_test *tests, int argc,
     char **argv)
 {
-	const struct check_test	*t;
-	int			 passed = 0, failed = 0, i, want;
+	/* volatile: these live across setjmp/longjmp. */
+	const struct check_test	*volatile t;
+	volatile int		 passed = 0, failed = 0;
+	int			 i, want;
 
 	for (t = tests; t->name != NULL; t++) {
 		want = argc <= 1;

@@ -1,0 +1,273 @@
+/*
+ * replyd-plugin.h: the channel plugin ABI.  This header is all a plugin
+ * sees of replyd: no libevent, hiredis, curl or cJSON types, only opaque
+ * handles for what the host owns and a table of host functions.
+ *
+ * A plugin is build/plugins/NAME.so exporting two symbols:
+ *
+ *	const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+ *	int replyd_plugin_init(const struct replyd_host_api *api,
+ *	    struct replyd_host *host);
+ *
+ * The loader refuses a plugin whose replyd_plugin_abi differs from its
+ * own.  replyd_plugin_init reads the plugin's configuration through the
+ * api (reporting errors there) and registers what it provides with
+ * api->register_webhook and api->register_sender; it returns 0, or -1
+ * after reporting why.  Every struct a plugin fills starts with a size
+ * field (set it to sizeof the struct) so fields can be added at the end.
+ *
+ * Everything runs on replyd's event loop: a plugin must never block.
+ * Outbound HTTP and SMTP go through api->http and api->smtp, which call
+ * back when the transfer is done.  Plugins must never log message text,
+ * secrets, or unmasked phone numbers and email addresses (api->mask_*).
+ */
+#ifndef REPLYD_PLUGIN_H
+#define REPLYD_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define REPLYD_PLUGIN_ABI	1
+
+struct replyd_host;		/* one loaded plugin's handle on the host */
+struct replyd_config;		/* a plugin's configuration section */
+struct replyd_request;		/* an inbound webhook request */
+struct replyd_form;		/* parsed form or multipart body */
+
+enum replyd_log {
+	REPLYD_LOG_ERR = 3,
+	REPLYD_LOG_WARNING = 4,
+	REPLYD_LOG_INFO = 6,
+	REPLYD_LOG_DEBUG = 7
+};
+
+/* What a webhook extracted from one provider delivery. */
+struct replyd_message {
+	uint32_t	 size;
+	const char	*channel;	/* "sms" or "email" */
+	const char	*provider_id;	/* the dedupe key */
+	const char	*from;		/* phone (any form) or email address */
+	const char	*to;
+	const char	*text;		/* plain text body (UTF-8) */
+	size_t		 text_len;
+	const char	*subject;	/* email: or NULL */
+	const char	*message_id;	/* email Message-Id, or NULL */
+	const char	*in_reply_to;	/* email In-Reply-To, or NULL */
+	int		 attachments;	/* count; never stored */
+	const char	*attachment_names; /* comma-separated, or NULL */
+	/*
+	 * A token that must never be used by two different messages
+	 * (Mailgun's signing token), or NULL.  The host refuses the delivery
+	 * with 403 if another message already used it within ttl seconds.
+	 */
+	const char	*replay_token;
+	int		 replay_ttl;
+};
+
+/* A webhook path and how it answers. */
+struct replyd_webhook {
+	uint32_t	 size;
+	const char	*path;		/* e.g. "/webhooks/twilio" */
+	int		 email;		/* 1: email body limit, 0: SMS limit */
+	int		 too_large;	/* status for an oversized body */
+	int		 ok_status;	/* success answer */
+	const char	*ok_type;
+	const char	*ok_body;
+	/*
+	 * Authenticate and parse one request, then call exactly one of
+	 * api->accept or api->refuse (now or later).
+	 */
+	void		(*handle)(void *state, struct replyd_request *);
+	void		*state;
+};
+
+/* Why something is sent. */
+enum replyd_purpose {
+	REPLYD_SEND_REPLY,	/* a worker's reply to a young person */
+	REPLYD_SEND_RECEIPT,	/* acknowledgement to a young person */
+	REPLYD_SEND_ALERT	/* escalation, urgent or waiting notice */
+};
+
+/* One message to send (alerts carry the fields after "text"). */
+struct replyd_send {
+	uint32_t		 size;
+	enum replyd_purpose	 purpose;
+	const char		*to;	/* E.164 phone, email, or NULL (notifier) */
+	const char		*subject;
+	const char		*text;
+	const char		*event;	/* "escalation", "urgent", "waiting" */
+	const char		*conversation;
+	const char		*team;
+	const char		*worker;
+	int			 step;
+	const char		*due_at;	/* RFC 3339 */
+	int64_t			 overdue_seconds;
+	const char		*link;
+};
+
+/* The outcome of a send. */
+enum replyd_outcome {
+	REPLYD_SENT,		/* the provider accepted it */
+	REPLYD_RETRY,		/* try again later (5xx, 408, 429, timeout) */
+	REPLYD_PERMANENT	/* refused for good (other 4xx, bad config) */
+};
+
+struct replyd_result {
+	uint32_t		 size;
+	enum replyd_outcome	 outcome;
+	int			 status;	/* HTTP or SMTP status, or 0 */
+	int			 retry_after;	/* seconds, or -1 */
+	const char		*provider_id;	/* or NULL */
+	const char		*detail;	/* short, no secrets */
+};
+
+typedef void (*replyd_send_done)(void *arg, const struct replyd_result *);
+
+/* An outbound channel. */
+struct replyd_sender {
+	uint32_t	 size;
+	const char	*name;		/* usually the plugin's name */
+	int		 sms;		/* can reach a phone */
+	int		 email;		/* can reach an email address */
+	int		 notifier;	/* needs no address (webhook) */
+	/* Start a send; call done exactly once, later or now. */
+	void		(*send)(void *state, const struct replyd_send *,
+			    replyd_send_done done, void *arg);
+	void		(*free)(void *state);
+	void		*state;
+};
+
+struct replyd_header {
+	const char	*name;
+	const char	*value;
+};
+
+/* An outbound HTTP request. */
+struct replyd_http_request {
+	uint32_t			 size;
+	const char			*method;	/* "POST" */
+	const char			*url;
+	const struct replyd_header	*headers;
+	size_t				 nheaders;
+	const char			*body;
+	size_t				 body_len;
+	const char			*basic_user;	/* or NULL */
+	const char			*basic_password;
+	int				 timeout_ms;	/* 0: default */
+};
+
+struct replyd_http_response {
+	uint32_t	 size;
+	int		 status;	/* 0 when no answer (see error) */
+	const char	*error;		/* transport error, or NULL */
+	const char	*body;
+	size_t		 body_len;
+	int		 retry_after;	/* seconds from Retry-After, or -1 */
+};
+
+typedef void (*replyd_http_done)(void *arg,
+    const struct replyd_http_response *);
+
+/* An outbound email through SMTP (TLS required). */
+struct replyd_smtp_request {
+	uint32_t	 size;
+	const char	*url;		/* smtps://host:465 or smtp://host:587 */
+	const char	*user;		/* or NULL */
+	const char	*password;
+	const char	*from;
+	const char	*to;
+	const char	*message;	/* complete RFC 5322 text with CRLF */
+	size_t		 message_len;
+	const char	*ca_file;	/* extra CA bundle, or NULL */
+	int		 timeout_ms;
+};
+
+/* The host's functions, handed to replyd_plugin_init. */
+struct replyd_host_api {
+	uint32_t	 abi;
+	uint32_t	 size;
+
+	void		(*log)(struct replyd_host *, enum replyd_log,
+			    const char *fmt, ...)
+			    __attribute__((format(printf, 3, 4)));
+	const char	*(*mask_phone)(const char *, char *, size_t);
+	const char	*(*mask_email)(const char *, char *, size_t);
+
+	/* Configuration: the plugin's own section. */
+	struct replyd_config *(*config)(struct replyd_host *);
+	/* A string key (secrets may be {"file": PATH}); NULL if absent. */
+	const char	*(*config_string)(struct replyd_config *,
+			    const char *key, int required, int secret);
+	/* An integer key, or def when absent. */
+	long long	 (*config_int)(struct replyd_config *, const char *key,
+			    long long def, long long min, long long max);
+	/* A boolean key, or def when absent. */
+	int		 (*config_bool)(struct replyd_config *, const char *key,
+			    int def);
+	/* Report an error at a key (or the section when key is NULL). */
+	void		 (*config_error)(struct replyd_config *,
+			    const char *key, const char *fmt, ...)
+			    __attribute__((format(printf, 3, 4)));
+	const char	*(*public_url)(struct replyd_host *);
+	const char	*(*name)(struct replyd_host *);	/* channel name */
+
+	/* Registration. */
+	int		 (*register_webhook)(struct replyd_host *,
+			    const struct replyd_webhook *);
+	int		 (*register_sender)(struct replyd_host *,
+			    const struct replyd_sender *);
+
+	/* Inbound requests. */
+	const char	*(*req_header)(struct replyd_request *, const char *);
+	const char	*(*req_body)(struct replyd_request *, size_t *len);
+	const char	*(*req_path)(struct replyd_request *);
+	const char	*(*req_query)(struct replyd_request *);	/* raw */
+	/* Store the message, then answer the provider with ok_*. */
+	void		 (*accept)(struct replyd_request *,
+			    const struct replyd_message *);
+	/*
+	 * Answer without storing: status 403 for failed authentication, 400
+	 * for malformed input naming the field, 200 for something that is
+	 * deliberately ignored.  reason is a metric label.
+	 */
+	void		 (*refuse)(struct replyd_request *, int status,
+			    const char *reason, const char *field,
+			    const char *detail);
+	/* The time now (seconds since the epoch). */
+	int64_t		 (*now)(struct replyd_host *);
+
+	/* Body parsers: form-urlencoded (raw keys and values kept exactly). */
+	struct replyd_form *(*form_parse)(const char *, size_t, char *err,
+			    size_t errlen);
+	/* multipart/form-data given the Content-Type header value. */
+	struct replyd_form *(*multipart_parse)(const char *ctype,
+			    const char *, size_t, char *err, size_t errlen);
+	size_t		 (*form_count)(const struct replyd_form *);
+	/* The ith field: name, value and lengths; filename for files. */
+	int		 (*form_field)(const struct replyd_form *, size_t i,
+			    const char **name, size_t *name_len,
+			    const char **value, size_t *value_len,
+			    const char **filename);
+	/* The first field of that name (value, NUL-terminated), or NULL. */
+	const char	*(*form_get)(const struct replyd_form *,
+			    const char *name, size_t *len);
+	void		 (*form_free)(struct replyd_form *);
+	/* Plain text from an HTML body (malloc'd, free with free(3)). */
+	char		*(*html_to_text)(const char *html, size_t len,
+			    size_t *out_len);
+
+	/* Outbound transfers; -1 if the request cannot even start. */
+	int		 (*http)(struct replyd_host *,
+			    const struct replyd_http_request *,
+			    replyd_http_done, void *);
+	int		 (*smtp)(struct replyd_host *,
+			    const struct replyd_smtp_request *,
+			    replyd_http_done, void *);
+};
+
+/* The plugin's exported symbols. */
+extern const unsigned	replyd_plugin_abi;
+int	replyd_plugin_init(const struct replyd_host_api *,
+	    struct replyd_host *);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * twilio: SMS through Twilio Messaging.  Inbound: POST /webhooks/twilio,
+ * authenticated by X-Twilio-Signature over public_url + path + query and
+ * the form fields (twilio-signature.c), deduplicated on MessageSid and
+ * answered with an empty TwiML <Response/>.  Outbound: the Messages REST
+ * API with Basic auth and a form body.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replyd-plugin.h"
+#include "twilio-signature.h"
+
+#define TWILIO_EXPORT	__attribute__((visibility("default")))
+#define TWILIO_MAX_PARAMS	1000
+
+TWILIO_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+
+struct twilio {
+	const struct replyd_host_api	*api;
+	struct replyd_host		*host;
+	const char			*auth_token;
+	const char			*account_sid;
+	const char			*from;
+	const char			*api_base;
+	int				 timeout_ms;
+};
+
+/* Authenticate and parse one inbound SMS. */
+static void
+twilio_inbound(void *state, struct replyd_request *req)
+{
+	struct twilio		*tw = state;
+	const struct replyd_host_api *api = tw->api;
+	struct replyd_form	*form = NULL;
+	struct twilio_param	*params = NULL;
+	struct replyd_message	 m;
+	const char		*sig, *body, *query, *ctype, *why = NULL;
+	const char		*sid, *from, *text, *nmedia;
+	char			*url = NULL, err[256];
+	size_t			 len, n = 0, i, text_len = 0;
+	int			 ok;
+
+	sig = api->req_header(req, "X-Twilio-Signature");
+	body = api->req_body(req, &len);
+	query = api->req_query(req);
+	ctype = api->req_header(req, "Content-Type");
+	if (sig == NULL) {
+		api->refuse(req, 403, "signature", NULL,
+		    "no X-Twilio-Signature header");
+		return;
+	}
+	if (asprintf(&url, "%s%s%s%s", api->public_url(tw->host),
+	    api->req_path(req), query ? "?" : "", query ? query : "") == -1) {
+		api->refuse(req, 503, "unavailable", NULL, "out of memory");
+		return;
+	}
+	if (ctype != NULL && strncmp(ctype, "application/json", 16) == 0) {
+		/* JSON bodies: only the URL is signed, bodySHA256 binds it. */
+		ok = twilio_signature_verify_json(tw->auth_token, url, body,
+		    len, sig, &why) == 0;
+		free(url);
+		if (!ok)
+			api->refuse(req, 403, "signature", NULL, why);
+		else
+			api->refuse(req, 400, "malformed", "Content-Type",
+			    "inbound messages must be form-encoded");
+		return;
+	}
+	if ((form = api->form_parse(body, len, err, sizeof err)) == NULL) {
+		free(url);
+		/* Unparseable means it cannot carry a valid signature. */
+		api->refuse(req, 403, "signature", NULL, err);
+		return;
+	}
+	n = api->form_count(form);
+	if ((params = calloc(n + 1, sizeof *params)) == NULL) {
+		free(url);
+		api->form_free(form);
+		api->refuse(req, 503, "unavailable", NULL, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		api->form_field(form, i, &params[i].key, &params[i].key_len,
+		    &params[i].value, &params[i].value_len, NULL);
+	ok = twilio_signature_verify(tw->auth_token, url, params, n, sig,
+	    &why) == 0;
+	free(params);
+	free(url);
+	if (!ok) {
+		api->form_free(form);
+		api->refuse(req, 403, "signature", NULL, why);
+		return;
+	}
+	sid = api->form_get(form, "MessageSid", NULL);
+	if (sid == NULL)
+		sid = api->form_get(form, "SmsSid", NULL);
+	from = api->form_get(form, "From", NULL);
+	text = api->form_get(form, "Body", &text_len);
+	nmedia = api->form_get(form, "NumMedia", NULL);
+	if (sid == NULL || sid[0] == '\0') {
+		api->form_free(form);
+		api->refuse(req, 400, "malformed", "MessageSid",
+		    "MessageSid is missing");
+		return;
+	}
+	if (from == NULL || from[0] == '\0') {
+		api->form_free(form);
+		api->refuse(req, 400, "malformed", "From", "From is missing");
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.size = sizeof m;
+	m.channel = "sms";
+	m.provider_id = sid;
+	m.from = from;
+	m.to = api->form_get(form, "To", NULL);
+	m.text = text ? text : "";
+	m.text_len = text ? text_len : 0;
+	m.attachments = nmedia ? atoi(nmedia) : 0;
+	api->accept(req, &m);
+	api->form_free(form);
+}
+
+/* Append s to a form body, percent-encoded. */
+static void
+twilio_encode(FILE *f, const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.' || *p == '~')
+			fputc(*p, f);
+		else
+			fprintf(f, "%%%02X", *p);
+	}
+}
+
+struct twilio_send {
+	replyd_send_done	 done;
+	void			*arg;
+};
+
+/* The Messages API answered. */
+static void
+twilio_sent(void *arg, const struct replyd_http_response *resp)
+{
+	struct twilio_send	*s = arg;
+	struct replyd_result	 r;
+
+	memset(&r, 0, sizeof r);
+	r.size = sizeof r;
+	r.status = resp->status;
+	r.retry_after = resp->retry_after;
+	if (resp->status >= 200 && resp->status < 300) {
+		r.outcome = REPLYD_SENT;
+		r.detail = "accepted";
+	} else if (resp->status == 0 || resp->status == 408 ||
+	    resp->status == 429 || resp->status >= 500) {
+		r.outcome = REPLYD_RETRY;
+		r.detail = resp->error ? resp->error : "provider busy";
+	} else {
+		r.outcome = REPLYD_PERMANENT;
+		r.detail = "refused by Twilio";
+	}
+	s->done(s->arg, &r);
+	free(s);
+}
+
+/* Send one SMS with the Messages API. */
+static void
+twilio_send(void *state, const struct replyd_send *msg,
+    replyd_send_done done, void *arg)
+{
+	struct twilio			*tw = state;
+	struct replyd_http_request	 req;
+	struct replyd_header		 hdr = { "Content-Type",
+					    "application/x-www-form-urlencoded" };
+	struct replyd_result		 r;
+	struct twilio_send		*s;
+	char				*body = NULL, *url = NULL;
+	size_t				 len = 0;
+	FILE				*f;
+
+	memset(&r, 0, sizeof r);
+	r.size = sizeof r;
+	r.outcome = REPLYD_PERMANENT;
+	r.retry_after = -1;
+	if (msg->to == NULL || msg->to[0] != '+' || tw->from == NULL) {
+		r.detail = msg->to == NULL || msg->to[0] != '+' ?
+		    "no phone number" : "no \"from\" configured";
+		done(arg, &r);
+		return;
+	}
+	if ((f = open_memstream(&body, &len)) == NULL ||
+	    (s = calloc(1, sizeof *s)) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		free(body);
+		r.outcome = REPLYD_RETRY;
+		r.detail = "out of memory";
+		done(arg, &r);
+		return;
+	}
+	fputs("To=", f);
+	twilio_encode(f, msg->to);
+	fputs("&From=", f);
+	twilio_encode(f, tw->from);
+	fputs("&Body=", f);
+	twilio_encode(f, msg->text ? msg->text : "");
+	fclose(f);
+	if (asprintf(&url, "%s/2010-04-01/Accounts/%s/Messages.json",
+	    tw->api_base, tw->account_sid) == -1)
+		url = NULL;
+	memset(&req, 0, sizeof req);
+	req.size = sizeof req;
+	req.method = "POST";
+	req.url = url;
+	req.headers = &hdr;
+	req.nheaders = 1;
+	req.body = body;
+	req.body_len = len;
+	req.basic_user = tw->account_sid;
+	req.basic_password = tw->auth_token;
+	req.timeout_ms = tw->timeout_ms;
+	s->done = done;
+	s->arg = arg;
+	if (url == NULL || tw->api->http(tw->host, &req, twilio_sent, s) == -1) {
+		free(s);
+		r.outcome = REPLYD_RETRY;
+		r.detail = "cannot start the request";
+		done(arg, &r);
+	}
+	free(url);
+	free(body);
+}
+
+/* Free the plugin's state. */
+static void
+twilio_free(void *state)
+{
+	free(state);
+}
+
+/* Read the configuration and register the webhook and the sender. */
+TWILIO_EXPORT int
+replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
+{
+	struct replyd_config	*cfg = api->config(host);
+	struct twilio		*tw;
+	struct replyd_webhook	 wh;
+	struct replyd_sender	 snd;
+
+	if (api->abi != REPLYD_PLUGIN_ABI ||
+	    api->size < sizeof(struct replyd_host_api))
+		return -1;
+	if ((tw = calloc(1, sizeof *tw)) == NULL)
+		return -1;
+	tw->api = api;
+	tw->host = host;
+	tw->auth_token = api->config_string(cfg, "auth_token", 1, 1);
+	tw->account_sid = api->config_string(cfg, "account_sid", 0, 0);
+	tw->from = api->config_string(cfg, "from", 0, 0);
+	tw->api_base = api->config_string(cfg, "api_base", 0, 0);
+	tw->timeout_ms = (int)api->config_int(cfg, "timeout_ms", 10000, 100,
+	    120000);
+	if (tw->api_base == NULL)
+		tw->api_base = "https://api.twilio.com";
+	if (tw->from != NULL && tw->from[0] != '+')
+		api->config_error(cfg, "from", "expected an E.164 number such "
+		    "as \"+447700900000\"");
+	if (tw->auth_token == NULL) {
+		free(tw);
+		return -1;
+	}
+
+	memset(&wh, 0, sizeof wh);
+	wh.size = sizeof wh;
+	wh.path = "/webhooks/twilio";
+	wh.email = 0;
+	wh.too_large = 413;
+	wh.ok_status = 200;
+	wh.ok_type = "text/xml";
+	wh.ok_body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+	wh.handle = twilio_inbound;
+	wh.state = tw;
+	if (api->register_webhook(host, &wh) == -1) {
+		free(tw);
+		return -1;
+	}
+	memset(&snd, 0, sizeof snd);
+	snd.size = sizeof snd;
+	snd.name = "twilio";
+	snd.sms = 1;
+	snd.send = twilio_send;
+	snd.free = twilio_free;
+	snd.state = tw;
+	if (tw->account_sid == NULL || tw->from == NULL) {
+		/* Inbound only: nothing to send with. */
+		snd.send = twilio_send;
+		snd.sms = 0;
+	}
+	return api->register_sender(host, &snd);
+}

@@ -1,0 +1,201 @@
+"""POST /webhooks/twilio: authentication, storage, dedupe, status codes,
+routing and the staff API's view of the result (SPEC §5, §6, §9)."""
+
+import datetime
+import uuid
+
+import pytest
+
+from harness import base_config, wait_for
+from providers import form_body, twilio_signature
+
+TOKEN = "twilio-auth-token-for-tests"
+URL = "https://replyd.test/webhooks/twilio"
+
+
+def all_day_config(redis_port, tmpdir, **extra):
+    cfg = base_config(redis_port, tmpdir, **extra)
+    cfg["calendars"]["office"]["hours"] = {d: ["00:00-24:00"] for d in
+                                           ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    cfg["channels"] = {"twilio": {"auth_token": TOKEN, "account_sid": "ACtest",
+                                  "from": "+447700900000", "api_base": "http://127.0.0.1:9"}}
+    return cfg
+
+
+@pytest.fixture
+def replyd(make_replyd, redis_server, tmpdir_path):
+    return make_replyd(all_day_config(redis_server.port, tmpdir_path))
+
+
+def sms(sender="+447700900123", body="hello, can you call me", sid=None):
+    return [("MessageSid", sid or "SM" + uuid.uuid4().hex), ("AccountSid", "ACtest"),
+            ("From", sender), ("To", "+447700900000"), ("Body", body), ("NumMedia", "0")]
+
+
+def post(replyd, params, url=URL, signature=None, path="/webhooks/twilio"):
+    sig = signature if signature is not None else twilio_signature(TOKEN, url, params)
+    return replyd.request("POST", path, form_body(params),
+                          {"Content-Type": "application/x-www-form-urlencoded",
+                           "X-Twilio-Signature": sig})
+
+
+def conversations(replyd, query=""):
+    status, data = replyd.api("GET", "/v1/conversations" + query)
+    assert status == 200, data
+    return data["conversations"]
+
+
+def stored_keys(redis_server):
+    return [k for k in redis_server.cli("--raw", "KEYS", "rd:*").splitlines() if k]
+
+
+def parse(ts):
+    return datetime.datetime.fromisoformat(ts)
+
+
+def test_signed_sms_is_stored_and_answered_with_empty_twiml(replyd):
+    status, headers, body = post(replyd, sms())
+    assert status == 200
+    assert headers["content-type"] == "text/xml"
+    assert body.endswith(b"<Response/>")
+    [c] = conversations(replyd)
+    assert c["state"] == "awaiting" and c["team"] == "leaving-care"
+
+
+def test_deadline_is_one_working_day_after_arrival(replyd):
+    post(replyd, sms())
+    [c] = conversations(replyd)
+    gap = (parse(c["deadline"]) - parse(c["received_at"])).total_seconds()
+    assert 86400 <= gap <= 86401       # 24/7 calendar: 1 working day = 24 h
+
+
+def test_wrong_signature_is_refused_and_nothing_is_stored(replyd, redis_server):
+    params = sms()
+    status, _, body = post(replyd, params, signature=twilio_signature("wrong", URL, params))
+    assert status == 403
+    assert stored_keys(redis_server) == []
+    assert 'replyd_webhook_rejections_total{reason="signature"} 1' in \
+        replyd.request("GET", "/metrics")[2].decode()
+
+
+def test_tampered_body_is_refused(replyd, redis_server):
+    params = sms(body="original")
+    sig = twilio_signature(TOKEN, URL, params)
+    params[4] = ("Body", "tampered")
+    assert post(replyd, params, signature=sig)[0] == 403
+    assert stored_keys(redis_server) == []
+
+
+def test_missing_signature_is_refused(replyd, redis_server):
+    status, _, _ = replyd.request("POST", "/webhooks/twilio", form_body(sms()),
+                                  {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403
+    assert stored_keys(redis_server) == []
+
+
+def test_url_signed_with_port_443_is_accepted(replyd):
+    params = sms()
+    sig = twilio_signature(TOKEN, "https://replyd.test:443/webhooks/twilio", params)
+    assert post(replyd, params, signature=sig)[0] == 200
+
+
+def test_query_string_is_part_of_the_signed_url(replyd):
+    params = sms()
+    sig = twilio_signature(TOKEN, URL + "?team=x", params)
+    assert post(replyd, params, signature=sig, path="/webhooks/twilio?team=x")[0] == 200
+    assert post(replyd, sms(), signature=twilio_signature(TOKEN, URL, sms()),
+                path="/webhooks/twilio?team=x")[0] == 403
+
+
+def test_same_message_twice_is_stored_once(replyd, redis_server):
+    params = sms(sid="SMduplicate0001")
+    assert post(replyd, params)[0] == 200
+    assert post(replyd, params)[0] == 200
+    [c] = conversations(replyd)
+    status, full = replyd.api("GET", "/v1/conversations/" + c["id"])
+    assert len(full["messages"]) == 1
+
+
+def test_second_message_joins_the_conversation_without_moving_the_deadline(replyd):
+    post(replyd, sms(body="first"))
+    [first] = conversations(replyd)
+    post(replyd, sms(body="second"))
+    [c] = conversations(replyd)
+    assert c["id"] == first["id"] and c["deadline"] == first["deadline"]
+    status, full = replyd.api("GET", "/v1/conversations/" + c["id"])
+    assert [m["text"] for m in full["messages"]] == ["first", "second"]
+
+
+def test_missing_message_sid_is_a_400_naming_the_field(replyd, redis_server):
+    params = [p for p in sms() if p[0] != "MessageSid"]
+    status, _, body = post(replyd, params)
+    assert status == 400
+    assert b"MessageSid" in body
+    assert stored_keys(redis_server) == []
+
+
+def test_oversized_body_is_413(tmpdir_path, redis_server, make_replyd):
+    cfg = all_day_config(redis_server.port, tmpdir_path, limits={"sms_body_bytes": 2048})
+    d = make_replyd(cfg)
+    status, _, _ = post(d, sms(body="x" * 4000))
+    assert status == 413
+    assert stored_keys(redis_server) == []
+
+
+def test_redis_down_answers_503_with_retry_after_then_accepts(replyd, redis_server):
+    redis_server.stop()
+    wait_for(lambda: replyd.status("/readyz") == 503, what="readyz 503")
+    params = sms(sid="SMoutage00001")
+    status, headers, _ = post(replyd, params)
+    assert status == 503 and "retry-after" in headers
+    redis_server.start()
+    wait_for(lambda: replyd.status("/readyz") == 200, what="readyz 200")
+    assert post(replyd, params)[0] == 200
+    assert len(conversations(replyd)) == 1
+
+
+def test_unknown_sender_goes_to_the_default_team_with_no_worker(replyd):
+    post(replyd, sms(sender="+447700900999"))
+    [c] = conversations(replyd)
+    assert c["team"] == "leaving-care" and c["worker"] is None and c["contact"] is None
+
+
+def test_known_contact_is_routed_to_their_worker(replyd):
+    status, contact = replyd.api("PUT", "/v1/contacts/yp-1",
+                                 {"phone": "07700 900123", "worker": "alice"})
+    assert status == 201 and contact["phone"] == "+447700900123"
+    post(replyd, sms(sender="+447700900123"))
+    [c] = conversations(replyd)
+    assert (c["worker"], c["contact"]) == ("alice", "yp-1")
+
+
+def test_recorded_response_stops_the_clock(replyd):
+    post(replyd, sms())
+    [c] = conversations(replyd)
+    status, body = replyd.api("POST", "/v1/conversations/%s/responded" % c["id"],
+                              {"by": "alice", "how": "phone", "note": "called back"})
+    assert status == 200
+    assert conversations(replyd, "?state=awaiting") == []
+    [r] = conversations(replyd, "?state=responded")
+    assert r["id"] == c["id"] and r["responded_at"] is not None
+    status, body = replyd.api("POST", "/v1/conversations/%s/responded" % c["id"],
+                              {"by": "alice", "how": "phone"})
+    assert status == 409
+
+
+def test_message_after_a_response_opens_a_new_conversation(replyd):
+    post(replyd, sms())
+    [c] = conversations(replyd)
+    replyd.api("POST", "/v1/conversations/%s/responded" % c["id"], {"by": "alice", "how": "phone"})
+    post(replyd, sms())
+    [new] = conversations(replyd, "?state=awaiting")
+    assert new["id"] != c["id"]
+
+
+def test_logs_never_contain_message_text_or_full_numbers(replyd):
+    post(replyd, sms(sender="+447700900123", body="secret words here"))
+    post(replyd, sms(sender="+447700900123", body="secret words here"), signature="bad")
+    log = replyd.logtext()
+    assert "secret words" not in log
+    assert "+447700900123" not in log and "447700900123" not in log
+    assert TOKEN not in log
