@@ -21,6 +21,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
+#include "reply.h"
 #include "server.h"
 #include "store.h"
 #include "webhook.h"
@@ -511,6 +512,7 @@ api_routes(struct server *srv)
 	http_route(srv->http, HTTP_POST, "/v1/conversations/*/responded",
 	    API_MAX_BODY, 0, api_responded, srv);
 	contacts_routes(srv);
+	reply_routes(srv);
 }
 
 /* Nothing to free yet: handlers hold no state between requests. */

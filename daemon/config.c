@@ -355,51 +355,69 @@ config_need_person(const struct config *cfg, struct jv *v,
 	return 0;
 }
 
+/* One target name: a role, a person or a notifier. */
+static int
+config_target(struct config *cfg, struct config_target *tg, struct jv *t,
+    struct jerrs *errs)
+{
+	if (jv_expect(errs, t, JV_STRING) == -1)
+		return -1;
+	if (strcmp(t->str, "worker") == 0)
+		tg->kind = TARGET_WORKER;
+	else if (strcmp(t->str, "duty-worker") == 0)
+		tg->kind = TARGET_DUTY_WORKER;
+	else if (strcmp(t->str, "duty-manager") == 0)
+		tg->kind = TARGET_DUTY_MANAGER;
+	else if (strcmp(t->str, "team-manager") == 0)
+		tg->kind = TARGET_TEAM_MANAGER;
+	else if (config_person(cfg, t->str) != NULL) {
+		tg->kind = TARGET_PERSON;
+		tg->name = strdup(t->str);
+	} else if (jv_get(cfg->notifiers, t->str) != NULL) {
+		tg->kind = TARGET_NOTIFIER;
+		tg->name = strdup(t->str);
+	} else {
+		jerr_at(errs, t, "%s: \"%s\" is not worker, duty-worker, "
+		    "duty-manager, team-manager, a person or a notifier",
+		    jv_path(t), t->str);
+		return -1;
+	}
+	return 0;
+}
+
+/* A list of targets. */
+static void
+config_targets(struct config *cfg, struct jv *n, struct config_target **out,
+    size_t *nout, struct jerrs *errs)
+{
+	struct jv	*t;
+
+	if (jv_expect(errs, n, JV_ARRAY) == -1)
+		return;
+	if (jv_count(n) == 0)
+		jerr_at(errs, n, "%s: names no one to notify", jv_path(n));
+	*out = calloc(jv_count(n) + 1, sizeof **out);
+	for (t = n->child; t != NULL && *out != NULL; t = t->next)
+		if (config_target(cfg, &(*out)[*nout], t, errs) == 0)
+			(*nout)++;
+}
+
 /* One escalation step: {"after": DURATION, "notify": [TARGET...]}. */
 static void
 config_step(struct config *cfg, struct config_step *st, struct jv *obj,
     struct jerrs *errs)
 {
-	struct jv		*n, *t;
-	struct config_target	*tg;
+	struct jv		*n;
 
 	if (jv_expect(errs, obj, JV_OBJECT) == -1)
 		return;
 	if (jv_get(obj, "after") == NULL)
 		jerr_at(errs, obj, "%s: missing key \"after\"", jv_path(obj));
 	config_duration(obj, "after", 1, &st->after, errs);
-	if ((n = jv_get(obj, "notify")) == NULL) {
+	if ((n = jv_get(obj, "notify")) == NULL)
 		jerr_at(errs, obj, "%s: missing key \"notify\"", jv_path(obj));
-	} else if (jv_expect(errs, n, JV_ARRAY) == 0) {
-		if (jv_count(n) == 0)
-			jerr_at(errs, n, "%s: names no one to notify",
-			    jv_path(n));
-		st->targets = calloc(jv_count(n) + 1, sizeof *st->targets);
-		for (t = n->child; t != NULL && st->targets; t = t->next) {
-			if (jv_expect(errs, t, JV_STRING) == -1)
-				continue;
-			tg = &st->targets[st->ntargets++];
-			if (strcmp(t->str, "worker") == 0)
-				tg->kind = TARGET_WORKER;
-			else if (strcmp(t->str, "duty-worker") == 0)
-				tg->kind = TARGET_DUTY_WORKER;
-			else if (strcmp(t->str, "duty-manager") == 0)
-				tg->kind = TARGET_DUTY_MANAGER;
-			else if (strcmp(t->str, "team-manager") == 0)
-				tg->kind = TARGET_TEAM_MANAGER;
-			else if (config_person(cfg, t->str) != NULL) {
-				tg->kind = TARGET_PERSON;
-				tg->name = strdup(t->str);
-			} else if (jv_get(cfg->notifiers, t->str) != NULL) {
-				tg->kind = TARGET_NOTIFIER;
-				tg->name = strdup(t->str);
-			} else
-				jerr_at(errs, t, "%s: \"%s\" is not worker, "
-				    "duty-worker, duty-manager, team-manager, "
-				    "a person or a notifier", jv_path(t),
-				    t->str);
-		}
-	}
+	else
+		config_targets(cfg, n, &st->targets, &st->ntargets, errs);
 	jv_unknown_keys(obj, errs);
 }
 
@@ -582,6 +600,95 @@ config_retention(struct config *cfg, struct jv *obj, struct jerrs *errs)
 	jv_unknown_keys(obj, errs);
 }
 
+/* delivery: retry policy for every send. */
+static void
+config_delivery(struct config *cfg, struct jv *obj, struct jerrs *errs)
+{
+	struct config_delivery	*d = &cfg->delivery;
+	struct duration		 du;
+	long long		 n;
+
+	d->retry_base_ms = 1000;
+	d->retry_max_ms = 300000;
+	d->max_attempts = 8;
+	d->claim_idle_ms = 60000;
+	if (obj == NULL || jv_expect(errs, obj, JV_OBJECT) == -1)
+		return;
+	if (jv_get(obj, "retry_base") != NULL &&
+	    config_duration(obj, "retry_base", 0, &du, errs) == 0)
+		d->retry_base_ms = duration_seconds(&du, 0) * 1000;
+	if (jv_get(obj, "retry_max") != NULL &&
+	    config_duration(obj, "retry_max", 0, &du, errs) == 0)
+		d->retry_max_ms = duration_seconds(&du, 0) * 1000;
+	if (jv_get(obj, "claim_idle") != NULL &&
+	    config_duration(obj, "claim_idle", 0, &du, errs) == 0)
+		d->claim_idle_ms = duration_seconds(&du, 0) * 1000;
+	n = d->max_attempts;
+	if (config_int(obj, "max_attempts", 1, 100, &n, errs) == 0)
+		d->max_attempts = (int)n;
+	if (d->retry_base_ms < 1000 || d->retry_max_ms < d->retry_base_ms)
+		jerr_at(errs, obj, "delivery: retry_base must be at least 1s "
+		    "and no more than retry_max");
+	jv_unknown_keys(obj, errs);
+}
+
+/* urgent: keywords and phrases, and the out-of-hours emergency team. */
+static void
+config_urgent(struct config *cfg, struct jv *obj, struct jerrs *errs)
+{
+	struct config_urgent	*u = &cfg->urgent;
+	struct jv		*k, *e;
+	size_t			 i;
+
+	if (obj == NULL || jv_expect(errs, obj, JV_OBJECT) == -1)
+		return;
+	if ((k = jv_get(obj, "keywords")) != NULL &&
+	    jv_expect(errs, k, JV_ARRAY) == 0) {
+		u->keywords = calloc(jv_count(k) + 1, sizeof *u->keywords);
+		for (e = k->child; e != NULL && u->keywords; e = e->next) {
+			if (jv_expect(errs, e, JV_STRING) == -1)
+				continue;
+			if (e->len == 0 || strlen(e->str) != e->len) {
+				jerr_at(errs, e, "urgent.keywords: empty "
+				    "keyword");
+				continue;
+			}
+			u->keywords[u->nkeywords] = strdup(e->str);
+			for (i = 0; u->keywords[u->nkeywords][i]; i++)
+				u->keywords[u->nkeywords][i] = (char)tolower(
+				    (unsigned char)u->keywords[u->nkeywords][i]);
+			u->nkeywords++;
+		}
+	}
+	if ((e = jv_get(obj, "emergency")) != NULL)
+		config_targets(cfg, e, &u->emergency, &u->nemergency, errs);
+	jv_unknown_keys(obj, errs);
+}
+
+/* receipt: the acknowledgement text to young people. */
+static void
+config_receipt(struct config *cfg, struct jv *obj, struct jerrs *errs)
+{
+	struct config_receipt	*r = &cfg->receipt;
+	struct jv		*v;
+
+	if (obj == NULL || jv_expect(errs, obj, JV_OBJECT) == -1)
+		return;
+	r->enabled = 1;
+	if ((v = jv_get(obj, "enabled")) != NULL &&
+	    jv_expect(errs, v, JV_TRUE) == 0)
+		r->enabled = v->type == JV_TRUE;
+	config_string(obj, "text", 0, &r->text, errs);
+	config_string(obj, "out_of_hours", 0, &r->out_of_hours, errs);
+	if (r->text == NULL)
+		r->text = strdup("Thank you. We have your message and will "
+		    "reply by {deadline}.");
+	else if (strstr(r->text, "{deadline}") == NULL)
+		jerr_at(errs, jv_get(obj, "text"), "receipt.text: must say "
+		    "by when, with {deadline}");
+	jv_unknown_keys(obj, errs);
+}
+
 /* Check that a public URL is http(s) and strip a trailing slash. */
 static void
 config_public_url(struct config *cfg, struct jv *v, struct jerrs *errs)
@@ -592,6 +699,10 @@ config_public_url(struct config *cfg, struct jv *v, struct jerrs *errs)
 	    strncmp(v->str, "http://", 7) != 0) {
 		jerr_at(errs, v, "public_url: expected an http:// or https:// "
 		    "URL");
+		return;
+	}
+	if (v->len > 200) {
+		jerr_at(errs, v, "public_url: longer than 200 characters");
 		return;
 	}
 	cfg->public_url = strdup(v->str);
@@ -688,6 +799,11 @@ config_sections(struct config *cfg, struct jv *root, struct jerrs *errs)
 	config_api(cfg, jv_get(root, "api"), errs);
 	config_limits(cfg, jv_get(root, "limits"), errs);
 	config_retention(cfg, jv_get(root, "retention"), errs);
+	config_delivery(cfg, jv_get(root, "delivery"), errs);
+	config_urgent(cfg, jv_get(root, "urgent"), errs);
+	config_receipt(cfg, jv_get(root, "receipt"), errs);
+	duration_parse("2 working hours", &cfg->ack_timeout, NULL, 0);
+	config_duration(root, "ack_timeout", 1, &cfg->ack_timeout, errs);
 	cfg->drain_timeout = 10;
 	if ((v = jv_get(root, "drain_timeout")) != NULL &&
 	    jv_expect(errs, v, JV_STRING) == 0) {
@@ -783,6 +899,14 @@ config_free(struct config *cfg)
 	free(cfg->redis.master);
 	free(cfg->redis.host);
 	free(cfg->redis.password);
+	for (i = 0; i < cfg->urgent.nkeywords; i++)
+		free(cfg->urgent.keywords[i]);
+	free(cfg->urgent.keywords);
+	for (i = 0; i < cfg->urgent.nemergency; i++)
+		free(cfg->urgent.emergency[i].name);
+	free(cfg->urgent.emergency);
+	free(cfg->receipt.text);
+	free(cfg->receipt.out_of_hours);
 	free(cfg->alert_sms);
 	free(cfg->alert_email);
 	if (cfg->calendars != NULL)

@@ -87,6 +87,28 @@ struct config_limits {
 	int	read_timeout;	/* seconds */
 };
 
+struct config_delivery {
+	int64_t	retry_base_ms;
+	int64_t	retry_max_ms;
+	int	max_attempts;
+	int64_t	claim_idle_ms;	/* take over another's entry after this */
+};
+
+/* Urgent messages (SPEC §7.3): keywords, and who hears out of hours. */
+struct config_urgent {
+	char			**keywords;	/* lower case */
+	size_t			  nkeywords;
+	struct config_target	 *emergency;	/* out-of-hours targets */
+	size_t			  nemergency;
+};
+
+/* The acknowledgement to a young person (SPEC §6). */
+struct config_receipt {
+	int	 enabled;
+	char	*text;		/* "{deadline}" is replaced */
+	char	*out_of_hours;	/* appended outside office hours */
+};
+
 struct config {
 	char			*path;
 	char			*basedir;
@@ -113,6 +135,10 @@ struct config {
 	int			 drain_timeout;	/* seconds */
 	int64_t			 retention_text;	/* seconds */
 	int64_t			 retention_meta;
+	struct config_delivery	 delivery;
+	struct duration		 ack_timeout;
+	struct config_urgent	 urgent;
+	struct config_receipt	 receipt;
 };
 
 /* Load and check a configuration file; NULL with errors added on failure. */

@@ -280,7 +280,8 @@ db_req_new(struct db *db, db_cb cb, void *arg, int argc, const char **argv,
 	}
 	return r;
 fail:
-	r->argc = r->argv ? i : 0;
+	/* argv is calloc'd: unset entries are NULL and free(NULL) is fine. */
+	r->argc = r->argv ? argc : 0;
 	db_req_free(r);
 	return NULL;
 }

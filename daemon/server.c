@@ -18,6 +18,9 @@
 #include "config.h"
 #include "api.h"
 #include "db.h"
+#include "escalate.h"
+#include "reply.h"
+#include "send.h"
 #include "fetch.h"
 #include "http.h"
 #include "log.h"
@@ -58,15 +61,11 @@ server_time(const struct server *srv)
 
 /* After a message opened or joined a conversation. */
 void
-server_after_ingest(struct server *srv, const struct store_ingested *res)
+server_after_ingest(struct server *srv, const struct store_ingested *res,
+    const char *address, const char *channel)
 {
-}
-
-/* Whether a message's text contains a configured urgent keyword. */
-int
-server_is_urgent(const struct server *srv, const char *text, size_t len)
-{
-	return 0;
+	reply_receipt(srv, res, address, channel);
+	escalate_after_ingest(srv, res);
 }
 
 /* Seconds on the monotonic clock. */
@@ -184,6 +183,8 @@ server_db_state(struct db *db, int ready, void *arg)
 		    http_port(srv->http));
 		server_notify("READY=1");
 	}
+	if (ready)
+		escalate_ready(srv);
 	if (!ready)
 		log_warnx("redis unavailable: webhooks and the API answer 503 "
 		    "until it is back");
@@ -203,7 +204,8 @@ server_drain_cb(evutil_socket_t fd, short ev, void *arg)
 	struct server	*srv = arg;
 	struct timeval	 tv = { 0, SERVER_DRAIN_TICK_MS * 1000 };
 	int		 busy = http_inflight(srv->http) +
-			    fetch_inflight(srv->fetch);
+			    fetch_inflight(srv->fetch) + send_inflight() +
+			    escalate_inflight(srv);
 
 	if (busy == 0 || server_now() >= srv->drain_deadline) {
 		if (busy > 0)
@@ -382,6 +384,10 @@ server_start(struct server *srv, struct config *cfg, const char *path)
 		return -1;
 	}
 	db_set_state_cb(srv->db, server_db_state, srv);
+	if (escalate_start(srv) == -1) {
+		log_error("cannot start escalation");
+		return -1;
+	}
 	return 0;
 }
 
@@ -400,11 +406,19 @@ server_free(struct server *srv)
 {
 	int	i;
 
-	http_free(srv->http);
-	/* Pending sends are answered "shutting down" while plugins exist. */
+	/*
+	 * Order matters: callbacks still pending run while the objects they
+	 * refer to exist, and see `closing` so they only clean up.
+	 */
+	srv->closing = 1;
 	fetch_free(srv->fetch);
-	plugins_free(&srv->plugins);
+	srv->fetch = NULL;
+	send_shutdown();
 	db_free(srv->db);
+	srv->db = NULL;
+	escalate_free(srv);
+	http_free(srv->http);
+	plugins_free(&srv->plugins);
 	api_free(srv);
 	if (srv->sig_term != NULL)
 		event_free(srv->sig_term);

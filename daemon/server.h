@@ -20,6 +20,7 @@ struct http;
 struct jerrs;
 struct fetch;
 struct store_ingested;
+struct escalate;
 
 struct server {
 	struct event_base	*base;
@@ -31,8 +32,10 @@ struct server {
 	struct http		*http;
 	struct fetch		*fetch;
 	struct plugins		 plugins;
+	struct escalate		*esc;
 	int			 ready_sent;
 	int			 draining;
+	int			 closing;	/* in server_free: callbacks only clean up */
 	struct event		*sig_term, *sig_int, *sig_hup;
 	struct event		*watchdog_ev;
 	struct event		*drain_ev;
@@ -56,7 +59,8 @@ int	server_check_plugins(struct config *, struct jerrs *);
 int64_t	server_time(const struct server *);
 int64_t	server_time_ms(const struct server *);
 /* After a message opened or joined a conversation (receipts, notices). */
-void	server_after_ingest(struct server *, const struct store_ingested *);
+void	server_after_ingest(struct server *, const struct store_ingested *,
+	    const char *address, const char *channel);
 /* Whether a message's text contains a configured urgent keyword. */
 int	server_is_urgent(const struct server *, const char *, size_t);
 /* Tell systemd something (no-op when not under systemd). */

@@ -96,6 +96,22 @@ static struct db_script store_ingest_script = {
 "  redis.call('HSET', c, 'urgent', 1)\n"
 "end\n"
 "local n = redis.call('HINCRBY', c, 'n', 1)\n"
+"if status == 'opened' then\n"
+"  local waiting = contact == ''\n"
+"  if not waiting and worker ~= '' then\n"
+"    local a = redis.call('HGET', 'rd:absences', worker)\n"
+"    if a then\n"
+"      for _, r in ipairs(cjson.decode(a)) do\n"
+"        local t = tonumber(ARGV[3])\n"
+"        if t >= r[2] and t < r[3] then waiting = true end\n"
+"      end\n"
+"    end\n"
+"  end\n"
+"  if waiting then redis.call('ZADD', KEYS[5], ARGV[3], id .. ':w') end\n"
+"end\n"
+"if ARGV[11] == '1' then\n"
+"  redis.call('ZADD', KEYS[5], ARGV[3], id .. ':u' .. n)\n"
+"end\n"
 "redis.call('RPUSH', pre .. 'e:' .. id, '{\"type\":\"message\",\"at\":' ..\n"
 "  ARGV[3] .. ',\"n\":' .. n .. ',\"channel\":' .. cjson.encode(ARGV[4]) ..\n"
 "  ',\"provider\":' .. cjson.encode(ARGV[5]) .. ',\"urgent\":' ..\n"
@@ -359,6 +375,14 @@ store_run(struct db *db, const struct db_script *s, store_reply_cb cb,
 		return -1;
 	}
 	return 0;
+}
+
+/* Run another module's script with a plain callback. */
+int
+store_eval(struct db *db, const struct db_script *s, store_reply_cb cb,
+    void *arg, int nkeys, int argc, const char **argv)
+{
+	return store_run(db, s, cb, arg, nkeys, argc, argv);
 }
 
 /* Record a response. */

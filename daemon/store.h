@@ -100,6 +100,10 @@ int	 store_get(struct db *, const char *id, store_reply_cb, void *);
 /* One partition's conversations in a state ("awaiting", "responded"). */
 int	 store_list(struct db *, int partition, const char *state,
 	    int64_t limit, store_reply_cb, void *);
+/* Run a script (from another module) with a plain callback. */
+struct db_script;
+int	 store_eval(struct db *, const struct db_script *, store_reply_cb,
+	    void *, int nkeys, int argc, const char **argv);
 /* Append an event (JSON) to a conversation's audit trail. */
 int	 store_event(struct db *, const char *id, const char *json,
 	    store_reply_cb, void *);

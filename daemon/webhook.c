@@ -299,7 +299,8 @@ webhook_stored(const struct store_ingested *res, void *arg)
 		metrics_inc("replyd_messages_received_total",
 		    req->route->wh->email ? "channel=\"email\"" :
 		    "channel=\"sms\"");
-		server_after_ingest(req->route->srv, res);
+		server_after_ingest(req->route->srv, res, req->addr,
+		    req->route->wh->email ? "email" : "sms");
 		break;
 	}
 	webhook_reply_ok(req);
@@ -340,7 +341,6 @@ webhook_replay_check(struct replyd_request *req,
 	/* Keep copies: the plugin's strings die when accept returns. */
 	req->sm = *sm;
 	req->provider_id = strdup(sm->provider_id);
-	req->addr = strdup(sm->address);
 	req->meta = sm->meta_json ? strdup(sm->meta_json) : NULL;
 	req->text = malloc(sm->text_len + 1);
 	req->td = calloc(sm->nteams + 1, sizeof *req->td);
@@ -413,6 +413,10 @@ webhook_accept(struct replyd_request *req, const struct replyd_message *m)
 	if (!db_ready(srv->db)) {
 		webhook_refuse(req, 503, "unavailable", NULL,
 		    "storage unavailable");
+		return;
+	}
+	if ((req->addr = strdup(addr)) == NULL) {
+		webhook_refuse(req, 503, "unavailable", NULL, "out of memory");
 		return;
 	}
 

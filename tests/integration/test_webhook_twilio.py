@@ -46,7 +46,9 @@ def conversations(replyd, query=""):
 
 
 def stored_keys(redis_server):
-    return [k for k in redis_server.cli("--raw", "KEYS", "rd:*").splitlines() if k]
+    """Keys holding anything a delivery left (escalation streams exist empty)."""
+    return [k for k in redis_server.cli("--raw", "KEYS", "rd:*").splitlines()
+            if k and not k.endswith(":esc")]
 
 
 def parse(ts):
