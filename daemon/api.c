@@ -17,6 +17,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "db.h"
+#include "duty.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -513,6 +514,7 @@ api_routes(struct server *srv)
 	    API_MAX_BODY, 0, api_responded, srv);
 	contacts_routes(srv);
 	reply_routes(srv);
+	duty_routes(srv);
 }
 
 /* Nothing to free yet: handlers hold no state between requests. */

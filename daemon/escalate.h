@@ -11,6 +11,7 @@
 #ifndef ESCALATE_H
 #define ESCALATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct server;
@@ -24,8 +25,6 @@ void	escalate_ready(struct server *);
 void	escalate_after_ingest(struct server *, const struct store_ingested *);
 /* Deliveries in progress (for draining). */
 int	escalate_inflight(const struct server *);
-/* Register ack, duty override and absence routes. */
-void	escalate_routes(struct server *);
 
 /* Pure helpers, exposed for unit tests. */
 /* Whether text contains keyword as whole words, case-insensitively. */

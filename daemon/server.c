@@ -28,6 +28,7 @@
 #include "plugin.h"
 #include "server.h"
 #include "store.h"
+#include "timeutil.h"
 #include "webhook.h"
 
 #define SERVER_DRAIN_TICK_MS	50
@@ -87,6 +88,7 @@ server_check_calendars(struct server *srv)
 	int64_t			 now = (int64_t)time(NULL);
 	size_t			 i, off = 0;
 	int			 expiring = 0, w;
+	char			 end[16];
 
 	srv->calendar_warning[0] = '\0';
 	for (i = 0; i <= cfg->nteams; i++) {
@@ -98,11 +100,12 @@ server_check_calendars(struct server *srv)
 		if (strstr(srv->calendar_warning, calendar_name(cal)) != NULL)
 			continue;
 		expiring++;
+		timeutil_format_date(calendar_data_end(cal), end, sizeof end);
 		w = snprintf(srv->calendar_warning + off,
 		    sizeof srv->calendar_warning - off,
-		    "%scalendar \"%s\": bank-holiday data ends on day %ld "
-		    "after 1970; update the feed", off ? "; " : "",
-		    calendar_name(cal), (long)calendar_data_end(cal));
+		    "%scalendar \"%s\": bank-holiday data ends on %s; "
+		    "update the feed", off ? "; " : "", calendar_name(cal),
+		    end);
 		if (w > 0 && (size_t)w < sizeof srv->calendar_warning - off)
 			off += (size_t)w;
 	}

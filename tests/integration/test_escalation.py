@@ -154,3 +154,76 @@ def test_unknown_sender_sends_the_waiting_notice_to_the_duty_worker(
     send_sms(d, "+447700900999")
     wait_for(lambda: sink.to(DUTY), timeout=5, what="waiting notice")
     assert "waiting" in sink.to(DUTY)[0]["Body"]
+
+
+def test_acknowledgement_pauses_the_next_step_then_escalation_resumes(
+        make_replyd, redis_server, tmpdir_path, sink):
+    cfg = esc_config(redis_server.port, tmpdir_path, sink, ack_timeout="4 working seconds")
+    d = make_replyd(cfg)
+    known(d)
+    send_sms(d, "+447700900123")
+    wait_for(lambda: sink.to(DUTY), timeout=10, what="duty worker alert")
+    conv = only_conversation(d)
+    status, body = d.api("POST", "/v1/conversations/%s/ack" % conv, {"by": "alice"})
+    assert status == 200 and body["state"] == "acknowledged"
+    time.sleep(2.5)                     # step 2 was due 2 s after step 1
+    assert not sink.to(MANAGER)
+    wait_for(lambda: sink.to(MANAGER), timeout=10, what="escalation after the pause")
+
+
+def test_dated_duty_override_beats_the_weekly_pattern(
+        make_replyd, redis_server, tmpdir_path, sink):
+    d = make_replyd(esc_config(redis_server.port, tmpdir_path, sink))
+    today = time.strftime("%Y-%m-%d", time.localtime())
+    for date in (today, time.strftime("%Y-%m-%d", time.gmtime())):
+        assert d.api("PUT", "/v1/teams/leaving-care/duty/" + date, {"worker": "dora"})[0] == 200
+    status, duty = d.api("GET", "/v1/teams/leaving-care/duty/" + today)
+    assert (duty["duty_worker"], duty["override"]) == ("dora", True)
+    known(d)
+    send_sms(d, "+447700900123")
+    wait_for(lambda: sink.to(MANAGER), timeout=10, what="alert to the override")
+    time.sleep(0.5)
+    assert not sink.to(DUTY)
+
+
+def test_message_for_an_absent_worker_sends_the_waiting_notice(
+        make_replyd, redis_server, tmpdir_path, sink):
+    cfg = esc_config(redis_server.port, tmpdir_path, sink, within="1 working day")
+    cfg["teams"]["leaving-care"]["duty"] = {d: "dora" for d in
+                                            ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    d = make_replyd(cfg)
+    known(d)
+    status, _ = d.api("POST", "/v1/absences", {"person": "alice", "from": "2020-01-01",
+                                               "to": "2099-12-31"})
+    assert status == 201
+    send_sms(d, "+447700900123")
+    wait_for(lambda: sink.to(MANAGER), timeout=5, what="waiting notice to the duty worker")
+    body = sink.to(MANAGER)[0]["Body"]
+    assert "waiting" in body and "leave" not in body and "alice" not in body.lower()
+
+
+def test_three_instances_and_a_crash_miss_no_step(
+        make_replyd, redis_server, tmpdir_path, sink):
+    cfg = esc_config(redis_server.port, tmpdir_path, sink, within="4 working seconds")
+    cfg["teams"]["leaving-care"]["escalation"] = [{"after": "0s", "notify": ["duty-worker"]}]
+    instances = [make_replyd(cfg)]
+    for _ in range(2):
+        c = dict(cfg, listen="127.0.0.1:%d" % __import__("harness").free_port())
+        instances.append(make_replyd(c))
+    senders = ["+4477009%05d" % i for i in range(200)]
+    for i, s in enumerate(senders):
+        inst = instances[i % 3]
+        assert inst.api("PUT", "/v1/contacts/yp-%d" % i, {"phone": s, "worker": "alice"})[0] == 201
+        send_sms(inst, s)
+    convs = {c["contact"]: c["id"] for c in instances[0].api("GET", "/v1/conversations")[1]["conversations"]}
+    for i in range(50):
+        assert instances[1].api("POST", "/v1/conversations/%s/responded" % convs["yp-%d" % i],
+                                {"by": "alice", "how": "phone"})[0] == 200
+    time.sleep(4.5)
+    instances[2].kill()                 # mid-run: some entries may be pending there
+    want = {convs["yp-%d" % i] for i in range(50, 200)}
+    got = lambda: {re.search(r"ref (\d+-\d+)", b).group(1) for b in sink.bodies()}
+    wait_for(lambda: want <= got(), timeout=40, what="a step for every unanswered conversation")
+    time.sleep(1)
+    assert not (got() & {convs["yp-%d" % i] for i in range(50)})
+    assert len(sink.messages) <= len(want) + 20      # duplicates only around the crash
