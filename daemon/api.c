@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "phone.h"
 #include "reply.h"
+#include "report.h"
 #include "server.h"
 #include "store.h"
 #include "webhook.h"
@@ -515,6 +516,7 @@ api_routes(struct server *srv)
 	contacts_routes(srv);
 	reply_routes(srv);
 	duty_routes(srv);
+	report_routes(srv);
 }
 
 /* Nothing to free yet: handlers hold no state between requests. */

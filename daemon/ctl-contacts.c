@@ -2,9 +2,7 @@
  * ctl-contacts.c: `replyctl contacts import -c FILE [--url URL]
  * [--token TOKEN] CSV`.  Each CSV row (header: id, name, phone, email,
  * worker, team, receipt) becomes PUT /v1/contacts/{id} on the running
- * daemon, so the daemon checks every field exactly as the API does.  The
- * daemon's address and a manager token come from the configuration unless
- * given.  A CLI may block: this uses libcurl's easy interface.
+ * daemon, so the daemon checks every field exactly as the API does.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,34 +16,11 @@
 #include "config.h"
 #include "csv.h"
 #include "ctl.h"
+#include "ctl-http.h"
 
 static const char *ctl_contacts_columns[] = {
 	"id", "name", "phone", "email", "worker", "team", "receipt", NULL
 };
-
-struct ctl_buf {
-	char	*data;
-	size_t	 len;
-};
-
-/* Collect a response body (bounded). */
-static size_t
-ctl_contacts_write(char *p, size_t size, size_t n, void *arg)
-{
-	struct ctl_buf	*b = arg;
-	size_t		 len = size * n;
-	char		*nd;
-
-	if (b->len + len > 65536)
-		return len;	/* enough to show the error */
-	if ((nd = realloc(b->data, b->len + len + 1)) == NULL)
-		return 0;
-	b->data = nd;
-	memcpy(b->data + b->len, p, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return len;
-}
 
 /* Read a whole file into memory. */
 static char *
@@ -82,16 +57,13 @@ ctl_contacts_read(const char *path, size_t *len)
 
 /* PUT one contact; print the outcome; return 0 on success. */
 static int
-ctl_contacts_put(CURL *curl, const char *base, const char *token,
-    const char *csvpath, const struct csv_record *rec, const int *col)
+ctl_contacts_put(struct ctl_http *h, const char *csvpath,
+    const struct csv_record *rec, const int *col)
 {
-	struct curl_slist	*hdrs = NULL;
-	struct ctl_buf		 resp = { NULL, 0 };
-	cJSON			*j = cJSON_CreateObject(), *err;
-	char			*body, *url = NULL, *esc, auth[512];
-	long			 status = 0;
-	CURLcode		 rc;
-	int			 i, ok = -1;
+	cJSON	*j = cJSON_CreateObject(), *err;
+	char	*body, *path = NULL, *esc, *resp;
+	long	 status;
+	int	 i, ok = -1;
 
 	for (i = 1; ctl_contacts_columns[i] != NULL; i++) {
 		const char *v;
@@ -110,55 +82,39 @@ ctl_contacts_put(CURL *curl, const char *base, const char *token,
 	}
 	body = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
-	esc = curl_easy_escape(curl, rec->fields[col[0]], 0);
+	esc = curl_easy_escape(h->curl, rec->fields[col[0]], 0);
 	if (body == NULL || esc == NULL ||
-	    asprintf(&url, "%s/v1/contacts/%s", base, esc) == -1) {
+	    asprintf(&path, "/v1/contacts/%s", esc) == -1) {
 		fprintf(stderr, "%s:%d: out of memory\n", csvpath, rec->line);
 		free(body);
 		curl_free(esc);
 		return -1;
 	}
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-	hdrs = curl_slist_append(hdrs, auth);
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ctl_contacts_write);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	if (rc != CURLE_OK)
-		fprintf(stderr, "%s:%d: %s: %s\n", csvpath, rec->line,
-		    rec->fields[col[0]], curl_easy_strerror(rc));
-	else if (status == 200 || status == 201) {
+	status = ctl_http_request(h, "PUT", path, body, &resp);
+	if (status == 200 || status == 201) {
 		printf("%s %s\n", status == 201 ? "added  " : "updated",
 		    rec->fields[col[0]]);
 		ok = 0;
-	} else {
-		j = resp.data ? cJSON_Parse(resp.data) : NULL;
+	} else if (status != 0) {
+		j = resp ? cJSON_Parse(resp) : NULL;
 		err = j ? cJSON_GetObjectItem(j, "detail") : NULL;
 		fprintf(stderr, "%s:%d: %s: %ld %s\n", csvpath, rec->line,
 		    rec->fields[col[0]], status, cJSON_IsString(err) ?
 		    err->valuestring : "refused");
 		cJSON_Delete(j);
 	}
-	curl_slist_free_all(hdrs);
 	curl_free(esc);
-	free(url);
+	free(path);
 	free(body);
-	free(resp.data);
+	free(resp);
 	return ok;
 }
 
 /* Import every row of a CSV file. */
 static int
-ctl_contacts_import(const char *base, const char *token, const char *path)
+ctl_contacts_import(struct ctl_http *h, const char *path)
 {
 	struct csv_record	 rec;
-	CURL			*curl;
 	char			*buf, err[256];
 	size_t			 len, pos = 0, i;
 	int			 line = 1, rc, col[8], k, failed = 0, done = 0;
@@ -199,17 +155,12 @@ ctl_contacts_import(const char *base, const char *token, const char *path)
 		free(buf);
 		return 1;
 	}
-	if ((curl = curl_easy_init()) == NULL) {
-		free(buf);
-		return 1;
-	}
 	while ((rc = csv_next(buf, len, &pos, &line, &rec, err,
 	    sizeof err)) == 1) {
 		if ((size_t)col[0] >= rec.n || rec.fields[col[0]][0] == '\0') {
 			fprintf(stderr, "%s:%d: no id\n", path, rec.line);
 			failed++;
-		} else if (ctl_contacts_put(curl, base, token, path, &rec,
-		    col) == -1)
+		} else if (ctl_contacts_put(h, path, &rec, col) == -1)
 			failed++;
 		else
 			done++;
@@ -219,7 +170,6 @@ ctl_contacts_import(const char *base, const char *token, const char *path)
 		fprintf(stderr, "%s: %s\n", path, err);
 		failed++;
 	}
-	curl_easy_cleanup(curl);
 	free(buf);
 	printf("%d imported, %d failed\n", done, failed);
 	return failed ? 1 : 0;
@@ -229,11 +179,8 @@ ctl_contacts_import(const char *base, const char *token, const char *path)
 int
 ctl_contacts(int argc, char **argv)
 {
-	struct config	*cfg = NULL;
-	struct jerrs	 errs = { 0 };
+	struct ctl_http	 h;
 	const char	*cfgpath = NULL, *url = NULL, *token = NULL, *csv = NULL;
-	char		*base = NULL;
-	size_t		 i;
 	int		 a, rc;
 
 	if (argc < 2 || strcmp(argv[1], "import") != 0)
@@ -250,36 +197,12 @@ ctl_contacts(int argc, char **argv)
 		else
 			goto usage;
 	}
-	if (csv == NULL || (cfgpath == NULL && (url == NULL || token == NULL)))
+	if (csv == NULL)
 		goto usage;
-	if (token == NULL)
-		token = getenv("REPLYD_TOKEN");
-	if (cfgpath != NULL) {
-		if ((cfg = config_load(cfgpath, &errs)) == NULL) {
-			for (i = 0; i < errs.n; i++)
-				fprintf(stderr, "%s\n", errs.msg[i]);
-			jerrs_clear(&errs);
-			return 1;
-		}
-		if (url == NULL && asprintf(&base, "http://%s:%d",
-		    strcmp(cfg->listen_host, "0.0.0.0") == 0 ? "127.0.0.1" :
-		    cfg->listen_host, cfg->listen_port) == -1)
-			base = NULL;
-		for (i = 0; token == NULL && i < cfg->ntokens; i++)
-			if (cfg->tokens[i].role >= ROLE_MANAGER)
-				token = cfg->tokens[i].secret;
-	}
-	if (token == NULL) {
-		fprintf(stderr, "replyctl: no manager or admin token: give "
-		    "--token or set REPLYD_TOKEN\n");
-		config_free(cfg);
+	if (ctl_http_open(&h, cfgpath, url, token) == -1)
 		return 1;
-	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = ctl_contacts_import(url ? url : base, token, csv);
-	curl_global_cleanup();
-	free(base);
-	config_free(cfg);
+	rc = ctl_contacts_import(&h, csv);
+	ctl_http_close(&h);
 	return rc;
 usage:
 	fprintf(stderr, "usage: replyctl contacts import -c FILE [--url URL] "

@@ -16,6 +16,8 @@ static const struct ctl_command {
 	    "[--within DURATION] [INSTANT ...]" },
 	{ "contacts", ctl_contacts, "contacts import -c FILE [--url URL] "
 	    "[--token TOKEN] CSV" },
+	{ "report", ctl_report, "report -c FILE --month YYYY-MM [--team T] "
+	    "[--format table|csv|json]" },
 };
 
 /* Print usage and return 1. */

@@ -13,6 +13,9 @@
 #include "db.h"
 #include "store.h"
 
+static int	store_run(struct db *, const struct db_script *, store_reply_cb,
+		    void *, int, int, const char **);
+
 /* Record a response to conversation id; shared by two scripts. */
 #define STORE_LUA_RESPOND \
 "local function respond(pre, id, by, how, note, ttl)\n" \
@@ -92,6 +95,7 @@ static struct db_script store_ingest_script = {
 "  redis.call('SET', KEYS[3], id)\n"
 "  redis.call('ZADD', KEYS[5], due, id .. ':0')\n"
 "  redis.call('ZADD', KEYS[6], deadline, id)\n"
+"  redis.call('ZADD', ARGV[2] .. 'rx', ARGV[3], id)\n"
 "elseif ARGV[11] == '1' then\n"
 "  redis.call('HSET', c, 'urgent', 1)\n"
 "end\n"
@@ -152,6 +156,25 @@ static struct db_script store_list_script = {
 "return out\n"
 };
 
+/*
+ * KEYS: arrival index.  ARGV: prefix, from ms, to ms.  Conversations whose
+ * records expired are dropped from the index on the way.
+ */
+static struct db_script store_report_script = {
+	.name = "report",
+	.source =
+"local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], '(' .. ARGV[3])\n"
+"local out = {}\n"
+"for _, id in ipairs(ids) do\n"
+"  local f = redis.call('HMGET', ARGV[1] .. 'c:' .. id, 'team',\n"
+"    'received_at', 'deadline', 'responded_at', 'step', 'urgent',\n"
+"    'contact')\n"
+"  if f[1] then out[#out + 1] = f\n"
+"  else redis.call('ZREM', KEYS[1], id) end\n"
+"end\n"
+"return out\n"
+};
+
 /* Compute every script's SHA once. */
 void
 store_init(void)
@@ -160,6 +183,26 @@ store_init(void)
 	db_script_init(&store_respond_script);
 	db_script_init(&store_get_script);
 	db_script_init(&store_list_script);
+	db_script_init(&store_report_script);
+}
+
+/* One partition's conversations that arrived in [from, to). */
+int
+store_report(struct db *db, int partition, int64_t from_ms, int64_t to_ms,
+    store_reply_cb cb, void *arg)
+{
+	char		 key[32], pfx[32], f[24], t[24];
+	const char	*argv[4];
+
+	snprintf(key, sizeof key, "rd:{%d}:rx", partition);
+	snprintf(pfx, sizeof pfx, "rd:{%d}:", partition);
+	snprintf(f, sizeof f, "%lld", (long long)from_ms);
+	snprintf(t, sizeof t, "%lld", (long long)to_ms);
+	argv[0] = key;
+	argv[1] = pfx;
+	argv[2] = f;
+	argv[3] = t;
+	return store_run(db, &store_report_script, cb, arg, 1, 4, argv);
 }
 
 /* SHA-256 of a string as hex (first 40 characters). */

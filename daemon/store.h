@@ -104,6 +104,10 @@ int	 store_list(struct db *, int partition, const char *state,
 struct db_script;
 int	 store_eval(struct db *, const struct db_script *, store_reply_cb,
 	    void *, int nkeys, int argc, const char **argv);
+/* One partition's conversations that arrived in [from, to): for each,
+ * [team, received_at, deadline, responded_at, step, urgent, contact]. */
+int	 store_report(struct db *, int partition, int64_t from_ms,
+	    int64_t to_ms, store_reply_cb, void *);
 /* Append an event (JSON) to a conversation's audit trail. */
 int	 store_event(struct db *, const char *id, const char *json,
 	    store_reply_cb, void *);
