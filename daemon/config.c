@@ -305,6 +305,9 @@ config_redis(struct config *cfg, struct jv *obj, struct jerrs *errs)
 	if (config_duration(obj, "wait_timeout", 0, &d, errs) == 0 &&
 	    jv_get(obj, "wait_timeout") != NULL)
 		r->wait_timeout_ms = (int)(duration_seconds(&d, 0) * 1000);
+	if (r->wait_replicas > 0 && r->wait_timeout_ms >= r->timeout_ms)
+		jerr_at(errs, obj, "redis: wait_timeout must be shorter than "
+		    "timeout, the deadline of every command");
 	if (r->host == NULL)
 		r->host = strdup("127.0.0.1");
 	jv_unknown_keys(obj, errs);

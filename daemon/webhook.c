@@ -261,12 +261,38 @@ webhook_meta(const struct replyd_message *m)
 	return s;
 }
 
+/* WAIT answered: a replica has the write, or we say "retry". */
+static void
+webhook_waited(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct replyd_request	*req = arg;
+	int			 want = req->route->srv->cfg->redis.wait_replicas;
+
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER || r->integer < want) {
+		/*
+		 * Stored on the master but not yet on a replica: a failover
+		 * now could lose it, so the provider must retry.  The retry
+		 * is a harmless duplicate if the master survives.
+		 */
+		log_warnx("%s: message stored but not confirmed by %d "
+		    "replica(s) in time: answering 503",
+		    req->route->host->name, want);
+		metrics_inc("replyd_webhook_rejections_total",
+		    "reason=\"not_replicated\"");
+		http_unavailable(req->http, "not yet replicated");
+		webhook_req_free(req);
+		return;
+	}
+	webhook_reply_ok(req);
+}
+
 /* The store answered: now, and only now, answer the provider. */
 static void
 webhook_stored(const struct store_ingested *res, void *arg)
 {
 	struct replyd_request	*req = arg;
 	const char		*name = req->route->host->name;
+	const struct config_redis *rc = &req->route->srv->cfg->redis;
 
 	switch (res->result) {
 	case STORE_FAILED:
@@ -302,6 +328,13 @@ webhook_stored(const struct store_ingested *res, void *arg)
 		server_after_ingest(req->route->srv, res, req->addr,
 		    req->route->wh->email ? "email" : "sms");
 		break;
+	}
+	if (rc->wait_replicas > 0) {
+		if (db_command(req->route->srv->db, webhook_waited, req,
+		    "WAIT %d %d", rc->wait_replicas, rc->wait_timeout_ms) == 0)
+			return;
+		webhook_waited(NULL, NULL, "unavailable", req);
+		return;
 	}
 	webhook_reply_ok(req);
 }
