@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
@@ -158,20 +159,90 @@ server_readyz(struct http_req *req, void *arg)
 	http_reply_json(req, 200, j);
 }
 
-/* GET /metrics: Prometheus text format. */
+struct server_scrape {
+	struct server	*srv;
+	struct http_req	*req;
+	int		 pending;
+	double		 in_time, late, overdue;
+};
+
+/* Render and answer once every partition has answered. */
+static void
+server_scrape_release(struct server_scrape *sc)
+{
+	char	*text;
+
+	if (--sc->pending > 0)
+		return;
+	metrics_set("replyd_responses_in_time", NULL, sc->in_time);
+	metrics_set("replyd_responses_late", NULL, sc->late);
+	metrics_set("replyd_conversations_overdue", NULL, sc->overdue);
+	metrics_set("replyd_redis_up", NULL, db_ready(sc->srv->db));
+	if ((text = metrics_render()) == NULL)
+		http_unavailable(sc->req, "out of memory");
+	else
+		http_reply(sc->req, 200, "text/plain; version=0.0.4", text,
+		    strlen(text));
+	free(text);
+	free(sc);
+}
+
+/* One partition's response counts. */
+static void
+server_scrape_stats(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct server_scrape	*sc = arg;
+
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+		if (r->element[0]->str != NULL)
+			sc->in_time += atof(r->element[0]->str);
+		if (r->element[1]->str != NULL)
+			sc->late += atof(r->element[1]->str);
+	}
+	server_scrape_release(sc);
+}
+
+/* One partition's overdue count. */
+static void
+server_scrape_overdue(struct db *db, redisReply *r, const char *err,
+    void *arg)
+{
+	struct server_scrape	*sc = arg;
+
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		sc->overdue += (double)r->integer;
+	server_scrape_release(sc);
+}
+
+/*
+ * GET /metrics: Prometheus text format.  Counts that are facts about all
+ * instances (responses in time, overdue now) are read from Redis, so every
+ * instance reports the same; the rest are this process's own.
+ */
 static void
 server_metrics(struct http_req *req, void *arg)
 {
-	struct server	*srv = arg;
-	char		*text;
+	struct server		*srv = arg;
+	struct server_scrape	*sc;
+	int			 p;
 
-	metrics_set("replyd_redis_up", NULL, db_ready(srv->db));
-	if ((text = metrics_render()) == NULL) {
+	if ((sc = calloc(1, sizeof *sc)) == NULL) {
 		http_unavailable(req, "out of memory");
 		return;
 	}
-	http_reply(req, 200, "text/plain; version=0.0.4", text, strlen(text));
-	free(text);
+	sc->srv = srv;
+	sc->req = req;
+	sc->pending = 1;
+	for (p = 0; p < STORE_PARTITIONS && db_ready(srv->db); p++) {
+		if (db_command(srv->db, server_scrape_stats, sc,
+		    "HMGET rd:{%d}:stats in_time late", p) == 0)
+			sc->pending++;
+		if (db_command(srv->db, server_scrape_overdue, sc,
+		    "ZCOUNT rd:{%d}:aw -inf %lld", p,
+		    (long long)server_time_ms(srv)) == 0)
+			sc->pending++;
+	}
+	server_scrape_release(sc);
 }
 
 /* Redis became ready or stopped being ready. */
@@ -333,6 +404,12 @@ server_start(struct server *srv, struct config *cfg, const char *path)
 	    "Calendars whose bank-holiday data runs out within 90 days.");
 	metrics_define("replyd_webhook_rejections_total", METRICS_COUNTER,
 	    "Webhook requests refused, by reason.");
+	metrics_define("replyd_responses_in_time", METRICS_GAUGE,
+	    "Conversations answered within the promise (all instances).");
+	metrics_define("replyd_responses_late", METRICS_GAUGE,
+	    "Conversations answered after their deadline (all instances).");
+	metrics_define("replyd_conversations_overdue", METRICS_GAUGE,
+	    "Conversations past their deadline with no response, now.");
 	hl.max_body = cfg->limits.sms_body;
 	hl.max_headers = cfg->limits.headers;
 	hl.read_timeout = cfg->limits.read_timeout;

@@ -25,12 +25,14 @@ static int	store_run(struct db *, const struct db_script *, store_reply_cb,
 "  if state ~= 'awaiting' then return 'already' end\n" \
 "  local t = redis.call('TIME')\n" \
 "  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
-"  local f = redis.call('HMGET', c, 'step', 'ah')\n" \
+"  local f = redis.call('HMGET', c, 'step', 'ah', 'deadline')\n" \
 "  redis.call('HSET', c, 'state', 'responded', 'responded_at', now,\n" \
 "    'responded_by', by, 'how', how)\n" \
 "  redis.call('ZREM', pre .. 'aw', id)\n" \
 "  redis.call('ZREM', pre .. 'due', id .. ':' .. (f[1] or '0'))\n" \
 "  redis.call('ZADD', pre .. 'rs', now, id)\n" \
+"  redis.call('HINCRBY', pre .. 'stats', now <= tonumber(f[3] or '0')\n" \
+"    and 'in_time' or 'late', 1)\n" \
 "  local o = pre .. 'o:' .. (f[2] or '')\n" \
 "  if redis.call('GET', o) == id then redis.call('DEL', o) end\n" \
 "  redis.call('RPUSH', pre .. 'e:' .. id, cjson.encode({type = 'response',\n" \

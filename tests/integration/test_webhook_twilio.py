@@ -201,3 +201,18 @@ def test_logs_never_contain_message_text_or_full_numbers(replyd):
     assert "secret words" not in log
     assert "+447700900123" not in log and "447700900123" not in log
     assert TOKEN not in log
+
+
+def test_metrics_count_received_in_time_and_overdue(tmpdir_path, redis_server, make_replyd):
+    cfg = all_day_config(redis_server.port, tmpdir_path)
+    cfg["promise"]["respond_within"] = "1 working seconds"
+    d = make_replyd(cfg)
+    post(d, sms(sender="+447700900201"))
+    post(d, sms(sender="+447700900202"))
+    [first] = [c for c in conversations(d)][:1]
+    d.api("POST", "/v1/conversations/%s/responded" % first["id"], {"by": "alice", "how": "phone"})
+    wait_for(lambda: "replyd_conversations_overdue 1" in d.request("GET", "/metrics")[2].decode(),
+             timeout=5, what="one overdue conversation")
+    text = d.request("GET", "/metrics")[2].decode()
+    assert 'replyd_messages_received_total{channel="sms"} 2' in text
+    assert "replyd_responses_in_time 1" in text or "replyd_responses_late 1" in text
