@@ -498,6 +498,7 @@ server_free(struct server *srv)
 	srv->db = NULL;
 	escalate_free(srv);
 	http_free(srv->http);
+	webhook_free(srv);
 	plugins_free(&srv->plugins);
 	api_free(srv);
 	if (srv->sig_term != NULL)

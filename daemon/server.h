@@ -21,6 +21,7 @@ struct jerrs;
 struct fetch;
 struct store_ingested;
 struct escalate;
+struct webhook_route;
 
 struct server {
 	struct event_base	*base;
@@ -33,6 +34,7 @@ struct server {
 	struct fetch		*fetch;
 	struct plugins		 plugins;
 	struct escalate		*esc;
+	struct webhook_route	*webhook_routes;
 	int			 ready_sent;
 	int			 draining;
 	int			 closing;	/* in server_free: callbacks only clean up */

@@ -29,6 +29,7 @@
 #define WEBHOOK_DEDUPE_TTL	(35 * 86400)	/* longer than any retry */
 
 struct webhook_route {
+	struct webhook_route		*next;	/* every route, for freeing */
 	struct server			*srv;
 	struct replyd_host		*host;
 	const struct replyd_webhook	*wh;
@@ -116,6 +117,8 @@ webhook_routes(struct server *srv)
 			if ((r = calloc(1, sizeof *r)) == NULL)
 				fatalx("out of memory");
 			r->srv = srv;
+			r->next = srv->webhook_routes;
+			srv->webhook_routes = r;
 			r->host = h;
 			r->wh = &h->webhooks[j];
 			http_route(srv->http, HTTP_POST, r->wh->path,
@@ -127,10 +130,16 @@ webhook_routes(struct server *srv)
 	}
 }
 
-/* Nothing to free: routes live as long as the HTTP server. */
+/* Free the routes (after the HTTP server that used them). */
 void
 webhook_free(struct server *srv)
 {
+	struct webhook_route	*r;
+
+	while ((r = srv->webhook_routes) != NULL) {
+		srv->webhook_routes = r->next;
+		free(r);
+	}
 }
 
 const char *
