@@ -25,3 +25,25 @@ def form_body(params):
 
 def mailgun_signature(key, timestamp, token):
     return hmac.new(key.encode(), (timestamp + token).encode(), hashlib.sha256).hexdigest()
+
+
+def basic_auth(user, password):
+    """An HTTP Basic Authorization header value (RFC 7617)."""
+    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+
+
+def multipart_body(fields, files=(), boundary="replyd-test-boundary-7MA4YWxkTrZu0gW"):
+    """A multipart/form-data body (RFC 7578) and its Content-Type value.
+    fields: [(name, str or bytes)]; files: [(name, filename, type, bytes)]."""
+    out = b""
+    for name, value in fields:
+        if isinstance(value, str):
+            value = value.encode()
+        out += (b"--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n"
+                % (boundary.encode(), name.encode())) + value + b"\r\n"
+    for name, filename, ctype, data in files:
+        out += (b"--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                b"Content-Type: %s\r\n\r\n" % (boundary.encode(), name.encode(),
+                                               filename.encode(), ctype.encode())) + data + b"\r\n"
+    out += b"--%s--\r\n" % boundary.encode()
+    return out, "multipart/form-data; boundary=" + boundary

@@ -1,7 +1,12 @@
-/* test-mailgun.c: Mailgun webhook signature rules (mailgun-signature.h). */
+/*
+ * test-mailgun.c: Mailgun webhook signature rules (mailgun-signature.h) and
+ * reading message-headers (mailgun-inbound.h).
+ */
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "mailgun-inbound.h"
 #include "mailgun-signature.h"
 
 #define KEY	"tbsy84uSV1Kt3ZJZELY2TmShPRs91E3yL4tzf96297vBCkDWgL"
@@ -151,6 +156,81 @@ test_non_numeric_timestamp_is_refused(void)
 	    43200), -1);
 }
 
+#define HEADERS	"[[\"Received\", \"by mx\"], "				\
+		"[\"Message-Id\", \"<abc@mail.example.org>\"], "		\
+		"[\"In-Reply-To\", \"<reply@replyd.test>\"], "		\
+		"[\"Message-Id\", \"<second@mail.example.org>\"]]"
+
+/* Look up a header and compare it (want NULL: absent). */
+static void
+header_is(const char *json, const char *name, const char *want)
+{
+	char	*v = mailgun_inbound_header(json, strlen(json), name);
+
+	if (want == NULL) {
+		CHECK(v == NULL);
+		return;
+	}
+	if (v == NULL)
+		check_fail(__FILE__, __LINE__, "%s: absent", name);
+	if (strcmp(v, want) != 0) {
+		free(v);
+		check_fail(__FILE__, __LINE__, "%s: wrong value", name);
+	}
+	free(v);
+}
+
+static void
+test_message_headers_give_a_header_value(void)
+{
+	header_is(HEADERS, "In-Reply-To", "<reply@replyd.test>");
+}
+
+static void
+test_message_header_names_are_case_insensitive(void)
+{
+	header_is(HEADERS, "message-id", "<abc@mail.example.org>");
+	header_is(HEADERS, "MESSAGE-ID", "<abc@mail.example.org>");
+}
+
+static void
+test_first_of_a_repeated_message_header_wins(void)
+{
+	header_is(HEADERS, "Message-Id", "<abc@mail.example.org>");
+}
+
+static void
+test_absent_message_header_is_null(void)
+{
+	header_is(HEADERS, "References", NULL);
+	header_is("[]", "Message-Id", NULL);
+}
+
+static void
+test_malformed_message_headers_give_nothing(void)
+{
+	header_is("", "Message-Id", NULL);
+	header_is("{\"Message-Id\": \"<x@y>\"}", "Message-Id", NULL);
+	header_is("[[\"Message-Id\"", "Message-Id", NULL);
+	header_is("[[\"Message-Id\", 1], [\"Message-Id\"], "
+	    "[\"Message-Id\", \"<a@b>\", \"x\"], \"Message-Id\", "
+	    "[\"Message-Id\", \"<ok@b>\"]]", "Message-Id", "<ok@b>");
+	CHECK(mailgun_inbound_header(NULL, 0, "Message-Id") == NULL);
+}
+
+static void
+test_message_headers_length_not_nul_bounds_the_json(void)
+{
+	const char	 json[] = "[[\"To\", \"a@b\"]]garbage";
+	char		*v;
+
+	v = mailgun_inbound_header(json, sizeof json - 1 - 7, "To");
+	CHECK(v != NULL);
+	CHECK_STR(v, "a@b");
+	free(v);
+	CHECK(mailgun_inbound_header(json, sizeof json - 1, "To") == NULL);
+}
+
 static const struct check_test tests[] = {
 	TEST(test_signature_of_mailgun_vector),
 	TEST(test_valid_signature_verifies),
@@ -164,6 +244,12 @@ static const struct check_test tests[] = {
 	TEST(test_timestamp_too_far_in_the_past_is_refused),
 	TEST(test_timestamp_too_far_in_the_future_is_refused),
 	TEST(test_non_numeric_timestamp_is_refused),
+	TEST(test_message_headers_give_a_header_value),
+	TEST(test_message_header_names_are_case_insensitive),
+	TEST(test_first_of_a_repeated_message_header_wins),
+	TEST(test_absent_message_header_is_null),
+	TEST(test_malformed_message_headers_give_nothing),
+	TEST(test_message_headers_length_not_nul_bounds_the_json),
 	{ NULL, NULL }
 };
 

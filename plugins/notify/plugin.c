@@ -1,0 +1,140 @@
+/*
+ * notify: GOV.UK Notify.  Inbound: POST /webhooks/notify, Notify's
+ * received text message callback, authenticated by its bearer callback
+ * token (notify-inbound.c), deduplicated on "id" and answered with "{}".
+ * Outbound (SMS and email through templates, notify-send.c) is
+ * registered when "api_key" is set.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "notify-inbound.h"
+#include "notify-send.h"
+#include "replyd-plugin.h"
+
+#define NOTIFY_EXPORT	__attribute__((visibility("default")))
+
+NOTIFY_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+
+struct notify {
+	const struct replyd_host_api	*api;
+	struct replyd_host		*host;
+	const char			*callback_token;
+};
+
+/* Authenticate and parse one received text message. */
+static void
+notify_inbound(void *state, struct replyd_request *req)
+{
+	struct notify		*nt = state;
+	const struct replyd_host_api *api = nt->api;
+	struct notify_inbound	 in;
+	struct replyd_message	 m;
+	const char		*auth, *body, *field = NULL;
+	char			 err[160];
+	size_t			 len;
+
+	auth = api->req_header(req, "Authorization");
+	if (notify_inbound_auth(auth, nt->callback_token) == -1) {
+		api->refuse(req, 403, "credentials", NULL, auth == NULL ?
+		    "no Authorization header" : "wrong bearer token");
+		return;
+	}
+	body = api->req_body(req, &len);
+	if (notify_inbound_parse(body, len, &in, &field, err,
+	    sizeof err) == -1) {
+		api->refuse(req, 400, "malformed", field, err);
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.size = sizeof m;
+	m.channel = "sms";
+	m.provider_id = in.id;
+	m.from = in.source_number;
+	m.to = in.destination_number;
+	m.text = in.message;
+	m.text_len = in.message_len;
+	api->accept(req, &m);
+	notify_inbound_free(&in);
+}
+
+/* Without an API key the plugin only receives: refuse sends for good. */
+static void
+notify_send_unconfigured(void *state, const struct replyd_send *msg,
+    replyd_send_done done, void *arg)
+{
+	struct replyd_result	r;
+
+	memset(&r, 0, sizeof r);
+	r.size = sizeof r;
+	r.outcome = REPLYD_PERMANENT;
+	r.retry_after = -1;
+	r.detail = "notify has no api_key: it cannot send";
+	done(arg, &r);
+}
+
+/* Free the plugin's state. */
+static void
+notify_free(void *state)
+{
+	free(state);
+}
+
+/* Read the configuration and register the webhook. */
+NOTIFY_EXPORT int
+replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
+{
+	struct replyd_config	*cfg;
+	struct notify		*nt;
+	struct replyd_webhook	 wh;
+	struct replyd_sender	 snd;
+	int			 rc;
+
+	if (api->abi != REPLYD_PLUGIN_ABI ||
+	    api->size < sizeof(struct replyd_host_api))
+		return -1;
+	cfg = api->config(host);
+	if ((nt = calloc(1, sizeof *nt)) == NULL)
+		return -1;
+	nt->api = api;
+	nt->host = host;
+	nt->callback_token = api->config_string(cfg, "callback_token", 1, 1);
+	if (nt->callback_token == NULL) {
+		free(nt);
+		return -1;
+	}
+
+	memset(&wh, 0, sizeof wh);
+	wh.size = sizeof wh;
+	wh.path = "/webhooks/notify";
+	wh.email = 0;
+	wh.too_large = 413;
+	wh.ok_status = 200;
+	wh.ok_type = "application/json";
+	wh.ok_body = "{}";
+	wh.handle = notify_inbound;
+	wh.state = nt;
+	if (api->register_webhook(host, &wh) == -1) {
+		free(nt);
+		return -1;
+	}
+	/* The sender's free() also frees nt: the host owns nothing else. */
+	rc = notify_send_init_owning(api, host, cfg, nt, notify_free);
+	if (rc == -1) {
+		free(nt);
+		return -1;
+	}
+	if (rc == 1)
+		return 0;
+	memset(&snd, 0, sizeof snd);
+	snd.size = sizeof snd;
+	snd.name = "notify";
+	snd.send = notify_send_unconfigured;
+	snd.free = notify_free;
+	snd.state = nt;
+	if (api->register_sender(host, &snd) == -1) {
+		free(nt);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * postmark-inbound.h: Postmark's inbound webhook, as pure logic of the
+ * postmark plugin (libc, libcrypto and cJSON only).
+ *
+ * - Authentication is HTTP Basic (the credentials are part of the webhook
+ *   URL set in Postmark); the decoded "user:password" is compared with the
+ *   configured pair in constant time (as SHA-256 digests).
+ * - The body is one JSON object.  "MessageID" (Postmark's id, the dedupe
+ *   key) is a non-empty string.  The sender is "From", else
+ *   "FromFull.Email"; the recipient "To", else the first "ToFull[].Email".
+ *   "Subject", "TextBody" and "HtmlBody" are strings ("StrippedTextReply"
+ *   is ignored: it drops the quoted text staff may need).  "Headers" is an
+ *   array of {"Name", "Value"}: Message-ID and In-Reply-To come from it,
+ *   names compared case-insensitively, the first one winning.
+ *   "Attachments" is an array of {"Name", ...}: counted and named.
+ * - null counts as absent; a field of the wrong type is refused, naming
+ *   it; elements of Headers or Attachments that are not objects are
+ *   skipped; other keys are ignored.
+ */
+#ifndef POSTMARK_INBOUND_H
+#define POSTMARK_INBOUND_H
+
+#include <stddef.h>
+
+struct postmark_inbound {
+	const char	*id;		/* MessageID */
+	const char	*from;
+	const char	*to;		/* or NULL */
+	const char	*subject;	/* or NULL */
+	const char	*text;		/* TextBody, or NULL */
+	size_t		 text_len;
+	const char	*html;		/* HtmlBody, or NULL */
+	size_t		 html_len;
+	const char	*message_id;	/* Message-ID header, or NULL */
+	const char	*in_reply_to;	/* or NULL */
+	int		 attachments;
+	char		*attachment_names; /* comma-separated, or NULL */
+	void		*json;		/* private: owns the strings */
+};
+
+/* 0 if authorization is Basic with exactly user and password, else -1. */
+int	postmark_inbound_auth(const char *authorization, const char *user,
+	    const char *password);
+/*
+ * Parse len bytes of body into out (free it with postmark_inbound_free).
+ * On error return -1 with *field naming the offending field ("body" if it
+ * is not a JSON object) and a message in err; out is then empty.
+ */
+int	postmark_inbound_parse(const char *body, size_t len,
+	    struct postmark_inbound *out, const char **field, char *err,
+	    size_t errlen);
+void	postmark_inbound_free(struct postmark_inbound *);
+
+#endif
