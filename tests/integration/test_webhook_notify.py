@@ -18,7 +18,7 @@ def all_day_config(redis_port, tmpdir, **extra):
     cfg["calendars"]["office"]["hours"] = {d: ["00:00-24:00"] for d in
                                            ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     cfg["channels"] = {"notify": {"callback_token": TOKEN,
-                                  "api_key": "replyd-test-" + "0" * 36 + "-" + "1" * 36,
+                                  "api_key": "replyd-test-" + str(uuid.uuid4()) + "-" + str(uuid.uuid4()),
                                   "api_base": "http://127.0.0.1:9",
                                   "sms_template_id": "f1c7a2b0-0000-4000-8000-000000000001",
                                   "timeout_ms": 5000}}

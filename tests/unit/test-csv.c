@@ -4,7 +4,8 @@
 #include "check.h"
 #include "csv.h"
 
-/* Parse all of text; return records seen, or -1 with err. */
+/* Parse all of text; return records seen (the first in *first), or -1 with
+ * err and nothing to free. */
 static int
 parse(const char *text, struct csv_record *first, char *err)
 {
@@ -19,6 +20,8 @@ parse(const char *text, struct csv_record *first, char *err)
 		else
 			csv_record_free(&rec);
 	}
+	if (rc == -1 && n > 0)
+		csv_record_free(first);
 	return rc == -1 ? -1 : n;
 }
 
