@@ -45,6 +45,7 @@ struct escalate {
 	char		 consumer[128];
 	int		 reading;
 	int		 ticking;
+	int		 again;		/* something fell due mid-tick */
 	int		 groups_ready;
 	int		 inflight;
 	int64_t		 next_due;
@@ -239,6 +240,9 @@ esc_claim_done(struct db *db, redisReply *r, const char *err, void *arg)
 	wait = ESC_TICK_MS;
 	if (t->next >= 0 && t->next - now < wait)
 		wait = t->next - now;
+	if (e->again)
+		wait = 0;
+	e->again = 0;
 	e->next_due = t->next;
 	esc_arm(e->tick_ev, wait);
 	free(t);
@@ -1047,7 +1051,12 @@ escalate_ready(struct server *srv)
 void
 escalate_after_ingest(struct server *srv, const struct store_ingested *res)
 {
-	if (srv->esc != NULL && !srv->esc->ticking)
+	/* Deadlines are found by the next tick; alerts due now go at once. */
+	if (!res->due_now || srv->esc == NULL)
+		return;
+	if (srv->esc->ticking)
+		srv->esc->again = 1;
+	else
 		esc_arm(srv->esc->tick_ev, 0);
 }
 

@@ -102,6 +102,7 @@ static struct db_script store_ingest_script = {
 "  redis.call('HSET', c, 'urgent', 1)\n"
 "end\n"
 "local n = redis.call('HINCRBY', c, 'n', 1)\n"
+"local now = '0'\n"
 "if status == 'opened' then\n"
 "  local waiting = contact == ''\n"
 "  if not waiting and worker ~= '' then\n"
@@ -113,10 +114,14 @@ static struct db_script store_ingest_script = {
 "      end\n"
 "    end\n"
 "  end\n"
-"  if waiting then redis.call('ZADD', KEYS[5], ARGV[3], id .. ':w') end\n"
+"  if waiting then\n"
+"    redis.call('ZADD', KEYS[5], ARGV[3], id .. ':w')\n"
+"    now = '1'\n"
+"  end\n"
 "end\n"
 "if ARGV[11] == '1' then\n"
 "  redis.call('ZADD', KEYS[5], ARGV[3], id .. ':u' .. n)\n"
+"  now = '1'\n"
 "end\n"
 "redis.call('RPUSH', pre .. 'e:' .. id, '{\"type\":\"message\",\"at\":' ..\n"
 "  ARGV[3] .. ',\"n\":' .. n .. ',\"channel\":' .. cjson.encode(ARGV[4]) ..\n"
@@ -126,7 +131,7 @@ static struct db_script store_ingest_script = {
 "redis.call('HSET', pre .. 't:' .. id, n, ARGV[8])\n"
 "redis.call('EXPIRE', pre .. 't:' .. id, ARGV[12])\n"
 "redis.call('SET', KEYS[1], id, 'EX', ARGV[13])\n"
-"return {status, id, team, worker, contact, r[4] or '1', deadline}\n"
+"return {status, id, team, worker, contact, r[4] or '1', deadline, now}\n"
 };
 
 /* KEYS: none.  ARGV: prefix, id, by, how, note, meta ttl. */
@@ -294,6 +299,8 @@ store_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
 		    strcmp(r->element[5]->str, "0") != 0;
 		out.deadline_ms = r->element[6]->str ?
 		    strtoll(r->element[6]->str, NULL, 10) : 0;
+		out.due_now = r->elements >= 8 && r->element[7]->str != NULL &&
+		    strcmp(r->element[7]->str, "1") == 0;
 	}
 	ctx->cb(&out, ctx->arg);
 	free(ctx);

@@ -76,6 +76,7 @@ struct store_ingested {
 	char	 contact[128];
 	int	 receipt;	/* the contact accepts receipts */
 	int64_t	 deadline_ms;
+	int	 due_now;	/* a waiting notice or urgent alert is due */
 	const char *error;
 };
 
