@@ -1,0 +1,830 @@
+#!/usr/bin/python3
+"""The escalation benchmark (SPEC section 13): with one million open
+conversations in Redis, how late do escalation steps fire, how much Redis
+memory does an open conversation take (message text excluded), how long
+does replyd take from start to ready, and does a claim tick cost more with
+a million conversations than with none.
+
+It prints figures and never asserts: it exits non-zero only when something
+could not run (Redis or replyd would not start, replyd died, the load
+failed).  Everything it starts (redis-server, replyd, a fake Twilio
+Messages API) runs on free loopback ports in a temporary directory that is
+removed at the end, also on failure.  See docs/benchmarks-escalation.md.
+
+Standard library only; run with Debian's /usr/bin/python3.
+"""
+
+import argparse
+import base64
+import hashlib
+import http.client
+import http.server
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+FEED = os.path.join(ROOT, "config", "calendars", "uk-bank-holidays.json")
+PARTITIONS = 16                     # STORE_PARTITIONS in daemon/store.h
+DEDUPE_TTL = 35 * 86400             # WEBHOOK_DEDUPE_TTL in daemon/webhook.c
+TEAM = "leaving-care"
+WORKER = "alice"
+DUTY_PHONE = "+447900900001"        # alice: the duty worker every day
+MANAGER_PHONE = "+447900900004"
+ACCOUNT_SID = "ACbench"
+TWILIO_TOKEN = "bench-twilio-auth-token"
+API_TOKEN = "bench-admin-token-0123456789abcdef"
+DAY_MS = 86400 * 1000
+
+
+def say(msg):
+    print("escalation: " + msg, flush=True)
+
+
+def note(msg):
+    print("escalation: (%s)" % msg, file=sys.stderr, flush=True)
+
+
+class Failed(Exception):
+    """Something the benchmark needs could not run."""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- A minimal RESP2 client (python3-redis is not needed) -----------------
+
+class RedisError(Exception):
+    pass
+
+
+def resp(*args):
+    """One command in RESP (arguments: str, bytes or int)."""
+    out = ["*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, bytes):
+            a = a.decode("latin-1")
+        a = str(a)
+        out.append("$%d\r\n%s\r\n" % (len(a.encode("latin-1")), a))
+    return "".join(out).encode("latin-1")
+
+
+class Redis:
+    def __init__(self, port, timeout=60):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.f = self.sock.makefile("rb")
+
+    def read(self):
+        line = self.f.readline()
+        if not line:
+            raise RedisError("connection closed")
+        t, rest = line[:1], line[1:-2]
+        if t == b"+":
+            return rest.decode()
+        if t == b"-":
+            return RedisError(rest.decode())
+        if t == b":":
+            return int(rest)
+        if t == b"$":
+            n = int(rest)
+            return None if n < 0 else self.f.read(n + 2)[:-2]
+        if t == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.read() for _ in range(n)]
+        raise RedisError("bad reply %r" % line)
+
+    def cmd(self, *args):
+        self.sock.sendall(resp(*args))
+        r = self.read()
+        if isinstance(r, RedisError):
+            raise r
+        return r
+
+    def raw(self, data, nreplies):
+        """Send pre-encoded commands; return the number of error replies."""
+        self.sock.sendall(data)
+        errors = 0
+        for _ in range(nreplies):
+            if isinstance(self.read(), RedisError):
+                errors += 1
+        return errors
+
+    def info(self, section):
+        out = {}
+        for line in self.cmd("INFO", section).decode().splitlines():
+            if ":" in line and not line.startswith("#"):
+                k, v = line.split(":", 1)
+                out[k] = v
+        return out
+
+    def close(self):
+        try:
+            self.f.close()
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# --- replyd's data model, exactly as store_ingest_script writes it ---------
+
+def address_hash(addr):
+    """store_hash(): hex SHA-256, first 40 characters."""
+    return hashlib.sha256(addr.encode()).hexdigest()[:40]
+
+
+def partition_of(ah):
+    """store_partition(): first byte of the hash modulo 16."""
+    return int(ah[:2], 16) % PARTITIONS
+
+
+def _b(s):
+    return "$%d\r\n%s\r\n" % (len(s), s)
+
+
+_HSET_HEAD = "*30\r\n" + _b("HSET")
+_F = {k: _b(k) for k in ("id", "state", "team", "worker", "contact", "channel",
+                         "provider", "addr", "ah", "received_at", "deadline",
+                         "step", "n", "urgent")}
+_CONST = (_F["state"] + _b("awaiting") + _F["team"] + _b(TEAM) + _F["worker"] +
+          _b(WORKER))
+_CONST2 = _F["channel"] + _b("sms") + _F["provider"] + _b("twilio")
+_TAIL = _F["step"] + _b("0") + _F["n"] + _b("1") + _F["urgent"] + _b("0")
+_RPUSH = "*3\r\n" + _b("RPUSH")
+_SET3 = "*3\r\n" + _b("SET")
+_SET5 = "*5\r\n" + _b("SET")
+_EX = _b("EX") + _b(str(DEDUPE_TTL))
+_ZADD = "*4\r\n" + _b("ZADD")
+COMMANDS_PER_CONVERSATION = 7
+
+
+def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact):
+    """RESP for one open conversation as the ingest script leaves it after
+    the first SMS of a known contact (state awaiting, step 0, n 1, not
+    urgent), without the message text key rd:{P}:t:ID.  The ingest
+    script's keys and values:
+      HSET rd:{P}:c:ID id state team worker contact channel provider addr
+           ah received_at deadline step n(=0, then HINCRBY -> 1) urgent
+      SET rd:{P}:o:AH ID
+      ZADD rd:{P}:due DUE ID:0;  ZADD rd:{P}:aw DEADLINE ID;
+      ZADD rd:{P}:rx RECEIVED ID
+      RPUSH rd:{P}:e:ID {"type":"message",...}   (the same JSON bytes)
+      SET rd:{P}:d:twilio:SHA256(MessageSid)[:40] ID EX 3024000
+    rd:{P}:seq (the INCR that names ID) is set once per partition."""
+    pre = "rd:{%d}:" % p
+    cid = "%d-%d" % (p, n)
+    rec = str(received_ms)
+    dl = str(deadline_ms)
+    event = ('{"type":"message","at":%s,"n":1,"channel":"sms","provider":"twilio",'
+             '"urgent":false,"meta":{}}' % rec)
+    return "".join((
+        _HSET_HEAD, _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST, _F["contact"],
+        _b(contact), _CONST2, _F["addr"], _b(addr), _F["ah"], _b(ah),
+        _F["received_at"], _b(rec), _F["deadline"], _b(dl), _TAIL,
+        _SET3, _b(pre + "o:" + ah), _b(cid),
+        _ZADD, _b(pre + "due"), _b(str(due_ms)), _b(cid + ":0"),
+        _ZADD, _b(pre + "aw"), _b(dl), _b(cid),
+        _ZADD, _b(pre + "rx"), _b(rec), _b(cid),
+        _RPUSH, _b(pre + "e:" + cid), _b(event),
+        _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(cid), _EX,
+    ))
+
+
+class Population:
+    """Conversation ids per partition, as the INCR on rd:{P}:seq hands them out."""
+
+    def __init__(self):
+        self.seq = [0] * PARTITIONS
+
+    def add(self, addr, sid, received_ms, deadline_ms, due_ms, contact):
+        ah = address_hash(addr)
+        p = partition_of(ah)
+        self.seq[p] += 1
+        n = self.seq[p]
+        return "%d-%d" % (p, n), conversation(p, n, addr, ah, sid, received_ms,
+                                               deadline_ms, due_ms, contact)
+
+    def seq_commands(self):
+        return "".join("*3\r\n" + _b("SET") + _b("rd:{%d}:seq" % p) + _b(str(n))
+                       for p, n in enumerate(self.seq) if n > 0)
+
+
+# --- A fake Twilio Messages API -------------------------------------------
+
+class FakeTwilio:
+    """Checks what Twilio checks (Basic auth account_sid:auth_token, path,
+    To/From/Body) and records when each SMS arrived."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.received = []          # (unix time, form)
+        self.refused = 0
+        want_auth = "Basic " + base64.b64encode(
+            ("%s:%s" % (ACCOUNT_SID, TWILIO_TOKEN)).encode()).decode()
+        want_path = "/2010-04-01/Accounts/%s/Messages.json" % ACCOUNT_SID
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                at = time.time()
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                form = dict(urllib.parse.parse_qsl(body.decode()))
+                ok = (self.headers.get("Authorization") == want_auth and
+                      self.path == want_path and {"To", "From", "Body"} <= form.keys())
+                with fake.lock:
+                    if ok:
+                        fake.received.append((at, form))
+                        n = len(fake.received)
+                    else:
+                        fake.refused += 1
+                        n = 0
+                out = json.dumps({"sid": "SM%032x" % n, "status": "queued"}).encode()
+                self.send_response(201 if ok else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def take(self):
+        with self.lock:
+            out, self.received = self.received, []
+            return out
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# --- Processes -------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.dir = tempfile.mkdtemp(prefix="replyd-bench-escalation-")
+        self.redis_proc = None
+        self.replyd_proc = None
+        self.pipe_proc = None
+        self.twilio = None
+        self.r = None
+        build = os.environ.get("REPLYD_BUILD", "build")
+        self.replyd_bin = args.replyd or os.path.join(ROOT, build, "replyd")
+
+    # Redis -----------------------------------------------------------------
+    def start_redis(self):
+        self.redis_port = free_port()
+        d = os.path.join(self.dir, "redis")
+        os.makedirs(d)
+        # config/redis.conf's durability settings; DEBUG only for HTSTATS.
+        argv = ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+                "--dir", d, "--appendonly", "yes", "--appendfsync", "always",
+                "--auto-aof-rewrite-percentage", "100",
+                "--auto-aof-rewrite-min-size", "64mb", "--save", "",
+                "--maxmemory-policy", "noeviction", "--enable-debug-command", "local"]
+        self.redis_log = open(os.path.join(d, "redis.log"), "ab")
+        try:
+            self.redis_proc = subprocess.Popen(argv, stdout=self.redis_log,
+                                               stderr=subprocess.STDOUT)
+        except OSError as e:
+            raise Failed("cannot run redis-server: %s" % e)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.r = Redis(self.redis_port)
+                self.r.cmd("PING")
+                break
+            except (OSError, RedisError):
+                if self.redis_proc.poll() is not None or time.monotonic() > deadline:
+                    raise Failed("redis-server did not start (see its log)")
+                time.sleep(0.02)
+        self.redis_version = self.r.info("server").get("redis_version", "?")
+
+    def redis_pid_cpu(self):
+        return proc_cpu(self.redis_proc.pid)
+
+    def wait_rewrite(self):
+        while True:
+            p = self.r.info("persistence")
+            if p.get("aof_rewrite_in_progress") == "0" and \
+                    p.get("aof_rewrite_scheduled") == "0":
+                return
+            time.sleep(0.1)
+
+    # replyd ----------------------------------------------------------------
+    def config(self):
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        return {
+            "listen": "127.0.0.1:%d" % self.replyd_port,
+            "public_url": "https://replyd.bench",
+            "redis": {"url": "redis://127.0.0.1:%d/0" % self.redis_port, "timeout": "1s"},
+            "calendars": {"allday": {
+                "timezone": "Europe/London",
+                "hours": {d: ["00:00-24:00"] for d in days},
+                "bank_holidays": {"file": FEED, "division": "england-and-wales"}}},
+            "promise": {"respond_within": "1 working day", "calendar": "allday"},
+            "people": {
+                "alice": {"name": "Alice", "phone": DUTY_PHONE},
+                "dora": {"name": "Dora", "phone": MANAGER_PHONE}},
+            "teams": {TEAM: {
+                "calendar": "allday",
+                "workers": ["alice"],
+                "duty": {d: "alice" for d in days},
+                "duty_manager": "dora",
+                "escalation": [{"after": "0s", "notify": ["duty-worker"]}]}},
+            "default_team": TEAM,
+            "channels": {"twilio": {"auth_token": TWILIO_TOKEN, "account_sid": ACCOUNT_SID,
+                                    "from": "+447900900000", "api_base": self.twilio.url}},
+            "alerts": {"sms": "twilio"},
+            "delivery": {"retry_base": "1s", "retry_max": "2s"},
+            "api": {"tokens": {API_TOKEN: {"name": "bench", "role": "admin"}}},
+            "drain_timeout": "5s",
+        }
+
+    def start_replyd(self, name):
+        """Spawn replyd; return (seconds to /readyz 200, seconds to READY=1 or None)."""
+        if not os.access(self.replyd_bin, os.X_OK):
+            raise Failed("%s is not built (run make)" % self.replyd_bin)
+        self.replyd_port = free_port()
+        cfgpath = os.path.join(self.dir, name + ".json")
+        with open(cfgpath, "w") as f:
+            json.dump(self.config(), f, indent=2)
+        sockpath = os.path.join(self.dir, name + ".notify")
+        ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        ns.bind(sockpath)
+        ready_at = []
+
+        def listen():
+            ns.settimeout(0.2)
+            while not ready_at and not stop.is_set():
+                try:
+                    data = ns.recv(4096)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return
+                if b"READY=1" in data.split(b"\n"):
+                    ready_at.append(time.monotonic())
+
+        stop = threading.Event()
+        t = threading.Thread(target=listen, daemon=True)
+        t.start()
+        env = dict(os.environ, NOTIFY_SOCKET=sockpath)
+        self.replyd_log_path = os.path.join(self.dir, name + ".log")
+        self.replyd_log = open(self.replyd_log_path, "ab")
+        t0 = time.monotonic()
+        self.replyd_proc = subprocess.Popen([self.replyd_bin, "-c", cfgpath],
+                                            stdout=self.replyd_log,
+                                            stderr=subprocess.STDOUT, env=env)
+        ready = None
+        while time.monotonic() - t0 < 30:
+            if self.replyd_proc.poll() is not None:
+                break
+            if self.http_status("/readyz", timeout=0.5) == 200:
+                ready = time.monotonic() - t0
+                break
+            time.sleep(0.005)
+        if ready is None:
+            stop.set()
+            ns.close()
+            raise Failed("replyd did not become ready (exit %s); its log:\n%s" %
+                         (self.replyd_proc.poll(), self.replyd_logtext()[-3000:]))
+        t.join(timeout=1.0)
+        stop.set()
+        ns.close()
+        return ready, (ready_at[0] - t0) if ready_at else None
+
+    def http_status(self, path, timeout=2.0):
+        conn = http.client.HTTPConnection("127.0.0.1", self.replyd_port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            return conn.getresponse().status
+        except OSError:
+            return None
+        finally:
+            conn.close()
+
+    def replyd_logtext(self):
+        try:
+            with open(self.replyd_log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def check_replyd(self):
+        if self.replyd_proc is None or self.replyd_proc.poll() is not None:
+            raise Failed("replyd died (exit %s); its log:\n%s" %
+                         (self.replyd_proc.poll() if self.replyd_proc else None,
+                          self.replyd_logtext()[-3000:]))
+
+    def stop_replyd(self):
+        p, self.replyd_proc = self.replyd_proc, None
+        if p is None:
+            return
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.replyd_log.close()
+
+    def cleanup(self):
+        p = self.pipe_proc
+        if p is not None and p.poll() is None:
+            p.kill()
+            p.wait()
+        try:
+            self.stop_replyd()
+        except Exception:
+            pass
+        if self.r is not None:
+            self.r.close()
+        if self.redis_proc is not None and self.redis_proc.poll() is None:
+            self.redis_proc.terminate()
+            try:
+                self.redis_proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.redis_proc.kill()
+                self.redis_proc.wait()
+        if self.twilio is not None:
+            self.twilio.close()
+        if self.args.keep:
+            note("kept %s" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # Phases ----------------------------------------------------------------
+    def load(self, pop, n):
+        """n open conversations, due months from now, through redis-cli --pipe."""
+        rng = random.Random(20261122)
+        now = int(time.time() * 1000)
+        # Its output goes to a file: a pipe could fill up with error lines
+        # while we are still writing, and both would wait for ever.
+        outpath = os.path.join(self.dir, "redis-cli-pipe.out")
+        with open(outpath, "wb") as out:
+            self.pipe_proc = subprocess.Popen(
+                ["redis-cli", "-p", str(self.redis_port), "--pipe"],
+                stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
+        chunk = []
+        for i in range(n):
+            received = now - rng.randrange(DAY_MS)
+            # Deadlines from 30 to 120 days ahead: none falls due in the run.
+            deadline = now + 30 * DAY_MS + (i * 90 * DAY_MS) // max(n, 1)
+            _, data = pop.add("+447700%06d" % i, "SM%032x" % i, received, deadline,
+                              deadline, "yp-%06d" % i)
+            chunk.append(data)
+            if len(chunk) == 2000:
+                self.pipe_proc.stdin.write("".join(chunk).encode())
+                chunk = []
+        chunk.append(pop.seq_commands())
+        self.pipe_proc.stdin.write("".join(chunk).encode())
+        self.pipe_proc.stdin.close()
+        rc = self.pipe_proc.wait()
+        with open(outpath, errors="replace") as f:
+            out = f.read()[-2000:]
+        self.pipe_proc = None
+        m = re.search(r"errors: (\d+), replies: (\d+)", out)
+        want = n * COMMANDS_PER_CONVERSATION + sum(1 for s in pop.seq if s)
+        if rc != 0 or not m or m.group(1) != "0" or int(m.group(2)) != want:
+            raise Failed("redis-cli --pipe: %s (expected %d replies)" % (out.strip(), want))
+
+    def add_steps(self, pop, k, spacing_ms, lead_ms, tag):
+        """k conversations whose step 0 falls due every spacing_ms from
+        lead_ms from now; returns {id: due ms}."""
+        first = int(time.time() * 1000) + lead_ms
+        dues, data = {}, []
+        for j in range(k):
+            due = first + j * spacing_ms
+            cid, d = pop.add("+44780%d%06d" % (tag, j), "SMstep%d%026x" % (tag, j),
+                             due - DAY_MS, due, due, "yp-s%d%05d" % (tag, j))
+            dues[cid] = due
+            data.append(d)
+        data.append(pop.seq_commands())
+        nrep = k * COMMANDS_PER_CONVERSATION + sum(1 for s in pop.seq if s)
+        errors = self.r.raw("".join(data).encode(), nrep)
+        if errors:
+            raise Failed("adding the measured steps: %d errors" % errors)
+        return dues
+
+    def slowlog_on(self):
+        self.r.cmd("CONFIG", "SET", "slowlog-max-len", "1000000")
+        self.r.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        self.r.cmd("SLOWLOG", "RESET")
+        self.r.cmd("CONFIG", "RESETSTAT")
+
+    def slowlog_off(self):
+        """Stop logging; return (claim-script durations in us, commandstats)."""
+        self.r.cmd("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        stats = self.r.info("commandstats")
+        entries = self.r.cmd("SLOWLOG", "GET", "1000000")
+        self.r.cmd("SLOWLOG", "RESET")
+        self.r.cmd("CONFIG", "SET", "slowlog-max-len", "128")
+        claims = []
+        for e in entries:
+            args = e[3]
+            if len(args) >= 5 and args[0].upper() in (b"EVALSHA", b"EVAL") and \
+                    args[3].endswith(b":due") and args[4].endswith(b":esc"):
+                claims.append((e[1], e[2]))       # (unix time, us)
+        return claims, stats
+
+    def steps_phase(self, pop, label, background):
+        """Start replyd, add K steps, collect alerts; returns a summary."""
+        a = self.args
+        self.twilio.take()
+        self.r.cmd("CONFIG", "RESETSTAT")
+        ready, notified = self.start_replyd("replyd-" + label)
+        time.sleep(1.0)
+        start_stats = self.r.info("commandstats")
+        self.check_replyd()
+        self.slowlog_on()
+        t_on = time.time()
+        dues = self.add_steps(pop, a.steps, a.spacing_ms, 2000, 1 if label == "empty" else 2)
+        last_due = max(dues.values()) / 1000.0
+        got = {}
+        dup = 0
+        deadline = last_due + a.wait_after
+        while time.time() < deadline:
+            self.check_replyd()
+            for at, form in self.twilio.take():
+                m = re.search(r"ref (\d+-\d+)", form.get("Body", ""))
+                if not m or m.group(1) not in dues:
+                    continue
+                if m.group(1) in got:
+                    dup += 1
+                else:
+                    got[m.group(1)] = at
+            if len(got) == len(dues) and time.time() > last_due + 1.0:
+                break
+            time.sleep(0.05)
+        t_off = time.time()
+        claims, stats = self.slowlog_off()
+        self.check_replyd()
+        # replyd's own record: escalation events carry lateness_ms (claimed - due).
+        claimed = {}
+        for cid in got:
+            p = int(cid.split("-")[0])
+            for ev in self.r.cmd("LRANGE", "rd:{%d}:e:%s" % (p, cid), 0, -1):
+                try:
+                    j = json.loads(ev)
+                except ValueError:
+                    continue
+                if j.get("type") == "escalation" and "lateness_ms" in j:
+                    claimed[cid] = dues[cid] / 1000.0 + j["lateness_ms"] / 1000.0
+        self.stop_replyd()
+        return {
+            "label": label, "background": background, "ready": ready,
+            "notified": notified, "dues": dues, "got": got, "dup": dup,
+            "claimed": claimed, "claims": claims, "stats": stats,
+            "start_stats": start_stats, "window": t_off - t_on,
+            "refused": self.twilio.refused,
+        }
+
+
+def proc_cpu(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def pct(values, q):
+    """Nearest-rank percentile."""
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    k = max(0, min(len(v) - 1, int(-(-q * len(v) // 100)) - 1))
+    return v[k]
+
+
+def commandstat(stats, name):
+    s = stats.get("cmdstat_" + name)
+    if not s:
+        return 0, 0.0
+    d = dict(kv.split("=") for kv in s.split(","))
+    return int(d["calls"]), float(d["usec_per_call"])
+
+
+def report_phase(res, n_open):
+    dues, got = res["dues"], res["got"]
+    late = [got[c] - dues[c] / 1000.0 for c in got]
+    k = len(dues)
+    say("lateness over %d steps with %d open: p50 %.3f s p99 %.3f s max %.3f s, "
+        "%d of %d alerts arrived, %d duplicates (target p99 < 1 s)" %
+        (k, n_open, pct(late, 50), pct(late, 99), max(late) if late else float("nan"),
+         len(got), k, res["dup"]))
+    cl = [res["claimed"][c] - dues[c] / 1000.0 for c in res["claimed"]]
+    tail = [got[c] - res["claimed"][c] for c in res["claimed"]]
+    if cl:
+        say("  of which due -> claimed (replyd's lateness_ms) p50 %.3f s p99 %.3f s max "
+            "%.3f s; claimed -> SMS at the fake Twilio p50 %.3f s p99 %.3f s max %.3f s" %
+            (pct(cl, 50), pct(cl, 99), max(cl), pct(tail, 50), pct(tail, 99), max(tail)))
+    missing = sorted(set(dues) - set(got))
+    if missing:
+        say("  not alerted in time: %s%s" % (" ".join(missing[:10]),
+                                             " ..." if len(missing) > 10 else ""))
+
+
+def claim_summary(res):
+    us = [d for _, d in res["claims"]]
+    calls, upc = commandstat(res["stats"], "evalsha")
+    return us, calls, upc
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--conversations", type=int, default=1000000,
+                    help="open conversations loaded (default 1000000)")
+    ap.add_argument("--steps", type=int, default=500,
+                    help="escalation steps measured per phase (default 500)")
+    ap.add_argument("--spacing-ms", type=int, default=50,
+                    help="time between two measured steps' due times (default 50)")
+    ap.add_argument("--wait-after", type=float, default=10.0,
+                    help="seconds to wait for alerts after the last due time")
+    ap.add_argument("--replyd", help="replyd binary (default $REPLYD_BUILD/replyd)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temporary directory (logs, configs, AOF)")
+    args = ap.parse_args()
+
+    def on_signal(sig, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_signal)
+
+    b = Bench(args)
+    rc = 0
+    try:
+        b.twilio = FakeTwilio()
+        b.start_redis()
+        r = b.r
+        say("redis-server %s (appendonly yes, appendfsync always, save \"\", noeviction), "
+            "data on %s; %d CPUs, load average %.2f; replyd %s" %
+            (b.redis_version, fs_type(b.dir), os.cpu_count(), os.getloadavg()[0],
+             b.replyd_bin))
+
+        # Phase 1: no open conversations.
+        pop0 = Population()
+        res0 = b.steps_phase(pop0, "empty", 0)
+
+        # Empty the server and take the baseline for memory.
+        r.cmd("FLUSHALL", "SYNC")
+        r.cmd("SCRIPT", "FLUSH", "SYNC")
+        r.cmd("SLOWLOG", "RESET")
+        b.wait_rewrite()
+        r.cmd("BGREWRITEAOF")
+        time.sleep(0.2)
+        b.wait_rewrite()
+        mem0 = int(r.info("memory")["used_memory"])
+
+        # Phase 2: load the million (AOF fsync relaxed for the load only).
+        n = args.conversations
+        r.cmd("CONFIG", "SET", "appendfsync", "everysec")
+        r.cmd("CONFIG", "SET", "auto-aof-rewrite-percentage", "0")
+        pop = Population()
+        t0 = time.monotonic()
+        c0 = b.redis_pid_cpu()
+        b.load(pop, n)
+        load_s = time.monotonic() - t0
+        r.cmd("BGREWRITEAOF")
+        time.sleep(0.2)
+        b.wait_rewrite()
+        rewrite_s = time.monotonic() - t0 - load_s
+        r.cmd("CONFIG", "SET", "appendfsync", "always")
+        r.cmd("CONFIG", "SET", "auto-aof-rewrite-percentage", "100")
+        meminfo = r.info("memory")
+        mem1 = int(meminfo["used_memory"])
+        dbsize = r.cmd("DBSIZE")
+        say("loaded %d open conversations in %.1f s (%d keys; redis-cli --pipe with "
+            "appendfsync everysec, then BGREWRITEAOF %.1f s and appendfsync always "
+            "again before anything is measured)" % (n, load_s, dbsize, rewrite_s))
+        per = (mem1 - mem0) / max(n, 1)
+        say("redis memory per open conversation %d bytes (%d loaded, text excluded; "
+            "target <= 512): used_memory %d -> %d bytes, rss %s bytes" %
+            (round(per), n, mem0, mem1, meminfo.get("used_memory_rss")))
+        breakdown(r, pop, n, per)
+
+        # Phase 3: replyd with the million.
+        res1 = b.steps_phase(pop, "loaded", n)
+
+        for res, n_open in ((res0, 0), (res1, n)):
+            say("replyd start to ready %.3f s with %d open conversations (/readyz "
+                "polled every 5 ms; READY=1 on NOTIFY_SOCKET after %s; target < 1 s)" %
+                (res["ready"], n_open, "%.3f s" % res["notified"]
+                 if res["notified"] is not None else "never"))
+        started = sorted("%s %d" % (k[8:], int(dict(kv.split("=") for kv in v.split(","))["calls"]))
+                         for k, v in res1["start_stats"].items()
+                         if not k.startswith("cmdstat_config"))
+        say("commands Redis ran in replyd's first second with %d open (INFO "
+            "commandstats, scripts' own calls included): %s" % (n, ", ".join(started)))
+        for res, n_open in ((res0, 0), (res1, n)):
+            report_phase(res, n_open)
+        us0, calls0, upc0 = claim_summary(res0)
+        us1, calls1, upc1 = claim_summary(res1)
+        say("claim script %.1f us/call with 0 open, %.1f us/call with %d open "
+            "(SLOWLOG of every call: %d and %d calls, p99 %.0f and %.0f us, max %d and %d us)" %
+            (sum(us0) / max(len(us0), 1), sum(us1) / max(len(us1), 1), n, len(us0),
+             len(us1), pct(us0, 99), pct(us1, 99), max(us0 or [0]), max(us1 or [0])))
+        say("  claim calls per second %.1f with 0 open, %.1f with %d open; "
+            "cmdstat_evalsha (claim + advance) %.1f and %.1f us/call" %
+            (len(us0) / res0["window"], len(us1) / res1["window"], n, upc0, upc1))
+        if res0["refused"] or res1["refused"]:
+            say("fake Twilio refused %d requests (auth or fields)" % res1["refused"])
+    except Failed as e:
+        print("escalation: could not run: %s" % e, file=sys.stderr)
+        rc = 1
+    except KeyboardInterrupt:
+        print("escalation: interrupted", file=sys.stderr)
+        rc = 1
+    finally:
+        b.cleanup()
+    return rc
+
+
+def fs_type(path):
+    try:
+        out = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", path],
+                             capture_output=True, text=True, timeout=5).stdout.strip()
+        return out or "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def breakdown(r, pop, n, per):
+    """Where the bytes go: MEMORY USAGE of sampled keys of each kind."""
+    rng = random.Random(7)
+    samples = []
+    for _ in range(200):
+        p = rng.randrange(PARTITIONS)
+        if pop.seq[p]:
+            samples.append((p, rng.randrange(1, pop.seq[p] + 1)))
+    parts = []
+
+    def avg(keys):
+        vals = [r.cmd("MEMORY", "USAGE", k, "SAMPLES", "0") for k in keys]
+        vals = [v for v in vals if isinstance(v, int)]
+        return sum(vals) / max(len(vals), 1)
+
+    hkeys = ["rd:{%d}:c:%d-%d" % (p, p, i) for p, i in samples]
+    parts.append(("hash c:ID", avg(hkeys)))
+    parts.append(("events list e:ID", avg(["rd:{%d}:e:%d-%d" % (p, p, i) for p, i in samples])))
+    ahs = [r.cmd("HGET", k, "ah").decode() for k in hkeys[:100]]
+    opens = ["rd:{%d}:o:%s" % (p, a) for (p, _), a in zip(samples, ahs)]
+    parts.append(("open pointer o:AH", avg(opens)))
+    # Dedupe keys are named by the MessageSid's hash: find a few by SCAN.
+    dd = []
+    cur = b"0"
+    while len(dd) < 100:
+        cur, keys = r.cmd("SCAN", cur, "MATCH", "rd:{*}:d:*", "COUNT", "1000")
+        dd.extend(k.decode() for k in keys)
+        if cur == b"0":
+            break
+    parts.append(("dedupe key d:twilio:H (+EX)", avg(dd[:100])))
+    for z, label in (("due", "due entry"), ("aw", "aw entry"), ("rx", "rx entry")):
+        tot = sum(r.cmd("MEMORY", "USAGE", "rd:{%d}:%s" % (p, z), "SAMPLES", "0") or 0
+                  for p in range(PARTITIONS))
+        parts.append(("%s (zset %s / members)" % (label, z), tot / max(n, 1)))
+    known = sum(v for _, v in parts)
+    ht = ""
+    try:
+        st = r.cmd("DEBUG", "HTSTATS", "0").decode()
+        sizes = [int(x) for x in re.findall(r"table size: (\d+)", st)]
+        elems = [int(x) for x in re.findall(r"number of elements: (\d+)", st)]
+        ht = "; DEBUG HTSTATS: tables %s, elements %s" % (sizes, elems)
+    except (RedisError, ValueError, AttributeError):
+        pass
+    say("  breakdown per conversation (MEMORY USAGE, sampled): " +
+        ", ".join("%s %.0f" % (k, v) for k, v in parts) +
+        "; sum %.0f, rest %.0f (main and expires hash-table buckets, expires "
+        "entries, allocator rounding)%s" % (known, per - known, ht))
+    sample = r.cmd("HGETALL", hkeys[0])
+    say("  sample hash %s: %s" % (hkeys[0], " ".join(x.decode() for x in sample)))
+    say("  sample event %s" % r.cmd("LINDEX", hkeys[0].replace(":c:", ":e:"), 0).decode())
+    enc = r.cmd("OBJECT", "ENCODING", hkeys[0]).decode()
+    zenc = r.cmd("OBJECT", "ENCODING", "rd:{0}:due").decode()
+    say("  encodings: hash %s, events %s, due %s" %
+        (enc, r.cmd("OBJECT", "ENCODING", hkeys[0].replace(":c:", ":e:")).decode(), zenc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
