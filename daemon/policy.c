@@ -8,6 +8,19 @@
 #include "config.h"
 #include "policy.h"
 
+/*
+ * The calendar answers CALENDAR_NEVER past its horizon (year 2500): only
+ * a broken clock gets there.  Saturate there, so times in milliseconds
+ * and sums of times cannot overflow.
+ */
+#define POLICY_LATEST	((int64_t)16725225600)	/* 2500-01-01T00:00:00Z */
+
+static int64_t
+policy_clamp(int64_t t)
+{
+	return t > POLICY_LATEST ? POLICY_LATEST : t;
+}
+
 /* The team's calendar, or the promise's when the team names none. */
 static const struct calendar *
 policy_calendar(const struct config *cfg, const struct config_team *t)
@@ -26,7 +39,8 @@ policy_deadline(const struct config *cfg, const struct config_team *t,
 
 	within = duration_seconds(&cfg->promise.within,
 	    calendar_working_day(cal));
-	return calendar_deadline(cal, arrival, within, cfg->promise.mode);
+	return policy_clamp(calendar_deadline(cal, arrival, within,
+	    cfg->promise.mode));
 }
 
 /* When a step falls due, measured from the deadline. */
@@ -40,7 +54,9 @@ policy_step_due(const struct config_team *t, size_t step, int64_t deadline)
 		return -1;
 	after = &t->steps[step].after;
 	secs = duration_seconds(after, calendar_working_day(t->calendar));
+	deadline = policy_clamp(deadline);
 	if (!duration_is_working(after) || secs == 0)
-		return deadline + secs;
-	return calendar_deadline(t->calendar, deadline, secs, CALENDAR_EXACT);
+		return policy_clamp(deadline + secs);
+	return policy_clamp(calendar_deadline(t->calendar, deadline, secs,
+	    CALENDAR_EXACT));
 }

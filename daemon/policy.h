@@ -10,7 +10,8 @@
 struct config;
 struct config_team;
 
-/* The promise's deadline for a message arriving at t (seconds). */
+/* The promise's deadline for a message arriving at t (seconds), at the
+ * latest 2500-01-01: safe to multiply by 1000. */
 int64_t	policy_deadline(const struct config *, const struct config_team *,
 	    int64_t arrival);
 /* When step `step` (0-based) of the team's policy falls due. */
