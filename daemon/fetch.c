@@ -10,6 +10,7 @@
  * back, and an accepted one is always answered later from the loop.
  */
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <ctype.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -67,6 +69,9 @@ struct fetch {
 	char			*ca_file;
 	LIST_HEAD(, fetch_xfer)	 xfers;
 	LIST_HEAD(, fetch_sock)	 socks;
+	curl_socket_t		*fds;		/* every socket libcurl holds */
+	size_t			 nfds;
+	size_t			 fdsize;
 	int			 inflight;
 	int			 closing;
 };
@@ -107,6 +112,47 @@ fetch_sock_free(struct fetch_sock *fs)
 	LIST_REMOVE(fs, entry);
 	event_free(fs->ev);
 	free(fs);
+}
+
+/*
+ * libcurl opens and closes its sockets through us, so we know every one it
+ * holds, idle cached connections included.  At shutdown they are shut down
+ * before curl_multi_cleanup: closing a cached SMTP connection says QUIT and
+ * waits for the answer, and a server that never answers must not hold
+ * replyd's exit.
+ */
+static curl_socket_t
+fetch_open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct fetch	*f = arg;
+	curl_socket_t	*n, s;
+	size_t		 size;
+
+	if (f->nfds == f->fdsize) {
+		size = f->fdsize ? f->fdsize * 2 : 16;
+		if ((n = reallocarray(f->fds, size, sizeof *n)) == NULL)
+			return CURL_SOCKET_BAD;
+		f->fds = n;
+		f->fdsize = size;
+	}
+	s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (s != CURL_SOCKET_BAD)
+		f->fds[f->nfds++] = s;
+	return s;
+}
+
+static int
+fetch_close_cb(void *arg, curl_socket_t s)
+{
+	struct fetch	*f = arg;
+	size_t		 i;
+
+	for (i = 0; i < f->nfds; i++)
+		if (f->fds[i] == s) {
+			f->fds[i] = f->fds[--f->nfds];
+			break;
+		}
+	return close(s);
 }
 
 /* Free a transfer that is no longer in the multi handle. */
@@ -553,6 +599,10 @@ fetch_xfer_new(struct fetch *f, const char *url, int smtp,
 	FETCH_SETOPT(x, CURLOPT_PRIVATE, (void *)x);
 	FETCH_SETOPT(x, CURLOPT_ERRORBUFFER, x->errbuf);
 	FETCH_SETOPT(x, CURLOPT_NOSIGNAL, 1L);
+	FETCH_SETOPT(x, CURLOPT_OPENSOCKETFUNCTION, fetch_open_cb);
+	FETCH_SETOPT(x, CURLOPT_OPENSOCKETDATA, (void *)f);
+	FETCH_SETOPT(x, CURLOPT_CLOSESOCKETFUNCTION, fetch_close_cb);
+	FETCH_SETOPT(x, CURLOPT_CLOSESOCKETDATA, (void *)f);
 	FETCH_SETOPT(x, CURLOPT_URL, url);
 	FETCH_SETOPT(x, CURLOPT_PROTOCOLS_STR,
 	    smtp ? FETCH_SMTP_PROTOCOLS : FETCH_HTTP_PROTOCOLS);
@@ -908,6 +958,7 @@ fetch_free(struct fetch *f)
 	struct fetch_xfer	*x;
 	struct fetch_sock	*fs;
 	CURLMcode		 mc;
+	size_t			 i;
 
 	if (f == NULL)
 		return;
@@ -915,6 +966,9 @@ fetch_free(struct fetch *f)
 	f->closing = 1;
 	while ((x = LIST_FIRST(&f->xfers)) != NULL)
 		fetch_finish(x, CURLE_OK, "shutting down");
+	/* Cached connections then close at once, whatever the server does. */
+	for (i = 0; i < f->nfds; i++)
+		shutdown(f->fds[i], SHUT_RDWR);
 	if ((mc = curl_multi_cleanup(f->multi)) != CURLM_OK)
 		log_warnx("fetch: curl_multi_cleanup: %s",
 		    curl_multi_strerror(mc));
@@ -922,6 +976,7 @@ fetch_free(struct fetch *f)
 	while ((fs = LIST_FIRST(&f->socks)) != NULL)
 		fetch_sock_free(fs);
 	event_free(f->timer);
+	free(f->fds);
 	free(f->ca_file);
 	free(f);
 }

@@ -279,10 +279,13 @@ class FakeSMTP:
     ("smtps"), STARTTLS ("starttls") or none at all ("plain", to check that
     replyd refuses it); MAIL FROM before TLS gets 530.  With
     a username, AUTH PLAIN or LOGIN is required too.  script holds the codes
-    to answer at the end of DATA (default 250)."""
+    to answer at the end of DATA (default 250).  With answer_quit false,
+    QUIT is never answered (the connection stays open)."""
 
-    def __init__(self, cert, key, mode="smtps", username=None, password=None):
+    def __init__(self, cert, key, mode="smtps", username=None, password=None,
+                 answer_quit=True):
         self.mode = mode
+        self.answer_quit = answer_quit
         self.username = username
         self.password = password
         self.mails = []
@@ -415,6 +418,8 @@ class FakeSMTP:
                 elif verb == "NOOP":
                     await say("250 OK")
                 elif verb == "QUIT":
+                    if not self.answer_quit:
+                        await asyncio.sleep(120)
                     await say("221 bye")
                     break
                 else:

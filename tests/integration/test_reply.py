@@ -331,6 +331,19 @@ def test_smtp_refusal_5xx_is_502_and_not_retried(smtp_fakes, make_replyd, redis_
     assert conversation(d, cid)["state"] == "awaiting"
 
 
+def test_replyd_stops_promptly_when_the_smtp_server_never_answers_quit(
+        smtp_fakes, make_replyd, redis_server, tmpdir_path):
+    smtp = smtp_fakes(mode="smtps", answer_quit=False)
+    d = make_replyd(email_config(redis_server.port, tmpdir_path, smtp))
+    send_email(d)
+    status, body = reply(d, conversation_id(d), "hello")
+    assert status == 200, body
+    # The connection stays cached; closing it says QUIT, never answered.
+    started = time.monotonic()
+    assert d.stop(timeout=30) == 0
+    assert time.monotonic() - started < 5
+
+
 def test_smtp_server_without_tls_is_never_given_the_message(smtp_fakes, make_replyd,
                                                             redis_server, tmpdir_path):
     # A server on smtp:// that offers no STARTTLS: replyd must not send.
