@@ -1,7 +1,6 @@
 /*
  * twilio-signature.c: computes and checks Twilio's request signatures with
- * libcrypto's HMAC-SHA1 and SHA-256.  No I/O; the only state kept between
- * calls is libcrypto's HMAC implementation, fetched once.
+ * libcrypto's HMAC-SHA1 and SHA-256.  No I/O, no state between calls.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +68,7 @@ static int
 twilio_signature_mac(const char *token, const char *url, size_t url_len,
     const struct twilio_param **sorted, size_t n, char *out)
 {
-	/* Fetched once: the lookup costs more than the HMAC itself. */
-	static EVP_MAC	*mac;
+	EVP_MAC		*mac;
 	EVP_MAC_CTX	*ctx = NULL;
 	OSSL_PARAM	 op[2];
 	char		 digest[] = "SHA1";
@@ -78,7 +76,7 @@ twilio_signature_mac(const char *token, const char *url, size_t url_len,
 	size_t		 mdlen = 0, i;
 	int		 ok;
 
-	if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 		return -1;
 	op[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    digest, 0);
@@ -97,6 +95,7 @@ twilio_signature_mac(const char *token, const char *url, size_t url_len,
 	ok = ok && EVP_MAC_final(ctx, md, &mdlen, sizeof md) == 1 &&
 	    mdlen == 20;
 	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
 	if (!ok)
 		return -1;
 	EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
