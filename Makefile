@@ -34,7 +34,9 @@ LIB_SRC	 = $(filter-out $(MAINS),$(wildcard daemon/*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB	 = $(BUILD)/libreplyd.a
 
-PLUGINS	 = $(notdir $(wildcard plugins/*))
+# plugins/shared/ is code several plugins link in, not a plugin.
+PLUGINS	 = $(filter-out shared,$(notdir $(wildcard plugins/*)))
+PLUGIN_SHARED = $(wildcard plugins/shared/*.c)
 PLUGIN_SO = $(PLUGINS:%=$(BUILD)/plugins/%.so)
 
 UNIT_SRC = $(wildcard tests/unit/test-*.c)
@@ -68,19 +70,21 @@ $(BUILD)/replyctl: $(BUILD)/obj/daemon/replyctl.o $(LIB)
 
 # A plugin is one shared object per folder; it sees only the ABI header.
 .SECONDEXPANSION:
-$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) daemon/replyd-plugin.h
+$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) $(PLUGIN_SHARED) $$(wildcard plugins/shared/*.h) daemon/replyd-plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared \
-	    -fvisibility=hidden -Idaemon $(LDFLAGS) -o $@ \
+	    -fvisibility=hidden -Idaemon -Iplugins/shared $(LDFLAGS) -o $@ \
 	    $(filter %.c,$^) $(shell pkg-config --cflags --libs libcrypto libcjson)
 
 # tests/unit/test-NAME.c also links the pure files of plugins/NAME/ (all
-# but plugin.c, the ABI glue), so plugin logic is tested without the host.
-plugin_pure = $(filter-out %/plugin.c,$(wildcard plugins/$(1)/*.c))
+# but plugin.c, the ABI glue) and plugins/shared/, so plugin logic is
+# tested without the host.
+plugin_pure = $(sort $(filter-out %/plugin.c,$(wildcard plugins/$(1)/*.c)) $(PLUGIN_SHARED))
 $(BUILD)/tests/test-%: tests/unit/test-%.c $$(call plugin_pure,$$*) tests/unit/check.c tests/unit/check.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Iplugins/$* $(LDFLAGS) -o $@ $< \
-	    $(call plugin_pure,$*) tests/unit/check.c $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Iplugins/$* -Iplugins/shared \
+	    $(LDFLAGS) -o $@ $< $(call plugin_pure,$*) tests/unit/check.c \
+	    $(LIB) $(LIBS)
 
 $(BUILD)/fuzz/replay-%: fuzz/fuzz-%.c fuzz/replay.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -201,8 +202,9 @@ static int
 plugin_register_webhook(struct replyd_host *h, const struct replyd_webhook *w)
 {
 	struct replyd_webhook	*nw;
+	size_t			 first = offsetof(struct replyd_webhook, free);
 
-	if (w->size < sizeof *w || w->path == NULL || w->handle == NULL ||
+	if (w->size < first || w->path == NULL || w->handle == NULL ||
 	    strncmp(w->path, "/webhooks/", 10) != 0) {
 		jerr_at(h->errs, h->section, "%s: plugin %s registered a bad "
 		    "webhook", jv_path(h->section), h->plugin);
@@ -212,7 +214,10 @@ plugin_register_webhook(struct replyd_host *h, const struct replyd_webhook *w)
 	if (nw == NULL)
 		return -1;
 	h->webhooks = nw;
-	h->webhooks[h->nwebhooks++] = *w;
+	nw = &h->webhooks[h->nwebhooks++];
+	memset(nw, 0, sizeof *nw);
+	memcpy(nw, w, w->size < sizeof *nw ? w->size : sizeof *nw);
+	nw->size = sizeof *nw;
 	return 0;
 }
 
@@ -402,6 +407,25 @@ plugin_api(void)
 	return &plugin_host_api;
 }
 
+/* Does webhook i free its state (not freed by the sender or before)? */
+static int
+plugin_webhook_frees(const struct replyd_host *h, size_t i)
+{
+	const struct replyd_webhook	*w = &h->webhooks[i];
+	size_t				 j;
+
+	if (w->free == NULL)
+		return 0;
+	if (h->has_sender && h->sender.free != NULL &&
+	    h->sender.state == w->state)
+		return 0;
+	for (j = 0; j < i; j++)
+		if (h->webhooks[j].free != NULL &&
+		    h->webhooks[j].state == w->state)
+			return 0;
+	return 1;
+}
+
 /* Free one loaded plugin. */
 static void
 plugin_host_free(struct replyd_host *h)
@@ -412,6 +436,9 @@ plugin_host_free(struct replyd_host *h)
 		return;
 	if (h->has_sender && h->sender.free != NULL)
 		h->sender.free(h->sender.state);
+	for (i = 0; i < h->nwebhooks; i++)
+		if (plugin_webhook_frees(h, i))
+			h->webhooks[i].free(h->webhooks[i].state);
 	for (i = 0; i < h->nsecrets; i++) {
 		explicit_bzero(h->secrets[i], strlen(h->secrets[i]));
 		free(h->secrets[i]);
@@ -478,8 +505,14 @@ plugin_load_one(const char *dir, const char *name, const char *plugin,
 		plugin_host_free(h);
 		return NULL;
 	}
-	if (init(&plugin_host_api, h) == -1 && errs->n == before)
-		jerr_key(errs, where, "plugin \"%s\" failed to start", plugin);
+	if (init(&plugin_host_api, h) == -1) {
+		/* A failing plugin frees its own state: forget it. */
+		h->has_sender = 0;
+		h->nwebhooks = 0;
+		if (errs->n == before)
+			jerr_key(errs, where, "plugin \"%s\" failed to start",
+			    plugin);
+	}
 	jv_unknown_keys(section, errs);
 	h->errs = NULL;
 	if (errs->n > before) {

@@ -13,7 +13,8 @@
  * own.  replyd_plugin_init reads the plugin's configuration through the
  * api (reporting errors there) and registers what it provides with
  * api->register_webhook and api->register_sender; it returns 0, or -1
- * after reporting why.  Every struct a plugin fills starts with a size
+ * after reporting why and freeing whatever it made (the host then calls no
+ * free() it was given).  Every struct a plugin fills starts with a size
  * field (set it to sizeof the struct) so fields can be added at the end.
  *
  * Everything runs on replyd's event loop: a plugin must never block.
@@ -79,6 +80,13 @@ struct replyd_webhook {
 	 */
 	void		(*handle)(void *state, struct replyd_request *);
 	void		*state;
+	/*
+	 * Called once when replyd stops, after the path stops being served;
+	 * may be NULL.  Not called for a state that an earlier webhook or
+	 * the plugin's sender frees.  (Added after the first layout: the
+	 * host treats a shorter struct as having none.)
+	 */
+	void		(*free)(void *state);
 };
 
 /* Why something is sent. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../plugins/notify/notify-inbound.c"
+#include "../plugins/shared/http-auth.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -39,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(line, data, n);
 	line[n] = '\0';
-	if (notify_inbound_auth(line, "fuzz-token") == 0 &&
+	if (http_auth_bearer(line, "fuzz-token") == 0 &&
 	    strstr(line, "fuzz-token") == NULL)
 		abort();
 	free(line);

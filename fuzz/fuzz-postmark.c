@@ -13,6 +13,7 @@
 #include "html.h"
 
 #include "../plugins/postmark/postmark-inbound.c"
+#include "../plugins/shared/http-auth.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -65,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(line, data, n);
 	line[n] = '\0';
 	/* "fuzz:pw" is ZnV6ejpwdw== */
-	if (postmark_inbound_auth(line, "fuzz", "pw") == 0 &&
+	if (http_auth_basic(line, "fuzz", "pw") == 0 &&
 	    strstr(line, "ZnV6ejpwdw==") == NULL)
 		abort();
 	free(line);

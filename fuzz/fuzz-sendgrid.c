@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../plugins/sendgrid/sendgrid-inbound.c"
+#include "../plugins/shared/http-auth.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -61,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(line, s, n);
 	line[n] = '\0';
 	/* "fuzz:pw" is ZnV6ejpwdw== */
-	if (sendgrid_inbound_auth(line, "fuzz", "pw") == 0 &&
+	if (http_auth_basic(line, "fuzz", "pw") == 0 &&
 	    strstr(line, "ZnV6ejpwdw==") == NULL)
 		abort();
 	free(line);

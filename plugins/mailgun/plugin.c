@@ -247,21 +247,6 @@ mailgun_inbound(void *state, struct replyd_request *req)
 	api->form_free(form);
 }
 
-/* Inbound only: every send is refused for good. */
-static void
-mailgun_send(void *state, const struct replyd_send *msg,
-    replyd_send_done done, void *arg)
-{
-	struct replyd_result	r;
-
-	memset(&r, 0, sizeof r);
-	r.size = sizeof r;
-	r.outcome = REPLYD_PERMANENT;
-	r.retry_after = -1;
-	r.detail = "the mailgun plugin only receives email";
-	done(arg, &r);
-}
-
 /* Free the plugin's state. */
 static void
 mailgun_free(void *state)
@@ -276,7 +261,6 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	struct replyd_config	*cfg;
 	struct mailgun		*mg;
 	struct replyd_webhook	 wh;
-	struct replyd_sender	 snd;
 
 	if (api->abi != REPLYD_PLUGIN_ABI ||
 	    api->size < sizeof(struct replyd_host_api))
@@ -304,18 +288,8 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	wh.ok_body = "{}";
 	wh.handle = mailgun_inbound;
 	wh.state = mg;
+	wh.free = mailgun_free;
 	if (api->register_webhook(host, &wh) == -1) {
-		free(mg);
-		return -1;
-	}
-	/* Registered for its free(): the host owns nothing else of ours. */
-	memset(&snd, 0, sizeof snd);
-	snd.size = sizeof snd;
-	snd.name = "mailgun";
-	snd.send = mailgun_send;
-	snd.free = mailgun_free;
-	snd.state = mg;
-	if (api->register_sender(host, &snd) == -1) {
 		free(mg);
 		return -1;
 	}

@@ -1,5 +1,5 @@
 /*
- * notify-inbound.c: authenticates and parses GOV.UK Notify's received
+ * notify-inbound.c: parses GOV.UK Notify's received
  * text message callbacks.  No I/O, no state between calls.
  */
 #include <stdio.h>
@@ -7,58 +7,11 @@
 #include <strings.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "notify-inbound.h"
 
 #define NOTIFY_INBOUND_MIN_DIGITS	7
 #define NOTIFY_INBOUND_MAX_DIGITS	15
-
-/* SHA-256 of len bytes; 0 or -1. */
-static int
-notify_inbound_sha256(const char *s, size_t len, unsigned char md[32])
-{
-	unsigned int	n = 0;
-
-	return EVP_Digest(s, len, md, &n, EVP_sha256(), NULL) == 1 &&
-	    n == 32 ? 0 : -1;
-}
-
-/* Is c a space or a tab? */
-static int
-notify_inbound_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* 0 if authorization is "Bearer TOKEN" with the given token, else -1. */
-int
-notify_inbound_auth(const char *authorization, const char *token)
-{
-	unsigned char	 want[32], given[32];
-	const char	*p, *e;
-
-	if (authorization == NULL || token == NULL || token[0] == '\0')
-		return -1;
-	p = authorization;
-	while (notify_inbound_blank(*p))
-		p++;
-	if (strncasecmp(p, "Bearer", 6) != 0 || !notify_inbound_blank(p[6]))
-		return -1;
-	p += 6;
-	while (notify_inbound_blank(*p))
-		p++;
-	e = p + strlen(p);
-	while (e > p && notify_inbound_blank(e[-1]))
-		e--;
-	if (e == p)
-		return -1;
-	if (notify_inbound_sha256(token, strlen(token), want) == -1 ||
-	    notify_inbound_sha256(p, (size_t)(e - p), given) == -1)
-		return -1;
-	return CRYPTO_memcmp(want, given, sizeof want) == 0 ? 0 : -1;
-}
 
 /* Parse exactly len bytes of JSON (nothing but spaces after it), or NULL. */
 static cJSON *

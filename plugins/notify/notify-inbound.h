@@ -30,8 +30,6 @@ struct notify_inbound {
 	void		*json;			/* private: owns the strings */
 };
 
-/* 0 if authorization is "Bearer TOKEN" with the given token, else -1. */
-int	notify_inbound_auth(const char *authorization, const char *token);
 /*
  * Parse len bytes of body into out (free it with notify_inbound_free).
  * On error return -1 with *field naming the offending field ("body" if

@@ -24,8 +24,6 @@ struct notify_send {
 	const char			*sms_template_id;
 	const char			*email_template_id;
 	int				 timeout_ms;
-	void				*other;
-	void				(*other_free)(void *);
 };
 
 struct notify_send_req {
@@ -285,14 +283,12 @@ notify_send_send(void *state, const struct replyd_send *msg,
 	explicit_bzero(auth, sizeof auth);
 }
 
-/* Free the sender's state (and the plugin's other state it owns). */
+/* Free the sender's state. */
 static void
 notify_send_free(void *state)
 {
 	struct notify_send	*ns = state;
 
-	if (ns->other_free != NULL)
-		ns->other_free(ns->other);
 	explicit_bzero(&ns->key, sizeof ns->key);
 	free(ns->api_base);
 	free(ns);
@@ -300,9 +296,8 @@ notify_send_free(void *state)
 
 /* Read the outbound configuration and register the sender. */
 int
-notify_send_init_owning(const struct replyd_host_api *api,
-    struct replyd_host *host, struct replyd_config *cfg, void *other,
-    void (*other_free)(void *))
+notify_send_init(const struct replyd_host_api *api, struct replyd_host *host,
+    struct replyd_config *cfg)
 {
 	struct notify_send	*ns;
 	struct replyd_sender	 snd;
@@ -381,16 +376,5 @@ notify_send_init_owning(const struct replyd_host_api *api,
 		free(ns);
 		return -1;
 	}
-	/* Only now does the sender own the caller's state. */
-	ns->other = other;
-	ns->other_free = other_free;
 	return 1;
-}
-
-/* Read the outbound configuration and register the sender. */
-int
-notify_send_init(const struct replyd_host_api *api, struct replyd_host *host,
-    struct replyd_config *cfg)
-{
-	return notify_send_init_owning(api, host, cfg, NULL, NULL);
 }

@@ -52,15 +52,5 @@ char	*notify_send_body(const struct replyd_send *msg, int email,
  */
 int	 notify_send_init(const struct replyd_host_api *,
 	    struct replyd_host *, struct replyd_config *);
-/*
- * The same, for a plugin whose other state (say, its inbound webhook's)
- * must live as long as the sender: when the sender is registered, its
- * free() also calls other_free(other), since the host frees a plugin's
- * state only through its sender.  When this returns 0 or -1, other is
- * still the caller's.
- */
-int	 notify_send_init_owning(const struct replyd_host_api *,
-	    struct replyd_host *, struct replyd_config *, void *other,
-	    void (*other_free)(void *));
 
 #endif

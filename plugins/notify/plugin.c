@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http-auth.h"
 #include "notify-inbound.h"
 #include "notify-send.h"
 #include "replyd-plugin.h"
@@ -35,7 +36,7 @@ notify_inbound(void *state, struct replyd_request *req)
 	size_t			 len;
 
 	auth = api->req_header(req, "Authorization");
-	if (notify_inbound_auth(auth, nt->callback_token) == -1) {
+	if (http_auth_bearer(auth, nt->callback_token) == -1) {
 		api->refuse(req, 403, "credentials", NULL, auth == NULL ?
 		    "no Authorization header" : "wrong bearer token");
 		return;
@@ -58,21 +59,6 @@ notify_inbound(void *state, struct replyd_request *req)
 	notify_inbound_free(&in);
 }
 
-/* Without an API key the plugin only receives: refuse sends for good. */
-static void
-notify_send_unconfigured(void *state, const struct replyd_send *msg,
-    replyd_send_done done, void *arg)
-{
-	struct replyd_result	r;
-
-	memset(&r, 0, sizeof r);
-	r.size = sizeof r;
-	r.outcome = REPLYD_PERMANENT;
-	r.retry_after = -1;
-	r.detail = "notify has no api_key: it cannot send";
-	done(arg, &r);
-}
-
 /* Free the plugin's state. */
 static void
 notify_free(void *state)
@@ -87,8 +73,6 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	struct replyd_config	*cfg;
 	struct notify		*nt;
 	struct replyd_webhook	 wh;
-	struct replyd_sender	 snd;
-	int			 rc;
 
 	if (api->abi != REPLYD_PLUGIN_ABI ||
 	    api->size < sizeof(struct replyd_host_api))
@@ -114,25 +98,13 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	wh.ok_body = "{}";
 	wh.handle = notify_inbound;
 	wh.state = nt;
+	wh.free = notify_free;
 	if (api->register_webhook(host, &wh) == -1) {
 		free(nt);
 		return -1;
 	}
-	/* The sender's free() also frees nt: the host owns nothing else. */
-	rc = notify_send_init_owning(api, host, cfg, nt, notify_free);
-	if (rc == -1) {
-		free(nt);
-		return -1;
-	}
-	if (rc == 1)
-		return 0;
-	memset(&snd, 0, sizeof snd);
-	snd.size = sizeof snd;
-	snd.name = "notify";
-	snd.send = notify_send_unconfigured;
-	snd.free = notify_free;
-	snd.state = nt;
-	if (api->register_sender(host, &snd) == -1) {
+	/* The sender, when api_key is set, has state of its own. */
+	if (notify_send_init(api, host, cfg) == -1) {
 		free(nt);
 		return -1;
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http-auth.h"
 #include "postmark-inbound.h"
 #include "replyd-plugin.h"
 
@@ -34,7 +35,7 @@ postmark_inbound(void *state, struct replyd_request *req)
 	size_t			 len, n = 0;
 
 	auth = api->req_header(req, "Authorization");
-	if (postmark_inbound_auth(auth, pm->username, pm->password) == -1) {
+	if (http_auth_basic(auth, pm->username, pm->password) == -1) {
 		api->refuse(req, 403, "credentials", NULL, auth == NULL ?
 		    "no Authorization header" : "wrong credentials");
 		return;
@@ -76,21 +77,6 @@ postmark_inbound(void *state, struct replyd_request *req)
 	postmark_inbound_free(&in);
 }
 
-/* Inbound only: every send is refused for good. */
-static void
-postmark_send(void *state, const struct replyd_send *msg,
-    replyd_send_done done, void *arg)
-{
-	struct replyd_result	r;
-
-	memset(&r, 0, sizeof r);
-	r.size = sizeof r;
-	r.outcome = REPLYD_PERMANENT;
-	r.retry_after = -1;
-	r.detail = "the postmark plugin only receives email";
-	done(arg, &r);
-}
-
 /* Free the plugin's state. */
 static void
 postmark_free(void *state)
@@ -105,7 +91,6 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	struct replyd_config	*cfg;
 	struct postmark		*pm;
 	struct replyd_webhook	 wh;
-	struct replyd_sender	 snd;
 
 	if (api->abi != REPLYD_PLUGIN_ABI ||
 	    api->size < sizeof(struct replyd_host_api))
@@ -137,18 +122,8 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	wh.ok_body = "{}";
 	wh.handle = postmark_inbound;
 	wh.state = pm;
+	wh.free = postmark_free;
 	if (api->register_webhook(host, &wh) == -1) {
-		free(pm);
-		return -1;
-	}
-	/* Registered for its free(): the host owns nothing else of ours. */
-	memset(&snd, 0, sizeof snd);
-	snd.size = sizeof snd;
-	snd.name = "postmark";
-	snd.send = postmark_send;
-	snd.free = postmark_free;
-	snd.state = pm;
-	if (api->register_sender(host, &snd) == -1) {
 		free(pm);
 		return -1;
 	}

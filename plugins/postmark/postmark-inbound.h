@@ -38,9 +38,6 @@ struct postmark_inbound {
 	void		*json;		/* private: owns the strings */
 };
 
-/* 0 if authorization is Basic with exactly user and password, else -1. */
-int	postmark_inbound_auth(const char *authorization, const char *user,
-	    const char *password);
 /*
  * Parse len bytes of body into out (free it with postmark_inbound_free).
  * On error return -1 with *field naming the offending field ("body" if it

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "replyd-plugin.h"
+#include "http-auth.h"
 #include "sendgrid-inbound.h"
 
 #define SENDGRID_EXPORT		__attribute__((visibility("default")))
@@ -120,7 +121,7 @@ sendgrid_inbound(void *state, struct replyd_request *req)
 	int			 counted;
 
 	auth = api->req_header(req, "Authorization");
-	if (sendgrid_inbound_auth(auth, sg->username, sg->password) == -1) {
+	if (http_auth_basic(auth, sg->username, sg->password) == -1) {
 		api->refuse(req, 403, "credentials", NULL, auth == NULL ?
 		    "no Authorization header" : "wrong credentials");
 		return;
@@ -210,21 +211,6 @@ sendgrid_inbound(void *state, struct replyd_request *req)
 	api->form_free(form);
 }
 
-/* Inbound only: every send is refused for good. */
-static void
-sendgrid_send(void *state, const struct replyd_send *msg,
-    replyd_send_done done, void *arg)
-{
-	struct replyd_result	r;
-
-	memset(&r, 0, sizeof r);
-	r.size = sizeof r;
-	r.outcome = REPLYD_PERMANENT;
-	r.retry_after = -1;
-	r.detail = "the sendgrid plugin only receives email";
-	done(arg, &r);
-}
-
 /* Free the plugin's state. */
 static void
 sendgrid_free(void *state)
@@ -239,7 +225,6 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	struct replyd_config	*cfg;
 	struct sendgrid		*sg;
 	struct replyd_webhook	 wh;
-	struct replyd_sender	 snd;
 
 	if (api->abi != REPLYD_PLUGIN_ABI ||
 	    api->size < sizeof(struct replyd_host_api))
@@ -271,18 +256,8 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	wh.ok_body = "{}";
 	wh.handle = sendgrid_inbound;
 	wh.state = sg;
+	wh.free = sendgrid_free;
 	if (api->register_webhook(host, &wh) == -1) {
-		free(sg);
-		return -1;
-	}
-	/* Registered for its free(): the host owns nothing else of ours. */
-	memset(&snd, 0, sizeof snd);
-	snd.size = sizeof snd;
-	snd.name = "sendgrid";
-	snd.send = sendgrid_send;
-	snd.free = sendgrid_free;
-	snd.state = sg;
-	if (api->register_sender(host, &snd) == -1) {
 		free(sg);
 		return -1;
 	}

@@ -1,6 +1,8 @@
 /*
- * sendgrid-inbound.c: authenticates SendGrid Inbound Parse posts and reads
- * the fields that need more than a lookup.  No I/O, no state between calls.
+ * sendgrid-inbound.c: reads SendGrid Inbound Parse posts (credentials are
+ * checked by plugins/shared/http-auth.c): the fields that need more than
+ * a lookup.
+ * No I/O, no state between calls.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -9,88 +11,14 @@
 #include <strings.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "sendgrid-inbound.h"
-
-#define SENDGRID_INBOUND_MAX_BASE64	4096	/* far beyond real credentials */
 
 /* Is c a space or a tab? */
 static int
 sendgrid_inbound_blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* SHA-256 of len bytes; 0 or -1. */
-static int
-sendgrid_inbound_sha256(const void *s, size_t len, unsigned char md[32])
-{
-	unsigned int	n = 0;
-
-	return EVP_Digest(s, len, md, &n, EVP_sha256(), NULL) == 1 &&
-	    n == 32 ? 0 : -1;
-}
-
-/* 0 if authorization is Basic with exactly user and password, else -1. */
-int
-sendgrid_inbound_auth(const char *authorization, const char *user,
-    const char *password)
-{
-	unsigned char	 want[32], given[32], *dec = NULL;
-	char		*pair = NULL, *again = NULL;
-	const char	*p, *e;
-	size_t		 n;
-	int		 declen, rc = -1;
-
-	if (authorization == NULL || user == NULL || password == NULL)
-		return -1;
-	p = authorization;
-	while (sendgrid_inbound_blank(*p))
-		p++;
-	if (strncasecmp(p, "Basic", 5) != 0 || !sendgrid_inbound_blank(p[5]))
-		return -1;
-	p += 5;
-	while (sendgrid_inbound_blank(*p))
-		p++;
-	e = p + strlen(p);
-	while (e > p && sendgrid_inbound_blank(e[-1]))
-		e--;
-	n = (size_t)(e - p);
-	if (n == 0 || n % 4 != 0 || n > SENDGRID_INBOUND_MAX_BASE64)
-		return -1;
-	if ((dec = malloc(n / 4 * 3 + 1)) == NULL ||
-	    (again = malloc(n + 1)) == NULL ||
-	    asprintf(&pair, "%s:%s", user, password) == -1) {
-		pair = NULL;
-		goto out;
-	}
-	if ((declen = EVP_DecodeBlock(dec, (const unsigned char *)p,
-	    (int)n)) < 0)
-		goto out;
-	/* EVP_DecodeBlock counts padding as zero bytes. */
-	if (p[n - 1] == '=')
-		declen--;
-	if (p[n - 2] == '=')
-		declen--;
-	/* Only the canonical encoding of what we decoded is accepted. */
-	if (declen < 0 || EVP_EncodeBlock((unsigned char *)again, dec,
-	    declen) != (int)n || memcmp(again, p, n) != 0)
-		goto out;
-	if (sendgrid_inbound_sha256(pair, strlen(pair), want) == -1 ||
-	    sendgrid_inbound_sha256(dec, (size_t)declen, given) == -1)
-		goto out;
-	rc = CRYPTO_memcmp(want, given, sizeof want) == 0 ? 0 : -1;
-out:
-	if (pair != NULL)
-		explicit_bzero(pair, strlen(pair));
-	if (dec != NULL)
-		explicit_bzero(dec, n / 4 * 3 + 1);
-	free(pair);
-	free(dec);
-	free(again);
-	return rc;
 }
 
 /* The end of the line starting at i (its LF, or len). */

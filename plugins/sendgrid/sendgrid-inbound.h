@@ -22,9 +22,6 @@
 
 #include <stddef.h>
 
-/* 0 if authorization is Basic with exactly user and password, else -1. */
-int	sendgrid_inbound_auth(const char *authorization, const char *user,
-	    const char *password);
 /*
  * The value of header name in len bytes of a header block, unfolded and
  * trimmed, malloc'd (free with free(3)); NULL if absent.

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "http-auth.h"
 #include "notify-inbound.h"
 
 #define TOKEN	"notify-callback-token-0123456789"
@@ -29,42 +30,42 @@ refused(const char *body, const char *want_field)
 static void
 test_bearer_token_is_accepted(void)
 {
-	CHECK_INT(notify_inbound_auth("Bearer " TOKEN, TOKEN), 0);
+	CHECK_INT(http_auth_bearer("Bearer " TOKEN, TOKEN), 0);
 }
 
 static void
 test_bearer_scheme_is_case_insensitive_and_spaces_are_allowed(void)
 {
-	CHECK_INT(notify_inbound_auth("bearer " TOKEN, TOKEN), 0);
-	CHECK_INT(notify_inbound_auth("  BEARER \t " TOKEN "  ", TOKEN), 0);
+	CHECK_INT(http_auth_bearer("bearer " TOKEN, TOKEN), 0);
+	CHECK_INT(http_auth_bearer("  BEARER \t " TOKEN "  ", TOKEN), 0);
 }
 
 static void
 test_wrong_or_missing_token_is_refused(void)
 {
-	CHECK_INT(notify_inbound_auth("Bearer wrong", TOKEN), -1);
-	CHECK_INT(notify_inbound_auth("Bearer " TOKEN "x", TOKEN), -1);
-	CHECK_INT(notify_inbound_auth("Bearer notify-callback-token", TOKEN), -1);
-	CHECK_INT(notify_inbound_auth("Bearer ", TOKEN), -1);
-	CHECK_INT(notify_inbound_auth("Bearer", TOKEN), -1);
-	CHECK_INT(notify_inbound_auth("", TOKEN), -1);
-	CHECK_INT(notify_inbound_auth(NULL, TOKEN), -1);
+	CHECK_INT(http_auth_bearer("Bearer wrong", TOKEN), -1);
+	CHECK_INT(http_auth_bearer("Bearer " TOKEN "x", TOKEN), -1);
+	CHECK_INT(http_auth_bearer("Bearer notify-callback-token", TOKEN), -1);
+	CHECK_INT(http_auth_bearer("Bearer ", TOKEN), -1);
+	CHECK_INT(http_auth_bearer("Bearer", TOKEN), -1);
+	CHECK_INT(http_auth_bearer("", TOKEN), -1);
+	CHECK_INT(http_auth_bearer(NULL, TOKEN), -1);
 }
 
 static void
 test_other_schemes_are_refused(void)
 {
-	CHECK_INT(notify_inbound_auth(TOKEN, TOKEN), -1);
-	CHECK_INT(notify_inbound_auth("Basic " TOKEN, TOKEN), -1);
-	CHECK_INT(notify_inbound_auth("Bearer" TOKEN, TOKEN), -1);
+	CHECK_INT(http_auth_bearer(TOKEN, TOKEN), -1);
+	CHECK_INT(http_auth_bearer("Basic " TOKEN, TOKEN), -1);
+	CHECK_INT(http_auth_bearer("Bearer" TOKEN, TOKEN), -1);
 }
 
 static void
 test_empty_configured_token_accepts_nothing(void)
 {
-	CHECK_INT(notify_inbound_auth("Bearer ", ""), -1);
-	CHECK_INT(notify_inbound_auth("Bearer x", ""), -1);
-	CHECK_INT(notify_inbound_auth("Bearer x", NULL), -1);
+	CHECK_INT(http_auth_bearer("Bearer ", ""), -1);
+	CHECK_INT(http_auth_bearer("Bearer x", ""), -1);
+	CHECK_INT(http_auth_bearer("Bearer x", NULL), -1);
 }
 
 static void

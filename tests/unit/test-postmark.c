@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "http-auth.h"
 #include "postmark-inbound.h"
 
 /* "postmark:hunter2 x" in base64. */
@@ -61,25 +62,25 @@ refused(const char *body, const char *want_field)
 static void
 test_basic_credentials_are_accepted(void)
 {
-	CHECK_INT(postmark_inbound_auth("Basic " GOOD_B64, "postmark",
+	CHECK_INT(http_auth_basic("Basic " GOOD_B64, "postmark",
 	    "hunter2 x"), 0);
-	CHECK_INT(postmark_inbound_auth("basic  " GOOD_B64, "postmark",
+	CHECK_INT(http_auth_basic("basic  " GOOD_B64, "postmark",
 	    "hunter2 x"), 0);
 }
 
 static void
 test_wrong_or_missing_credentials_are_refused(void)
 {
-	CHECK_INT(postmark_inbound_auth("Basic " GOOD_B64, "postmark",
+	CHECK_INT(http_auth_basic("Basic " GOOD_B64, "postmark",
 	    "hunter2"), -1);
-	CHECK_INT(postmark_inbound_auth("Basic " GOOD_B64, "Postmark",
+	CHECK_INT(http_auth_basic("Basic " GOOD_B64, "Postmark",
 	    "hunter2 x"), -1);
-	CHECK_INT(postmark_inbound_auth(NULL, "postmark", "hunter2 x"), -1);
-	CHECK_INT(postmark_inbound_auth("Bearer " GOOD_B64, "postmark",
+	CHECK_INT(http_auth_basic(NULL, "postmark", "hunter2 x"), -1);
+	CHECK_INT(http_auth_basic("Bearer " GOOD_B64, "postmark",
 	    "hunter2 x"), -1);
-	CHECK_INT(postmark_inbound_auth("Basic cG9zdG1hcms6aHVudGVyMiB",
+	CHECK_INT(http_auth_basic("Basic cG9zdG1hcms6aHVudGVyMiB",
 	    "postmark", "hunter2 x"), -1);
-	CHECK_INT(postmark_inbound_auth("Basic *G9zdG1hcms6aHVudGVyMiB4",
+	CHECK_INT(http_auth_basic("Basic *G9zdG1hcms6aHVudGVyMiB4",
 	    "postmark", "hunter2 x"), -1);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "http-auth.h"
 #include "sendgrid-inbound.h"
 
 /* "inbound:s3cret pass" in base64. */
@@ -51,16 +52,16 @@ header_is(const char *block, const char *name, const char *want, int line)
 static void
 test_basic_credentials_are_accepted(void)
 {
-	CHECK_INT(sendgrid_inbound_auth("Basic " GOOD_B64, "inbound",
+	CHECK_INT(http_auth_basic("Basic " GOOD_B64, "inbound",
 	    "s3cret pass"), 0);
 }
 
 static void
 test_basic_scheme_is_case_insensitive(void)
 {
-	CHECK_INT(sendgrid_inbound_auth("basic " GOOD_B64, "inbound",
+	CHECK_INT(http_auth_basic("basic " GOOD_B64, "inbound",
 	    "s3cret pass"), 0);
-	CHECK_INT(sendgrid_inbound_auth("  BASIC\t" GOOD_B64 " ", "inbound",
+	CHECK_INT(http_auth_basic("  BASIC\t" GOOD_B64 " ", "inbound",
 	    "s3cret pass"), 0);
 }
 
@@ -68,39 +69,39 @@ static void
 test_wrong_user_or_password_is_refused(void)
 {
 	/* "inbound:wrong", "other:s3cret pass", "inbound:s3cret pas". */
-	CHECK_INT(sendgrid_inbound_auth("Basic aW5ib3VuZDp3cm9uZw==",
+	CHECK_INT(http_auth_basic("Basic aW5ib3VuZDp3cm9uZw==",
 	    "inbound", "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("Basic b3RoZXI6czNjcmV0IHBhc3M=",
+	CHECK_INT(http_auth_basic("Basic b3RoZXI6czNjcmV0IHBhc3M=",
 	    "inbound", "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("Basic aW5ib3VuZDpzM2NyZXQgcGFz",
+	CHECK_INT(http_auth_basic("Basic aW5ib3VuZDpzM2NyZXQgcGFz",
 	    "inbound", "s3cret pass"), -1);
 }
 
 static void
 test_missing_or_other_scheme_is_refused(void)
 {
-	CHECK_INT(sendgrid_inbound_auth(NULL, "inbound", "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("", "inbound", "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("Bearer " GOOD_B64, "inbound",
+	CHECK_INT(http_auth_basic(NULL, "inbound", "s3cret pass"), -1);
+	CHECK_INT(http_auth_basic("", "inbound", "s3cret pass"), -1);
+	CHECK_INT(http_auth_basic("Bearer " GOOD_B64, "inbound",
 	    "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("Basic", "inbound", "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("Basic ", "inbound", "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("Basic" GOOD_B64, "inbound",
+	CHECK_INT(http_auth_basic("Basic", "inbound", "s3cret pass"), -1);
+	CHECK_INT(http_auth_basic("Basic ", "inbound", "s3cret pass"), -1);
+	CHECK_INT(http_auth_basic("Basic" GOOD_B64, "inbound",
 	    "s3cret pass"), -1);
 }
 
 static void
 test_malformed_base64_is_refused(void)
 {
-	CHECK_INT(sendgrid_inbound_auth("Basic aW5ib3VuZDpzM2NyZXQgcGFzcw",
+	CHECK_INT(http_auth_basic("Basic aW5ib3VuZDpzM2NyZXQgcGFzcw",
 	    "inbound", "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("Basic aW5ib3VuZDpzM2Ny ZXQgcGFzcw==",
+	CHECK_INT(http_auth_basic("Basic aW5ib3VuZDpzM2Ny ZXQgcGFzcw==",
 	    "inbound", "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("Basic aW5ib3VuZDpzM2NyZXQgcGFzcw=!",
+	CHECK_INT(http_auth_basic("Basic aW5ib3VuZDpzM2NyZXQgcGFzcw=!",
 	    "inbound", "s3cret pass"), -1);
-	CHECK_INT(sendgrid_inbound_auth("Basic ====", "inbound", ""), -1);
+	CHECK_INT(http_auth_basic("Basic ====", "inbound", ""), -1);
 	/* Non-canonical: "aW5ib3VuZDpzM2NyZXQgcGFzcx==" has stray low bits. */
-	CHECK_INT(sendgrid_inbound_auth("Basic aW5ib3VuZDpzM2NyZXQgcGFzcx==",
+	CHECK_INT(http_auth_basic("Basic aW5ib3VuZDpzM2NyZXQgcGFzcx==",
 	    "inbound", "s3cret pass"), -1);
 }
 
@@ -108,15 +109,15 @@ static void
 test_colon_in_password_is_part_of_the_password(void)
 {
 	/* "u:p:q" */
-	CHECK_INT(sendgrid_inbound_auth("Basic dTpwOnE=", "u", "p:q"), 0);
-	CHECK_INT(sendgrid_inbound_auth("Basic dTpwOnE=", "u", "p"), -1);
+	CHECK_INT(http_auth_basic("Basic dTpwOnE=", "u", "p:q"), 0);
+	CHECK_INT(http_auth_basic("Basic dTpwOnE=", "u", "p"), -1);
 }
 
 static void
 test_nul_in_credentials_does_not_cut_them_short(void)
 {
 	/* "inbound:s3cret pass\0x" */
-	CHECK_INT(sendgrid_inbound_auth("Basic aW5ib3VuZDpzM2NyZXQgcGFzcwB4",
+	CHECK_INT(http_auth_basic("Basic aW5ib3VuZDpzM2NyZXQgcGFzcwB4",
 	    "inbound", "s3cret pass"), -1);
 }
 
