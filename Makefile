@@ -1,14 +1,29 @@
 # replyd: see README.md.  `make` builds, `make run` runs, `make test` tests.
 #
 # Files are found by convention, so adding one needs no edit here:
-#   daemon/*.c            the daemon's modules (replyd.c and replyctl.c are
-#                         the two programs, the rest is build/libreplyd.a)
+#   daemon/LAYER/*.c      the daemon's modules, one folder per layer (see
+#                         docs/layers.md); serve/replyd.c and ctl/replyctl.c
+#                         are the two programs, ctl/ is replyctl's alone,
+#                         the rest is build/libreplyd.a
+#   daemon/store/scripts/*.lua   Redis scripts, embedded into the binary
 #   plugins/NAME/*.c      build/plugins/NAME.so
 #   tests/unit/test-*.c   one unit-test program each
 #   fuzz/fuzz-*.c         one fuzz target each, replayed over fuzz/corpus/NAME
 #   bench/bench-*.c       one benchmark program each
+#
+# Packagers: CPPFLAGS, CFLAGS and LDFLAGS from the environment are honoured
+# (dpkg-buildflags); PREFIX, BINDIR, SBINDIR, LIBDIR, DATADIR, SYSCONFDIR,
+# UNITDIR and DESTDIR place the installed files.
 
 PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(BINDIR)
+LIBDIR	?= $(PREFIX)/lib
+DATADIR	?= $(PREFIX)/share
+MANDIR	?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(LIBDIR)/systemd/system
+PLUGINDIR ?= $(LIBDIR)/replyd/plugins
 DESTDIR	?=
 BUILD	?= build
 CC	?= cc
@@ -25,14 +40,20 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
 endif
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Idaemon $(PKG_CFLAGS) \
-	   -DREPLYD_PLUGIN_DIR='"$(PREFIX)/lib/replyd/plugins"'
+DEPFLAGS = -MMD -MP
+ALL_CPPFLAGS = -Idaemon -I$(BUILD)/gen $(CPPFLAGS) \
+	   -DREPLYD_PLUGIN_DIR='"$(PLUGINDIR)"'
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 LIBS	 = $(PKG_LIBS) -ldl -lm
 
-MAINS	 = daemon/replyd.c daemon/replyctl.c
-LIB_SRC	 = $(filter-out $(MAINS),$(wildcard daemon/*.c))
-LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LAYERS	 = base rules conf io store serve
+MAINS	 = daemon/serve/replyd.c daemon/ctl/replyctl.c
+LIB_SRC	 = $(filter-out $(MAINS),$(foreach l,$(LAYERS),$(wildcard daemon/$(l)/*.c)))
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/scripts.o
 LIB	 = $(BUILD)/libreplyd.a
+CTL_SRC	 = $(filter-out $(MAINS),$(wildcard daemon/ctl/*.c))
+CTL_OBJ	 = $(CTL_SRC:%.c=$(BUILD)/obj/%.o)
+LUA_SRC	 = $(sort $(wildcard daemon/store/scripts/*.lua))
 
 # plugins/shared/ is code several plugins link in, not a plugin.
 PLUGINS	 = $(filter-out shared,$(notdir $(wildcard plugins/*)))
@@ -47,34 +68,54 @@ BENCH_SRC = $(wildcard bench/bench-*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps run test test-build unit fuzz-replay integration \
-	sanitize bench fuzz install clean security check-config
+	sanitize bench fuzz install clean security check-config layers
 
-all: $(BUILD)/replyd $(BUILD)/replyctl $(PLUGIN_SO)
+all: $(BUILD)/layers.ok $(BUILD)/replyd $(BUILD)/replyctl $(PLUGIN_SO)
 
 test-build: all $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN)
 
-$(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h)
+# The layers' include rules and the module graph (no cycle); see
+# docs/layers.md.  The build fails when a rule is broken.
+$(BUILD)/layers.ok: tools/layers $(wildcard daemon/*/*.c daemon/*/*.h daemon/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@tools/layers daemon && touch $@
+
+layers:
+	@tools/layers -g daemon
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# The Lua scripts become C strings (tools/embed-lua: awk, no new
+# dependency); "--#include NAME.lua" pulls in a shared piece.
+$(BUILD)/gen/scripts.c: tools/embed-lua $(LUA_SRC) $(wildcard daemon/store/scripts/lib/*.lua)
+	@mkdir -p $(dir $@)
+	tools/embed-lua daemon/store/scripts $(LUA_SRC) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/scripts.o: $(BUILD)/gen/scripts.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/replyd: $(BUILD)/obj/daemon/replyd.o $(LIB)
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LIBS)
+# No -rdynamic: a plugin reaches the host only through its API table.
+$(BUILD)/replyd: $(BUILD)/obj/daemon/serve/replyd.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/replyctl: $(BUILD)/obj/daemon/replyctl.o $(LIB)
+$(BUILD)/replyctl: $(BUILD)/obj/daemon/ctl/replyctl.o $(CTL_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # A plugin is one shared object per folder; it sees only the ABI header.
 .SECONDEXPANSION:
 $(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) $(PLUGIN_SHARED) $$(wildcard plugins/shared/*.h) daemon/replyd-plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared \
-	    -fvisibility=hidden -Idaemon -Iplugins/shared $(LDFLAGS) -o $@ \
-	    $(filter %.c,$^) $(shell pkg-config --cflags --libs libcrypto libcjson)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -fPIC \
+	    -shared -fvisibility=hidden -Idaemon -Iplugins/shared $(LDFLAGS) \
+	    -o $@ $(filter %.c,$^) $(shell pkg-config --cflags --libs libcrypto libcjson)
 
 # tests/unit/test-NAME.c also links the pure files of plugins/NAME/ (all
 # but plugin.c, the ABI glue) and plugins/shared/, so plugin logic is
@@ -82,17 +123,20 @@ $(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) $(P
 plugin_pure = $(sort $(filter-out %/plugin.c,$(wildcard plugins/$(1)/*.c)) $(PLUGIN_SHARED))
 $(BUILD)/tests/test-%: tests/unit/test-%.c $$(call plugin_pure,$$*) tests/unit/check.c tests/unit/check.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Iplugins/$* -Iplugins/shared \
-	    $(LDFLAGS) -o $@ $< $(call plugin_pure,$*) tests/unit/check.c \
-	    $(LIB) $(LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -Iplugins/$* \
+	    -Iplugins/shared $(LDFLAGS) -o $@ $< $(call plugin_pure,$*) \
+	    tests/unit/check.c $(LIB) $(LIBS)
 
 $(BUILD)/fuzz/replay-%: fuzz/fuzz-%.c fuzz/replay.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Iplugins/shared $(LDFLAGS) -o $@ \
+	    $< fuzz/replay.c $(LIB) $(LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # Install missing Debian packages (as root) or say what to install.
 deps:
@@ -106,7 +150,7 @@ check-config: all
 	$(BUILD)/replyd -c config/replyd.json -n
 
 # Every test: unit, fuzz corpora, integration against a real redis-server,
-# then the same again built with AddressSanitizer + UBSan.
+# normal build and AddressSanitizer + UBSan build side by side.
 test: deps
 	@$(MAKE) --no-print-directory test-build
 	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 CFLAGS="-O1 -g" test-build
@@ -139,18 +183,21 @@ security: all
 	rc=$$?; rm -rf $$tmp; exit $$rc
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/replyd/plugins \
-	    $(DESTDIR)$(PREFIX)/share/replyd/calendars \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 755 $(BUILD)/replyd $(BUILD)/replyctl $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(DATADIR)/replyd/calendars \
+	    $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/replyd $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(BUILD)/replyctl $(DESTDIR)$(BINDIR)/
 	for so in $(PLUGIN_SO); do \
-	    install -m 644 $$so $(DESTDIR)$(PREFIX)/lib/replyd/plugins/; done
+	    install -m 644 $$so $(DESTDIR)$(PLUGINDIR)/; done
 	install -m 644 config/calendars/uk-bank-holidays.json \
-	    $(DESTDIR)$(PREFIX)/share/replyd/calendars/
-	install -m 644 config/replyd.json $(DESTDIR)$(PREFIX)/share/replyd/replyd.json.example
-	install -m 644 config/redis.conf $(DESTDIR)$(PREFIX)/share/replyd/redis.conf.example
-	sed 's|/usr/local|$(PREFIX)|g' systemd/replyd.service > \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system/replyd.service
+	    $(DESTDIR)$(DATADIR)/replyd/calendars/
+	install -m 644 config/replyd.json $(DESTDIR)$(DATADIR)/replyd/replyd.json.example
+	install -m 644 config/redis.conf $(DESTDIR)$(DATADIR)/replyd/redis.conf.example
+	sed -e 's|/usr/local/bin/replyd|$(SBINDIR)/replyd|g' \
+	    -e 's|/usr/local/share|$(DATADIR)|g' \
+	    -e 's|/etc/replyd|$(SYSCONFDIR)/replyd|g' systemd/replyd.service > \
+	    $(DESTDIR)$(UNITDIR)/replyd.service
 
 clean:
 	rm -rf build

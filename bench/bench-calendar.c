@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "calendar.h"
-#include "jsonc.h"
-#include "timeutil.h"
+#include "rules/calendar.h"
+#include "base/jsonc.h"
+#include "base/timeutil.h"
 
 #define BENCH_N		2000000
 #define BENCH_CALENDARS							\

@@ -35,8 +35,8 @@ import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 FEED = os.path.join(ROOT, "config", "calendars", "uk-bank-holidays.json")
-PARTITIONS = 16                     # STORE_PARTITIONS in daemon/store.h
-DEDUPE_TTL = 35 * 86400             # WEBHOOK_DEDUPE_TTL in daemon/webhook.c
+PARTITIONS = 16                     # STORE_PARTITIONS in daemon/store/store.h
+DEDUPE_TTL = 35 * 86400             # WEBHOOK_DEDUPE_TTL in daemon/serve/intake.c
 TEAM = "leaving-care"
 WORKER = "alice"
 DUTY_PHONE = "+447900900001"        # alice: the duty worker every day

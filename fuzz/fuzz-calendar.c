@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calendar.h"
-#include "jsonc.h"
+#include "rules/calendar.h"
+#include "base/jsonc.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
+#include "base/csv.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

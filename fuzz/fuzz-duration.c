@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "duration.h"
+#include "base/duration.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

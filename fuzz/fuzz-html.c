@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "html.h"
+#include "base/html.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "multipart.h"
+#include "base/multipart.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mask.h"
-#include "phone.h"
+#include "base/mask.h"
+#include "base/phone.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "html.h"
+#include "base/html.h"
 
 #include "../plugins/postmark/postmark-inbound.c"
 #include "../plugins/shared/http-auth.c"

@@ -10,11 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "calendar.h"
+#include "rules/calendar.h"
 #include "check.h"
-#include "duration.h"
-#include "jsonc.h"
-#include "timeutil.h"
+#include "base/duration.h"
+#include "base/jsonc.h"
+#include "base/timeutil.h"
 
 #define FEED	"config/calendars/uk-bank-holidays.json"
 #define HOURS_9_TO_5							\

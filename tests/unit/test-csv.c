@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "csv.h"
+#include "base/csv.h"
 
 /* Parse all of text; return records seen (the first in *first), or -1 with
  * err and nothing to free. */

@@ -2,7 +2,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "duration.h"
+#include "base/duration.h"
 
 /* Parse text that must be valid; return its seconds for a given day. */
 static int64_t

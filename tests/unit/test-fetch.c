@@ -30,7 +30,7 @@
 #include <openssl/ssl.h>
 
 #include "check.h"
-#include "fetch.h"
+#include "io/fetch.h"
 
 #define WAIT_LIMIT_MS	5000
 #define FORM_TYPE	"application/x-www-form-urlencoded"

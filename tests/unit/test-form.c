@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "form.h"
+#include "base/form.h"
 
 /* Parse a string literal body, failing the test on error. */
 static void

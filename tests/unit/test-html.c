@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "html.h"
+#include "base/html.h"
 
 /* Convert a string and compare with the expected text. */
 #define CHECK_HTML(in, want) do {					\

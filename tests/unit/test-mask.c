@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "mask.h"
+#include "base/mask.h"
 
 static void
 test_uk_mobile_keeps_first_six_and_last_three(void)

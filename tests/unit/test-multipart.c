@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "multipart.h"
+#include "base/multipart.h"
 
 #define CT	"multipart/form-data; boundary=XyZ"
 

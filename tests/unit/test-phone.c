@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "phone.h"
+#include "base/phone.h"
 
 /* Normalise with the UK as the default country; "(refused)" on error. */
 static const char *

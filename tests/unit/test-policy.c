@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "calendar.h"
+#include "rules/calendar.h"
 #include "check.h"
-#include "config.h"
-#include "duration.h"
-#include "jsonc.h"
-#include "policy.h"
-#include "timeutil.h"
+#include "conf/config.h"
+#include "base/duration.h"
+#include "base/jsonc.h"
+#include "rules/policy.h"
+#include "base/timeutil.h"
 
 /* Weekdays 09:00-17:00 in London, no bank holidays. */
 #define OFFICE	"{\"office\": {\"timezone\": \"Europe/London\", \"hours\": {" \
@@ -70,7 +70,7 @@ test_working_time_after_skips_the_night(void)
 	team_with_step(&t, &st, calendars_get(cals, "office"),
 	    "2 working hours");
 	/* Deadline 16:00 Tuesday: one hour that day, one on Wednesday. */
-	CHECK_INT(policy_step_due(&t, 0, at("2026-11-24T16:00:00Z")),
+	CHECK_INT(policy_step_due(t.calendar, &t.steps[0].after, at("2026-11-24T16:00:00Z")),
 	    at("2026-11-25T10:00:00Z"));
 	calendars_free(cals);
 }
@@ -83,7 +83,7 @@ test_plain_time_after_counts_every_second(void)
 	struct config_step	 st;
 
 	team_with_step(&t, &st, calendars_get(cals, "office"), "2h");
-	CHECK_INT(policy_step_due(&t, 0, at("2026-11-24T16:00:00Z")),
+	CHECK_INT(policy_step_due(t.calendar, &t.steps[0].after, at("2026-11-24T16:00:00Z")),
 	    at("2026-11-24T18:00:00Z"));
 	calendars_free(cals);
 }
@@ -96,7 +96,7 @@ test_a_step_past_the_last_has_no_due_time(void)
 	struct config_step	 st;
 
 	team_with_step(&t, &st, calendars_get(cals, "office"), "0s");
-	CHECK_INT(policy_step_due(&t, 1, at("2026-11-24T16:00:00Z")), -1);
+	CHECK_INT(config_step_due(&t, 1, at("2026-11-24T16:00:00Z")), -1);
 	calendars_free(cals);
 }
 
@@ -112,7 +112,7 @@ test_a_time_past_the_calendar_horizon_saturates(void)
 	    "1 working day");
 	/* The calendar has no answer past 2500; the due time stays there,
 	 * small enough to hold in milliseconds. */
-	due = policy_step_due(&t, 0, at("2600-01-01T00:00:00Z"));
+	due = policy_step_due(t.calendar, &t.steps[0].after, at("2600-01-01T00:00:00Z"));
 	CHECK_INT(due, at("2500-01-01T00:00:00Z"));
 	CHECK(due < INT64_MAX / 1000);
 	calendars_free(cals);

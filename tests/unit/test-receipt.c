@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "receipt.h"
+#include "rules/receipt.h"
 
 /* A local time from its parts. */
 static struct tm

@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 static void
 test_epoch_is_day_zero_and_a_thursday(void)

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "timeutil.h"
-#include "tz.h"
+#include "base/timeutil.h"
+#include "base/tz.h"
 
 /* Load a zone that must exist. */
 static struct tz *

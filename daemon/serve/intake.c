@@ -1,0 +1,527 @@
+/*
+ * intake.c: inbound deliveries.  Routes /webhooks/... to the plugin of the
+ * request's configuration generation, and turns an authenticated provider
+ * delivery into a stored message.  Order matters for "nothing lost": the provider hears success
+ * only after the ingest script's reply; if Redis is unreachable or slow it
+ * hears 503 and retries, and the dedupe key makes the retry harmless.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include "base/address.h"
+#include "base/log.h"
+#include "base/mask.h"
+#include "base/metrics.h"
+#include "base/phone.h"
+#include "conf/config.h"
+#include "io/db.h"
+#include "io/http.h"
+#include "io/plugin.h"
+#include "rules/urgent.h"
+#include "store/store.h"
+#include "serve/escalate.h"
+#include "serve/gen.h"
+#include "serve/intake.h"
+#include "serve/reply.h"
+#include "serve/server.h"
+
+#define WEBHOOK_DEDUPE_TTL	(35 * 86400)	/* longer than any retry */
+
+/* What a delivery arrived at: the plugin and webhook of its generation. */
+struct intake_route {
+	struct server			*srv;
+	struct gen			*gen;	/* pinned by the HTTP request */
+	struct replyd_host		*host;
+	const struct replyd_webhook	*wh;
+};
+
+struct replyd_request {
+	struct http_req		*http;
+	struct intake_route	 route[1];
+	char			 masked[MASK_BUFSIZE];
+	struct store_message	 sm;		/* while a replay check runs */
+	struct store_team_deadline *td;
+	char			*meta, *text, *provider_id, *addr;
+	char			*replay_key;
+};
+
+/* Free what a request kept for a deferred store. */
+static void
+intake_req_free(struct replyd_request *req)
+{
+	free(req->td);
+	free(req->meta);
+	free(req->text);
+	free(req->provider_id);
+	free(req->addr);
+	free(req->replay_key);
+	free(req);
+}
+
+/* Answer a webhook from the route's plugin (kept across the store). */
+static void
+intake_reply_ok(struct replyd_request *req)
+{
+	const struct replyd_webhook	*wh = req->route->wh;
+
+	http_reply(req->http, wh->ok_status ? wh->ok_status : 200,
+	    wh->ok_type ? wh->ok_type : "application/json",
+	    wh->ok_body ? wh->ok_body : "{}",
+	    wh->ok_body ? strlen(wh->ok_body) : 2);
+	intake_req_free(req);
+}
+
+/* Hex SHA-256 (first 20 bytes) of a string, for key names. */
+static void
+intake_hash(const char *s, char out[41])
+{
+	unsigned char	md[SHA256_DIGEST_LENGTH];
+	int		i;
+
+	SHA256((const unsigned char *)s, strlen(s), md);
+	for (i = 0; i < 20; i++)
+		snprintf(out + i * 2, 3, "%02x", md[i]);
+}
+
+/* The webhook of gen registered at path, or NULL. */
+static const struct replyd_webhook *
+intake_find(struct gen *gen, const char *path, struct replyd_host **hostp)
+{
+	struct replyd_host	*h;
+	size_t			 i, j;
+
+	for (i = 0; gen != NULL && i < gen->plugins.n; i++) {
+		h = gen->plugins.hosts[i];
+		for (j = 0; j < h->nwebhooks; j++)
+			if (strcmp(h->webhooks[j].path, path) == 0) {
+				if (hostp != NULL)
+					*hostp = h;
+				return &h->webhooks[j];
+			}
+	}
+	return NULL;
+}
+
+/* The body limit of a webhook path, decided before the plugin runs. */
+static int
+intake_limit(const char *path, void *ctx, size_t *max_body, int *too_large)
+{
+	struct gen			*gen = ctx;
+	const struct replyd_webhook	*wh;
+
+	if ((wh = intake_find(gen, path, NULL)) == NULL)
+		return -1;
+	*max_body = wh->email ? gen->cfg->limits.email_body :
+	    gen->cfg->limits.sms_body;
+	*too_large = wh->too_large ? wh->too_large : 413;
+	return 0;
+}
+
+/* Every webhook request: hand it to its plugin. */
+static void
+intake_handle(struct http_req *hr, void *arg)
+{
+	struct replyd_request	*req;
+	struct replyd_host	*host = NULL;
+	struct gen		*gen = http_req_ctx(hr);
+	const struct replyd_webhook *wh;
+
+	if ((wh = intake_find(gen, http_req_path(hr), &host)) == NULL) {
+		http_error(hr, 404, "not found", "no such path");
+		return;
+	}
+	if ((req = calloc(1, sizeof *req)) == NULL) {
+		http_unavailable(hr, "out of memory");
+		return;
+	}
+	req->http = hr;
+	req->route->srv = arg;
+	req->route->gen = gen;
+	req->route->host = host;
+	req->route->wh = wh;
+	wh->handle(wh->state, req);
+}
+
+/* Route /webhooks/...: the running generation's plugins decide. */
+void
+intake_routes(struct server *srv)
+{
+	metrics_define("replyd_messages_received_total", METRICS_COUNTER,
+	    "Messages from young people stored, by channel.");
+	metrics_define("replyd_messages_duplicate_total", METRICS_COUNTER,
+	    "Provider deliveries already stored (retries).");
+	http_route_limited(srv->http, HTTP_POST, "/webhooks/*", intake_limit,
+	    intake_handle, srv);
+	http_route_limited(srv->http, HTTP_POST, "/webhooks/*/*",
+	    intake_limit, intake_handle, srv);
+}
+
+/* The clock plugins see. */
+static int64_t
+intake_now(void *arg)
+{
+	return server_time(arg);
+}
+
+const char *
+intake_req_header(struct replyd_request *req, const char *name)
+{
+	return http_req_header(req->http, name);
+}
+
+const char *
+intake_req_body(struct replyd_request *req, size_t *len)
+{
+	return http_req_body(req->http, len);
+}
+
+const char *
+intake_req_path(struct replyd_request *req)
+{
+	return http_req_path(req->http);
+}
+
+const char *
+intake_req_query(struct replyd_request *req)
+{
+	return http_req_query(req->http);
+}
+
+/* Refuse a delivery without storing anything. */
+void
+intake_refuse(struct replyd_request *req, int status, const char *reason,
+    const char *field, const char *detail)
+{
+	cJSON	*j;
+	char	 labels[96];
+
+	snprintf(labels, sizeof labels, "reason=\"%s\"",
+	    reason ? reason : "other");
+	metrics_inc("replyd_webhook_rejections_total", labels);
+	log_warnx("%s: refused %s: %d %s%s%s%s", req->route->host->name,
+	    http_req_path(req->http), status, reason ? reason : "",
+	    field ? " (field " : "", field ? field : "", field ? ")" : "");
+	if (status == 503) {
+		http_unavailable(req->http, detail ? detail : "try again");
+		intake_req_free(req);
+		return;
+	}
+	if ((j = cJSON_CreateObject()) != NULL) {
+		cJSON_AddStringToObject(j, "error", status == 403 ?
+		    "forbidden" : reason ? reason : "refused");
+		if (field != NULL)
+			cJSON_AddStringToObject(j, "field", field);
+		if (detail != NULL)
+			cJSON_AddStringToObject(j, "detail", detail);
+	}
+	http_reply_json(req->http, status, j);
+	intake_req_free(req);
+}
+
+/* The staff member whose email address this is, or NULL. */
+static const struct config_person *
+intake_staff(const struct config *cfg, const char *addr)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->npeople; i++)
+		if (cfg->people[i].email != NULL &&
+		    strcasecmp(cfg->people[i].email, addr) == 0)
+			return &cfg->people[i];
+	return NULL;
+}
+
+/* The stored message's metadata: no text, no addresses. */
+static char *
+intake_meta(const struct replyd_message *m)
+{
+	cJSON	*j;
+	char	*s;
+
+	if ((j = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (m->message_id != NULL)
+		cJSON_AddStringToObject(j, "message_id", m->message_id);
+	if (m->in_reply_to != NULL)
+		cJSON_AddStringToObject(j, "in_reply_to", m->in_reply_to);
+	if (m->attachments > 0) {
+		cJSON_AddNumberToObject(j, "attachments", m->attachments);
+		if (m->attachment_names != NULL)
+			cJSON_AddStringToObject(j, "attachment_names",
+			    m->attachment_names);
+	}
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return s;
+}
+
+/* WAIT answered: a replica has the write, or we say "retry". */
+static void
+intake_waited(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct replyd_request	*req = arg;
+	int			 want = req->route->gen->cfg->redis.wait_replicas;
+
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER || r->integer < want) {
+		/*
+		 * Stored on the master but not yet on a replica: a failover
+		 * now could lose it, so the provider must retry.  The retry
+		 * is a harmless duplicate if the master survives.
+		 */
+		log_warnx("%s: message stored but not confirmed by %d "
+		    "replica(s) in time: answering 503",
+		    req->route->host->name, want);
+		metrics_inc("replyd_webhook_rejections_total",
+		    "reason=\"not_replicated\"");
+		http_unavailable(req->http, "not yet replicated");
+		intake_req_free(req);
+		return;
+	}
+	intake_reply_ok(req);
+}
+
+/* The store answered: now, and only now, answer the provider. */
+static void
+intake_stored(const struct store_ingested *res, void *arg)
+{
+	struct replyd_request	*req = arg;
+	const char		*name = req->route->host->name;
+	const struct config_redis *rc = &req->route->gen->cfg->redis;
+
+	switch (res->result) {
+	case STORE_FAILED:
+		log_warnx("%s: message from %s not stored (%s): answering 503 "
+		    "so the provider retries", name, req->masked, res->error);
+		metrics_inc("replyd_webhook_rejections_total",
+		    "reason=\"store_failed\"");
+		http_unavailable(req->http, "storage unavailable");
+		intake_req_free(req);
+		return;
+	case STORE_DUPLICATE:
+		log_info("%s: repeat of a stored message (conversation %s)",
+		    name, res->id);
+		metrics_inc("replyd_messages_duplicate_total", NULL);
+		break;
+	case STORE_RESPONDED:
+		log_info("%s: staff email from %s recorded as the response in "
+		    "conversation %s", name, req->masked, res->id);
+		metrics_inc("replyd_responses_total", "how=\"email\"");
+		break;
+	case STORE_NO_CONVERSATION:
+		log_info("%s: staff email from %s with no awaiting "
+		    "conversation", name, req->masked);
+		break;
+	case STORE_OPENED:
+	case STORE_JOINED:
+		log_info("%s: message from %s stored in conversation %s (%s) "
+		    "for team %s", name, req->masked, res->id,
+		    res->result == STORE_OPENED ? "new" : "joined", res->team);
+		metrics_inc("replyd_messages_received_total",
+		    req->route->wh->email ? "channel=\"email\"" :
+		    "channel=\"sms\"");
+		reply_receipt(req->route->srv, req->route->gen, res,
+		    req->addr, req->route->wh->email ? "email" : "sms");
+		escalate_after_ingest(req->route->srv, res);
+		break;
+	}
+	if (rc->wait_replicas > 0) {
+		if (db_command(req->route->srv->db, intake_waited, req,
+		    "WAIT %d %d", rc->wait_replicas, rc->wait_timeout_ms) == 0)
+			return;
+		intake_waited(NULL, NULL, "unavailable", req);
+		return;
+	}
+	intake_reply_ok(req);
+}
+
+/* The token's owner is known: refuse a reuse, else store. */
+static void
+intake_replay_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct replyd_request	*req = arg;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+		return;
+	}
+	if (r->type == REDIS_REPLY_STRING &&
+	    strcmp(r->str, req->provider_id) != 0) {
+		intake_refuse(req, 403, "replay", NULL, "this token was "
+		    "already used by another message");
+		return;
+	}
+	if (store_ingest(req->route->srv->db, &req->sm, intake_stored,
+	    req) == -1)
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+}
+
+/* Claim a replay token for this message, then store it. */
+static void
+intake_replay_check(struct replyd_request *req,
+    const struct store_message *sm, const struct replyd_message *m)
+{
+	struct server	*srv = req->route->srv;
+	char		 h[41];
+	size_t		 i;
+
+	/* Keep copies: the plugin's strings die when accept returns. */
+	req->sm = *sm;
+	req->provider_id = strdup(sm->provider_id);
+	req->meta = sm->meta_json ? strdup(sm->meta_json) : NULL;
+	req->text = malloc(sm->text_len + 1);
+	req->td = calloc(sm->nteams + 1, sizeof *req->td);
+	if (req->provider_id == NULL || req->addr == NULL ||
+	    req->text == NULL || req->td == NULL) {
+		intake_refuse(req, 503, "unavailable", NULL, "out of memory");
+		return;
+	}
+	memcpy(req->text, sm->text ? sm->text : "", sm->text_len);
+	req->text[sm->text_len] = '\0';
+	for (i = 0; i < sm->nteams; i++)
+		req->td[i] = sm->teams[i];
+	req->sm.provider_id = req->provider_id;
+	req->sm.address = req->addr;
+	req->sm.meta_json = req->meta;
+	req->sm.text = req->text;
+	req->sm.teams = req->td;
+	/* Team ids and names point into the configuration, which outlives us. */
+	intake_hash(m->replay_token, h);
+	if (db_command(srv->db, intake_replay_done, req,
+	    "SET rd:replay:%s:%s %s NX GET EX %d", req->route->host->name, h,
+	    req->provider_id, m->replay_ttl > 0 ? m->replay_ttl : 86400) == -1)
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+}
+
+/* What plugins are given: libcurl, the clock and the request calls. */
+void
+intake_env(struct server *srv, struct plugin_env *env)
+{
+	memset(env, 0, sizeof *env);
+	env->fetch = srv->fetch;
+	env->now = intake_now;
+	env->arg = srv;
+	env->req_header = intake_req_header;
+	env->req_body = intake_req_body;
+	env->req_path = intake_req_path;
+	env->req_query = intake_req_query;
+	env->accept = intake_accept;
+	env->refuse = intake_refuse;
+}
+
+/* Store one delivery, then answer the provider. */
+void
+intake_accept(struct replyd_request *req, const struct replyd_message *m)
+{
+	struct server			*srv = req->route->srv;
+	const struct config		*cfg = req->route->gen->cfg;
+	const struct config_person	*staff = NULL;
+	struct store_message		 sm;
+	struct store_team_deadline	*td;
+	char				 addr[320], to[320], *meta, *text = NULL;
+	int64_t				 now_ms, arrival;
+	size_t				 i;
+	int				 is_email, rc;
+
+	if (m->size < sizeof *m || m->provider_id == NULL ||
+	    m->provider_id[0] == '\0') {
+		intake_refuse(req, 400, "malformed", "message id",
+		    "the delivery has no message id");
+		return;
+	}
+	is_email = m->channel != NULL && strcmp(m->channel, "email") == 0;
+	if (m->from == NULL || (is_email ?
+	    address_email(m->from, addr, sizeof addr) :
+	    phone_normalise(m->from, "44", addr, sizeof addr)) == -1) {
+		intake_refuse(req, 400, "malformed", "from",
+		    "the sender's address is missing or not valid");
+		return;
+	}
+	if (is_email) {
+		mask_email(addr, req->masked, sizeof req->masked);
+		if ((staff = intake_staff(cfg, addr)) != NULL) {
+			/* A worker's reply copied to us: the young person is "to". */
+			if (m->to == NULL || address_email(m->to, to,
+			    sizeof to) == -1) {
+				intake_refuse(req, 400, "malformed", "to",
+				    "a staff email needs the young person's "
+				    "address as recipient");
+				return;
+			}
+			memcpy(addr, to, sizeof addr);
+		}
+	} else
+		mask_phone(addr, req->masked, sizeof req->masked);
+	if (!db_ready(srv->db)) {
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+		return;
+	}
+	if ((req->addr = strdup(addr)) == NULL) {
+		intake_refuse(req, 503, "unavailable", NULL, "out of memory");
+		return;
+	}
+
+	now_ms = server_time_ms(srv);
+	arrival = (now_ms + 999) / 1000;
+	if ((td = calloc(cfg->nteams + 1, sizeof *td)) == NULL) {
+		intake_refuse(req, 503, "unavailable", NULL, "out of memory");
+		return;
+	}
+	for (i = 0; i < cfg->nteams; i++) {
+		int64_t dl = config_deadline(cfg, &cfg->teams[i], arrival);
+
+		td[i].team = cfg->teams[i].id;
+		td[i].deadline_ms = dl * 1000;
+		td[i].due_ms = config_step_due(&cfg->teams[i], 0, dl) * 1000;
+		if (cfg->teams[i].nsteps == 0)
+			td[i].due_ms = INT64_MAX / 2;
+	}
+	meta = intake_meta(m);
+	if (is_email && m->subject != NULL && m->subject[0] != '\0') {
+		/* The subject is content: it expires with the text. */
+		if (asprintf(&text, "Subject: %s\n\n%.*s", m->subject,
+		    (int)m->text_len, m->text ? m->text : "") == -1)
+			text = NULL;
+	}
+	memset(&sm, 0, sizeof sm);
+	sm.provider = req->route->host->name;
+	sm.provider_id = m->provider_id;
+	sm.channel = is_email ? "email" : "sms";
+	sm.address = addr;
+	sm.text = text ? text : m->text;
+	sm.text_len = text ? strlen(text) : m->text_len;
+	sm.meta_json = meta;
+	sm.default_team = cfg->default_team->id;
+	sm.arrival_ms = now_ms;
+	sm.urgent = urgent_match(cfg->urgent.keywords, cfg->urgent.nkeywords,
+	    m->text, m->text_len);
+	sm.text_ttl = cfg->retention_text;
+	sm.dedupe_ttl = WEBHOOK_DEDUPE_TTL;
+	sm.meta_ttl = cfg->retention_meta;
+	sm.teams = td;
+	sm.nteams = cfg->nteams;
+	sm.response_by = staff ? staff->id : NULL;
+	if (m->replay_token != NULL && m->replay_token[0] != '\0') {
+		intake_replay_check(req, &sm, m);
+		free(td);
+		free(meta);
+		free(text);
+		return;
+	}
+	rc = store_ingest(srv->db, &sm, intake_stored, req);
+	free(td);
+	free(meta);
+	free(text);
+	if (rc == -1)
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+}

@@ -1,0 +1,34 @@
+/*
+ * intake.h: inbound deliveries (SPEC §5), the host side of the plugins'
+ * webhooks.  A request to /webhooks/... goes to the plugin of the
+ * configuration generation it arrived under; the plugin authenticates and
+ * parses it, then calls accept (store it; the provider hears success only
+ * after Redis acknowledged the write) or refuse.  Our own failures answer
+ * 503 with Retry-After so providers retry; never a 4xx for our own
+ * failure.
+ */
+#ifndef INTAKE_H
+#define INTAKE_H
+
+#include <stddef.h>
+
+#include "replyd-plugin.h"
+
+struct plugin_env;
+struct server;
+
+/* Route /webhooks/... (once, at start). */
+void		 intake_routes(struct server *);
+/* Fill what plugins are given by the host: clock, libcurl, requests. */
+void		 intake_env(struct server *, struct plugin_env *);
+
+const char	*intake_req_header(struct replyd_request *, const char *);
+const char	*intake_req_body(struct replyd_request *, size_t *);
+const char	*intake_req_path(struct replyd_request *);
+const char	*intake_req_query(struct replyd_request *);
+void		 intake_accept(struct replyd_request *,
+		    const struct replyd_message *);
+void		 intake_refuse(struct replyd_request *, int status,
+		    const char *reason, const char *field, const char *detail);
+
+#endif

@@ -1,0 +1,592 @@
+/*
+ * reply.c: see reply.h.  Both kinds of message go to the young person on
+ * the channel the conversation arrived on, through send.c (retries and the
+ * per-attempt audit events).  The sender is chosen by reply_sender: the
+ * plugin that delivered the conversation's first message if it can send on
+ * that channel (an SMS that came by Twilio is answered by Twilio), else
+ * the plugin named by alerts.sms or alerts.email.
+ *
+ * This module never logs or stores the text of a reply or a receipt: the
+ * audit trail says who replied, when, on which channel and through which
+ * plugin; the text itself stays with the provider.  It records a response
+ * only for a reply the provider accepted, never for a receipt.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "serve/api.h"
+#include "serve/gen.h"
+#include "rules/calendar.h"
+#include "conf/config.h"
+#include "io/http.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "io/plugin.h"
+#include "rules/receipt.h"
+#include "serve/reply.h"
+#include "serve/send.h"
+#include "serve/server.h"
+#include "store/store.h"
+
+#define REPLY_MAX_BODY		(16 * 1024)
+#define REPLY_MAX_CHARS		1600
+/* Few attempts for a reply, so the API answers within seconds. */
+#define REPLY_MAX_ATTEMPTS	3
+#define REPLY_EMAIL_SUBJECT	"Reply to your message"
+#define RECEIPT_EMAIL_SUBJECT	"We have your message"
+
+/* A reply being sent for one API request. */
+struct reply {
+	struct api_call	*c;
+	struct server	*srv;
+	struct http_req	*req;
+	char		 id[32];
+	char		*by;
+	char		*text;
+	size_t		 chars;
+	char		 channel[16];
+	char		 via[128];	/* the channel (plugin) that sent it */
+	int		 attempts;
+};
+
+/* A field of an HGETALL reply, or NULL. */
+static const char *
+reply_field(const redisReply *h, const char *name)
+{
+	size_t	i;
+
+	if (h == NULL || h->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (i = 0; i + 1 < h->elements; i += 2)
+		if (h->element[i]->str != NULL &&
+		    strcmp(h->element[i]->str, name) == 0)
+			return h->element[i + 1]->str;
+	return NULL;
+}
+
+/* Whether a loaded plugin can send on a channel ("sms" or "email"). */
+static int
+reply_can_send(const struct replyd_host *h, const char *channel)
+{
+	if (h == NULL || !h->has_sender || h->sender.send == NULL)
+		return 0;
+	if (strcmp(channel, "sms") == 0)
+		return h->sender.sms;
+	if (strcmp(channel, "email") == 0)
+		return h->sender.email;
+	return 0;
+}
+
+/*
+ * The plugin that sends to a young person on channel: the one that
+ * delivered the conversation (provider) if it can, else the alerts plugin
+ * for that channel; NULL if neither can.
+ */
+static struct replyd_host *
+reply_sender(struct gen *gen, const char *channel, const char *provider)
+{
+	const struct config	*cfg = gen->cfg;
+	struct replyd_host	*h;
+	const char		*fallback;
+
+	if (provider != NULL && provider[0] != '\0' &&
+	    reply_can_send(h = plugins_find(&gen->plugins, provider), channel))
+		return h;
+	fallback = strcmp(channel, "email") == 0 ? cfg->alert_email :
+	    cfg->alert_sms;
+	if (fallback != NULL &&
+	    reply_can_send(h = plugins_find(&gen->plugins, fallback), channel))
+		return h;
+	return NULL;
+}
+
+/* The first line of the first message's subject (email), or NULL. */
+static char *
+reply_subject(const redisReply *texts)
+{
+	const char	*s, *e;
+	char		*out;
+	size_t		 i;
+
+	if (texts == NULL || texts->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (i = 0; i + 1 < texts->elements; i += 2) {
+		if (texts->element[i]->str == NULL ||
+		    strcmp(texts->element[i]->str, "1") != 0 ||
+		    (s = texts->element[i + 1]->str) == NULL ||
+		    strncmp(s, "Subject: ", 9) != 0)
+			continue;
+		s += 9;
+		e = s + strcspn(s, "\r\n");
+		if (e == s)
+			return NULL;
+		if ((size_t)(e - s) >= 3 && strncasecmp(s, "re:", 3) == 0)
+			return strndup(s, (size_t)(e - s));
+		if (asprintf(&out, "Re: %.*s", (int)(e - s), s) == -1)
+			return NULL;
+		return out;
+	}
+	return NULL;
+}
+
+/*
+ * Check a reply's text: valid UTF-8 of 1 to REPLY_MAX_CHARS characters, not
+ * only white space, no control characters but tab and line ends.  Returns
+ * the number of characters, or 0 with *why set.
+ */
+static size_t
+reply_check_text(const char *s, const char **why)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 chars = 0;
+	int			 visible = 0, n, i;
+	unsigned int		 c;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			if (*p < 0x20 && *p != '\t' && *p != '\n' &&
+			    *p != '\r') {
+				*why = "must not contain control characters";
+				return 0;
+			}
+			if (*p == 0x7f) {
+				*why = "must not contain control characters";
+				return 0;
+			}
+			if (*p != ' ' && *p != '\t' && *p != '\n' &&
+			    *p != '\r')
+				visible = 1;
+			p++;
+			chars++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			n = 1;
+			c = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			n = 2;
+			c = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			n = 3;
+			c = *p & 0x07;
+		} else
+			goto bad;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				goto bad;
+			c = (c << 6) | (p[i] & 0x3f);
+		}
+		/* Overlong forms, surrogates and beyond U+10FFFF. */
+		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+			goto bad;
+		p += n + 1;
+		chars++;
+		visible = 1;
+	}
+	if (!visible) {
+		*why = "must not be empty";
+		return 0;
+	}
+	if (chars > REPLY_MAX_CHARS) {
+		*why = "is longer than 1600 characters";
+		return 0;
+	}
+	return chars;
+bad:
+	*why = "must be UTF-8";
+	return 0;
+}
+
+/* Free a reply. */
+static void
+reply_free(struct reply *r)
+{
+	free(r->by);
+	free(r->text);
+	free(r);
+}
+
+/* Ignore the answer to an audit event. */
+static void
+reply_event_done(struct redisReply *rr, const char *err, void *arg)
+{
+	if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
+		log_warnx("reply: audit event not stored: %s",
+		    err ? err : "error");
+}
+
+/* Append the "reply" event to the audit trail: who, how, never the text. */
+static void
+reply_record(struct reply *r)
+{
+	cJSON	*j;
+	char	*json;
+
+	if ((j = cJSON_CreateObject()) == NULL)
+		return;
+	cJSON_AddStringToObject(j, "type", "reply");
+	cJSON_AddNumberToObject(j, "at", (double)server_time_ms(r->srv));
+	cJSON_AddStringToObject(j, "by", r->by);
+	cJSON_AddStringToObject(j, "channel", r->channel);
+	cJSON_AddStringToObject(j, "via", r->via);
+	cJSON_AddNumberToObject(j, "attempts", r->attempts);
+	cJSON_AddNumberToObject(j, "chars", (double)r->chars);
+	if ((json = cJSON_PrintUnformatted(j)) != NULL &&
+	    store_event(r->srv->db, r->id, json, reply_event_done, NULL) == -1)
+		log_warnx("reply: %s: audit event not stored", r->id);
+	free(json);
+	cJSON_Delete(j);
+}
+
+/* The response is recorded (or was already): answer the API request. */
+static void
+reply_recorded(struct redisReply *rr, const char *err, void *arg)
+{
+	struct reply	*r = arg;
+	cJSON		*j;
+
+	if (rr == NULL || (rr->type != REDIS_REPLY_STATUS &&
+	    rr->type != REDIS_REPLY_STRING)) {
+		log_warnx("reply: %s: sent by %s but the response was not "
+		    "recorded: %s", r->id, r->via, err ? err : "error");
+		http_error(r->req, 500, "response not recorded", "the reply "
+		    "was sent but storage failed: record the response with "
+		    "POST /v1/conversations/%s/responded", r->id);
+	} else if (strcmp(rr->str, "missing") == 0) {
+		http_error(r->req, 404, "not found", "the reply was sent but "
+		    "the conversation no longer exists");
+	} else {
+		if (strcmp(rr->str, "responded") == 0)
+			metrics_inc("replyd_responses_total", "how=\"reply\"");
+		log_info("reply: %s: %s replied by %s via %s (%d attempts)%s",
+		    r->id, r->by, r->channel, r->via, r->attempts,
+		    strcmp(rr->str, "already") == 0 ?
+		    "; it already had a response" : "");
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "state", "responded");
+		cJSON_AddNumberToObject(j, "attempts", r->attempts);
+		cJSON_AddStringToObject(j, "channel", r->channel);
+		cJSON_AddStringToObject(j, "via", r->via);
+		http_reply_json(r->req, 200, j);
+	}
+	reply_free(r);
+}
+
+/* The send finished: record the response if the provider accepted it. */
+static void
+reply_sent(const struct send_outcome *o, void *arg)
+{
+	struct reply	*r = arg;
+	struct server	*srv = r->srv;
+	cJSON		*j;
+	char		 detail[384];
+
+	r->attempts = o->attempts;
+	if (o->outcome != REPLYD_SENT) {
+		metrics_inc("replyd_replies_total", "outcome=\"failed\"");
+		if (o->status == 0)
+			snprintf(detail, sizeof detail, "no answer from %s: %s",
+			    r->via, o->detail && o->detail[0] ? o->detail :
+			    "no detail");
+		else
+			snprintf(detail, sizeof detail, "%s answered %d: %s",
+			    r->via, o->status, o->detail && o->detail[0] ?
+			    o->detail : "no detail");
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "error",
+		    o->outcome == REPLYD_PERMANENT ? "provider refused" :
+		    "provider unavailable");
+		cJSON_AddStringToObject(j, "detail", detail);
+		cJSON_AddNumberToObject(j, "status", o->status);
+		cJSON_AddNumberToObject(j, "attempts", o->attempts);
+		http_reply_json(r->req, 502, j);
+		reply_free(r);
+		return;
+	}
+	metrics_inc("replyd_replies_total", "outcome=\"sent\"");
+	reply_record(r);
+	if (store_respond(srv->db, r->id, r->by, "reply", "",
+	    r->c->cfg->retention_meta, reply_recorded, r) == -1)
+		reply_recorded(NULL, "storage unavailable", r);
+}
+
+/* The conversation is loaded: choose the sender and send. */
+static void
+reply_loaded(struct redisReply *rr, const char *err, void *arg)
+{
+	struct reply		*r = arg;
+	struct server		*srv = r->srv;
+	struct replyd_host	*host;
+	struct replyd_send	 msg;
+	const redisReply	*h;
+	const char		*channel, *addr;
+	char			*subject = NULL;
+	int			 attempts;
+
+	if (rr == NULL || (rr->type != REDIS_REPLY_ARRAY &&
+	    rr->type != REDIS_REPLY_NIL)) {
+		http_unavailable(r->req, "storage unavailable");
+		reply_free(r);
+		return;
+	}
+	if (rr->type == REDIS_REPLY_NIL || rr->elements != 3) {
+		http_error(r->req, 404, "not found", "no such conversation");
+		reply_free(r);
+		return;
+	}
+	h = rr->element[0];
+	channel = reply_field(h, "channel");
+	addr = reply_field(h, "addr");
+	if (channel == NULL || addr == NULL || addr[0] == '\0') {
+		http_error(r->req, 409, "no address", "conversation %s has no "
+		    "address to reply to", r->id);
+		reply_free(r);
+		return;
+	}
+	snprintf(r->channel, sizeof r->channel, "%s", channel);
+	if ((host = reply_sender(r->c->gen, channel, reply_field(h,
+	    "provider"))) == NULL) {
+		metrics_inc("replyd_replies_total", "outcome=\"no_sender\"");
+		http_error(r->req, 409, "no sender", "no configured plugin can "
+		    "send %s: the conversation's channel cannot send and "
+		    "alerts.%s names none that can", channel,
+		    strcmp(channel, "email") == 0 ? "email" : "sms");
+		reply_free(r);
+		return;
+	}
+	snprintf(r->via, sizeof r->via, "%s", host->name);
+	if (strcmp(channel, "email") == 0)
+		subject = reply_subject(rr->element[2]);
+	memset(&msg, 0, sizeof msg);
+	msg.size = sizeof msg;
+	msg.purpose = REPLYD_SEND_REPLY;
+	msg.to = addr;
+	msg.subject = subject ? subject : REPLY_EMAIL_SUBJECT;
+	msg.text = r->text;
+	msg.conversation = r->id;
+	attempts = r->c->cfg->delivery.max_attempts;
+	if (attempts > REPLY_MAX_ATTEMPTS)
+		attempts = REPLY_MAX_ATTEMPTS;
+	if (send_start(srv, r->c->gen, host, &msg, r->id, attempts,
+	    reply_sent, r) == -1) {
+		http_unavailable(r->req, "cannot start the send");
+		reply_free(r);
+	}
+	free(subject);
+}
+
+/* POST /v1/conversations/{id}/reply {"by": PERSON, "text": "..."} */
+static void
+reply_post(struct api_call *c)
+{
+	struct http_req	*req = c->req;
+	struct server	*srv = c->srv;
+	struct reply	*r;
+	const char	*id = api_param(c, 0), *by, *text, *why = NULL;
+	size_t		 chars = 0;
+	int		 failed = 0;
+
+	by = api_string(c, "by", 1, &failed);
+	text = api_string(c, "text", 1, &failed);
+	if (failed)
+		return;
+	if (config_person(c->cfg, by) == NULL) {
+		http_error(req, 400, "bad request", "field \"by\": no person "
+		    "\"%s\"", by);
+		return;
+	}
+	if ((chars = reply_check_text(text, &why)) == 0) {
+		http_error(req, 400, "bad request", "field \"text\" %s", why);
+		return;
+	}
+	if (store_id_partition(id) == -1) {
+		http_error(req, 404, "not found", "no such conversation");
+		return;
+	}
+	if ((r = calloc(1, sizeof *r)) == NULL ||
+	    (r->text = strdup(text)) == NULL || (r->by = strdup(by)) == NULL) {
+		if (r != NULL)
+			reply_free(r);
+		http_unavailable(req, "out of memory");
+		return;
+	}
+	r->c = c;
+	r->srv = srv;
+	r->req = req;
+	r->chars = chars;
+	snprintf(r->id, sizeof r->id, "%s", id);
+	if (store_get(srv->db, id, reply_loaded, r) == -1) {
+		reply_free(r);
+		http_unavailable(req, "storage unavailable");
+	}
+}
+
+/* Define the metrics of replies and receipts. */
+static void
+reply_init(void)
+{
+	metrics_define("replyd_replies_total", METRICS_COUNTER,
+	    "Replies to young people through the API, by outcome.");
+	metrics_define("replyd_receipts_total", METRICS_COUNTER,
+	    "Receipts to young people, by outcome.");
+}
+
+static const struct api_route reply_routes[] = {
+	{ HTTP_POST, "/v1/conversations/*/reply", ROLE_WORKER,
+	    API_BODY | API_DB, reply_post },
+	{ 0, NULL, 0, 0, NULL }
+};
+
+const struct api_module reply_api = {
+	.name = "reply",
+	.init = reply_init,
+	.routes = reply_routes,
+};
+
+/* A receipt waiting for its conversation to load. */
+struct receipt_job {
+	struct server	*srv;
+	struct gen	*gen;		/* pinned until the send starts */
+	char		 id[32];
+	char		*address;
+	char		 channel[16];
+	int64_t		 deadline_ms;
+	char		 team[128];
+};
+
+/* The receipt's send finished (send.c logged and recorded each attempt). */
+static void
+reply_receipt_sent(const struct send_outcome *o, void *arg)
+{
+	metrics_inc("replyd_receipts_total", o->outcome == REPLYD_SENT ?
+	    "outcome=\"sent\"" : "outcome=\"failed\"");
+}
+
+/* The receipt's text: the template, the deadline in words, out of hours. */
+static char *
+reply_receipt_text(const struct config *cfg, const struct calendar *cal,
+    int64_t arrival_ms, int64_t deadline_ms)
+{
+	struct tm	now, dl;
+	char		words[RECEIPT_WORDS_SIZE];
+	int64_t		arrival = arrival_ms / 1000;
+	int64_t		deadline = (deadline_ms + 999) / 1000;
+
+	if (calendar_local(cal, arrival, &now) == -1 ||
+	    calendar_local(cal, deadline, &dl) == -1 ||
+	    receipt_deadline_words(&dl, &now, words, sizeof words) == -1)
+		return NULL;
+	return receipt_text(cfg->receipt.text, words,
+	    calendar_is_open(cal, arrival) ? NULL : cfg->receipt.out_of_hours);
+}
+
+/* The conversation is loaded: compose the receipt and send it. */
+static void
+reply_receipt_loaded(struct redisReply *rr, const char *err, void *arg)
+{
+	struct receipt_job		*job = arg;
+	struct server			*srv = job->srv;
+	const struct config		*cfg = job->gen->cfg;
+	const struct config_team	*team;
+	const struct calendar		*cal = cfg->promise.calendar;
+	struct replyd_host		*host;
+	struct replyd_send		 msg;
+	const redisReply		*h;
+	const char			*v;
+	char				*text = NULL;
+	int64_t				 arrival_ms;
+
+	if (rr == NULL || rr->type != REDIS_REPLY_ARRAY || rr->elements != 3) {
+		log_warnx("receipt: %s: conversation not loaded (%s): no "
+		    "receipt", job->id, err ? err : "missing");
+		metrics_inc("replyd_receipts_total", "outcome=\"failed\"");
+		goto out;
+	}
+	h = rr->element[0];
+	if ((host = reply_sender(job->gen, job->channel,
+	    reply_field(h, "provider"))) == NULL) {
+		log_warnx("receipt: %s: no plugin can send %s (set alerts.%s): "
+		    "no receipt", job->id, job->channel, job->channel);
+		metrics_inc("replyd_receipts_total", "outcome=\"no_sender\"");
+		goto out;
+	}
+	if ((team = config_team(cfg, job->team)) != NULL &&
+	    team->calendar != NULL)
+		cal = team->calendar;
+	v = reply_field(h, "received_at");
+	arrival_ms = v != NULL ? strtoll(v, NULL, 10) : server_time_ms(srv);
+	if (cal == NULL || (text = reply_receipt_text(cfg, cal, arrival_ms,
+	    job->deadline_ms)) == NULL) {
+		log_warnx("receipt: %s: the deadline cannot be put in words: "
+		    "no receipt", job->id);
+		metrics_inc("replyd_receipts_total", "outcome=\"failed\"");
+		goto out;
+	}
+	memset(&msg, 0, sizeof msg);
+	msg.size = sizeof msg;
+	msg.purpose = REPLYD_SEND_RECEIPT;
+	msg.to = job->address;
+	msg.subject = RECEIPT_EMAIL_SUBJECT;
+	msg.text = text;
+	msg.conversation = job->id;
+	if (send_start(srv, job->gen, host, &msg, job->id,
+	    cfg->delivery.max_attempts, reply_receipt_sent, NULL) == -1) {
+		log_warnx("receipt: %s: cannot start the send", job->id);
+		metrics_inc("replyd_receipts_total", "outcome=\"failed\"");
+	}
+out:
+	free(text);
+	gen_unref(job->gen);
+	free(job->address);
+	free(job);
+}
+
+/* After a message was stored: send the receipt if one is due. */
+void
+reply_receipt(struct server *srv, struct gen *gen,
+    const struct store_ingested *res, const char *address,
+    const char *channel)
+{
+	const struct config	*cfg = gen->cfg;
+	struct receipt_job	*job;
+
+	/* Only the first message of a conversation gets one. */
+	if (res->result != STORE_OPENED || !cfg->receipt.enabled ||
+	    cfg->receipt.text == NULL)
+		return;
+	if (!res->receipt) {
+		log_debug("receipt: %s: the contact has receipts off", res->id);
+		metrics_inc("replyd_receipts_total", "outcome=\"opted_out\"");
+		return;
+	}
+	if (address == NULL || address[0] == '\0' || channel == NULL ||
+	    srv->db == NULL)
+		return;
+	if ((job = calloc(1, sizeof *job)) == NULL ||
+	    (job->address = strdup(address)) == NULL) {
+		free(job);
+		log_warnx("receipt: %s: out of memory: no receipt", res->id);
+		return;
+	}
+	job->srv = srv;
+	job->gen = gen_ref(gen);
+	job->deadline_ms = res->deadline_ms;
+	snprintf(job->id, sizeof job->id, "%s", res->id);
+	snprintf(job->channel, sizeof job->channel, "%s", channel);
+	snprintf(job->team, sizeof job->team, "%s", res->team);
+	if (store_get(srv->db, job->id, reply_receipt_loaded, job) == -1) {
+		log_warnx("receipt: %s: storage unavailable: no receipt",
+		    job->id);
+		metrics_inc("replyd_receipts_total", "outcome=\"failed\"");
+		gen_unref(job->gen);
+		free(job->address);
+		free(job);
+	}
+}

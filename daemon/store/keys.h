@@ -1,0 +1,43 @@
+/*
+ * keys.h: every Redis key replyd uses, in one place (docs/data-model.md
+ * describes each).  Only store/ includes this header.
+ *
+ * Conversations live in STORE_PARTITIONS partitions; every key of
+ * partition P carries the hash tag {P}, so a script touches one slot and
+ * the model works on Redis Cluster.  Keys without a tag (contacts, rota
+ * overrides, absences, replay tokens) are only ever read or written by
+ * plain commands, never inside a script with partition keys.
+ *
+ * Each macro is a printf format; the arguments are listed beside it.
+ */
+#ifndef STORE_KEYS_H
+#define STORE_KEYS_H
+
+#include "store/store.h"	/* STORE_PARTITIONS */
+
+/* Partition P's keys (P an int). */
+#define KEY_CONV	"rd:{%d}:c:%s"		/* P, id: hash, the record */
+#define KEY_EVENTS	"rd:{%d}:e:%s"		/* P, id: list, audit trail */
+#define KEY_TEXTS	"rd:{%d}:t:%s"		/* P, id: hash, n -> text */
+#define KEY_OPEN	"rd:{%d}:o:%s"		/* P, address hash: open id */
+#define KEY_ROUTE	"rd:{%d}:r:%s"		/* P, address hash: routing */
+#define KEY_DEDUPE	"rd:{%d}:d:%s:%s"	/* P, provider, id hash */
+#define KEY_DUE		"rd:{%d}:due"		/* P: zset, "ID:STEP" by ms */
+#define KEY_AWAITING	"rd:{%d}:aw"		/* P: zset, id by deadline */
+#define KEY_RESPONDED	"rd:{%d}:rs"		/* P: zset, id by response */
+#define KEY_RECEIVED	"rd:{%d}:rx"		/* P: zset, id by arrival */
+#define KEY_SEQ		"rd:{%d}:seq"		/* P: counter for "P-N" ids */
+#define KEY_STATS	"rd:{%d}:stats"		/* P: hash, in_time, late */
+#define KEY_ESC		"rd:{%d}:esc"		/* P: stream of due alerts */
+
+/* Keys outside the partitions. */
+#define KEY_CONTACT	"rd:contact:%s"		/* contact id: hash */
+#define KEY_DUTY	"rd:duty:%s"		/* team: hash, rota overrides */
+#define KEY_ABSENCES	"rd:absences"		/* hash, person -> ranges */
+#define KEY_ABSENCE_SEQ	"rd:absences:seq"	/* counter for absence ids */
+#define KEY_REPLAY	"rd:replay:%s:%s"	/* provider, token hash */
+
+/* The consumer group that delivers escalations. */
+#define STORE_ESC_GROUP	"replyd"
+
+#endif
