@@ -897,12 +897,7 @@ config_free(struct config *cfg)
 		free(cfg->tokens[i].name);
 	}
 	free(cfg->tokens);
-	for (i = 0; i < cfg->redis.nsentinels; i++)
-		free(cfg->redis.sentinels[i]);
-	free(cfg->redis.sentinels);
-	free(cfg->redis.master);
-	free(cfg->redis.host);
-	free(cfg->redis.password);
+	config_redis_clear(&cfg->redis);
 	for (i = 0; i < cfg->urgent.nkeywords; i++)
 		free(cfg->urgent.keywords[i]);
 	free(cfg->urgent.keywords);
@@ -1001,4 +996,45 @@ config_step_due(const struct config_team *t, size_t step, int64_t deadline)
 {
 	return policy_step_due(t->calendar, step < t->nsteps ?
 	    &t->steps[step].after : NULL, deadline);
+}
+
+/* Free what a struct config_redis owns. */
+void
+config_redis_clear(struct config_redis *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nsentinels; i++)
+		free(r->sentinels[i]);
+	free(r->sentinels);
+	free(r->master);
+	free(r->host);
+	if (r->password != NULL)
+		OPENSSL_cleanse(r->password, strlen(r->password));
+	free(r->password);
+	memset(r, 0, sizeof *r);
+}
+
+/* A deep copy of Redis settings, owned by dst; -1 when out of memory. */
+int
+config_redis_copy(struct config_redis *dst, const struct config_redis *src)
+{
+	size_t	i;
+
+	*dst = *src;
+	dst->host = src->host ? strdup(src->host) : NULL;
+	dst->password = src->password ? strdup(src->password) : NULL;
+	dst->master = src->master ? strdup(src->master) : NULL;
+	dst->sentinels = src->nsentinels ? calloc(src->nsentinels,
+	    sizeof *dst->sentinels) : NULL;
+	for (i = 0; dst->sentinels != NULL && i < src->nsentinels; i++)
+		dst->sentinels[i] = strdup(src->sentinels[i]);
+	if ((src->host && !dst->host) || (src->password && !dst->password) ||
+	    (src->master && !dst->master) ||
+	    (src->nsentinels && !dst->sentinels)) {
+		dst->nsentinels = dst->sentinels ? src->nsentinels : 0;
+		config_redis_clear(dst);
+		return -1;
+	}
+	return 0;
 }

@@ -156,6 +156,11 @@ const struct config_team *config_team(const struct config *, const char *id);
 const struct config_token *config_token(const struct config *,
 		    const char *secret, size_t len);
 const char	*config_role_name(enum config_role);
+/* A deep copy of Redis settings (the connection outlives a reload), and
+ * freeing one. */
+int		 config_redis_copy(struct config_redis *dst,
+		    const struct config_redis *src);
+void		 config_redis_clear(struct config_redis *);
 /* A team's calendar (the promise's when the team names none). */
 const struct calendar *config_team_calendar(const struct config *,
 		    const struct config_team *);

@@ -50,7 +50,8 @@ TAILQ_HEAD(db_reqs, db_req);
 
 struct db {
 	struct event_base	*base;
-	const struct config_redis *cfg;
+	const struct config_redis *cfg;	/* &own */
+	struct config_redis	 own;	/* a copy: it outlives reloads */
 	redisAsyncContext	*ac;
 	enum db_state		 state;
 	char			 status[256];
@@ -722,7 +723,11 @@ db_new(struct event_base *base, const struct config_redis *cfg)
 	if ((db = calloc(1, sizeof *db)) == NULL)
 		return NULL;
 	db->base = base;
-	db->cfg = cfg;
+	if (config_redis_copy(&db->own, cfg) == -1) {
+		free(db);
+		return NULL;
+	}
+	db->cfg = &db->own;
 	db->backoff_ms = DB_BACKOFF_MIN_MS;
 	TAILQ_INIT(&db->reqs);
 	snprintf(db->status, sizeof db->status, "not connected yet");
@@ -763,6 +768,7 @@ db_free(struct db *db)
 	event_free(db->health_ev);
 	event_free(db->drop_ev);
 	event_free(db->connect_timer);
+	config_redis_clear(&db->own);
 	free(db);
 }
 
