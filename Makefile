@@ -89,8 +89,11 @@ $(BUILD)/obj/%.o: %.c
 
 # The Lua scripts become C strings (tools/embed-lua: awk, no new
 # dependency); "--#include NAME.lua" pulls in a shared piece.
-$(BUILD)/gen/scripts.c: tools/embed-lua $(LUA_SRC) $(wildcard daemon/store/scripts/lib/*.lua)
+# tools/check-scripts refuses a script that touches a key it was not given
+# in KEYS or lacks its #!lua shebang.
+$(BUILD)/gen/scripts.c: tools/embed-lua tools/check-scripts $(LUA_SRC) $(wildcard daemon/store/scripts/lib/*.lua)
 	@mkdir -p $(dir $@)
+	@tools/check-scripts daemon/store/scripts
 	tools/embed-lua daemon/store/scripts $(LUA_SRC) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/gen/scripts.o: $(BUILD)/gen/scripts.c

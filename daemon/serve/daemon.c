@@ -26,6 +26,7 @@
 #include "io/http.h"
 #include "io/loop.h"
 #include "io/plugin.h"
+#include "store/conv.h"
 #include "store/store.h"
 #include "serve/api.h"
 #include "serve/contacts.h"

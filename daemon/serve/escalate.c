@@ -28,6 +28,7 @@
 #include "io/plugin.h"
 #include "serve/send.h"
 #include "serve/server.h"
+#include "store/conv.h"
 #include "store/store.h"
 
 #define ESC_TICK_MS		500	/* other instances add due items too */
@@ -385,8 +386,10 @@ esc_ignore(struct db *db, redisReply *r, const char *err, void *arg)
 
 /* Ignore a script's reply. */
 static void
-esc_ignore_reply(struct redisReply *r, const char *err, void *arg)
+esc_event_done(int failed, void *arg)
 {
+	if (failed)
+		log_warnx("escalation: an alert's audit event was not stored");
 }
 
 /* Free an item (its generation reference with it). */
@@ -482,7 +485,7 @@ esc_finish(struct esc_item *it)
 			    (double)(it->claimed_ms - it->due_ms));
 			if ((json = cJSON_PrintUnformatted(j)) != NULL)
 				store_event(e->srv->db, it->conv, json,
-				    esc_ignore_reply, NULL);
+				    esc_event_done, NULL);
 			free(json);
 			cJSON_Delete(j);
 		}

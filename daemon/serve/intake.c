@@ -11,8 +11,6 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <hiredis/hiredis.h>
-#include <openssl/sha.h>
 
 #include "base/address.h"
 #include "base/log.h"
@@ -24,6 +22,7 @@
 #include "io/http.h"
 #include "io/plugin.h"
 #include "rules/urgent.h"
+#include "store/conv.h"
 #include "store/store.h"
 #include "serve/escalate.h"
 #include "serve/gen.h"
@@ -75,18 +74,6 @@ intake_reply_ok(struct replyd_request *req)
 	    wh->ok_body ? wh->ok_body : "{}",
 	    wh->ok_body ? strlen(wh->ok_body) : 2);
 	intake_req_free(req);
-}
-
-/* Hex SHA-256 (first 20 bytes) of a string, for key names. */
-static void
-intake_hash(const char *s, char out[41])
-{
-	unsigned char	md[SHA256_DIGEST_LENGTH];
-	int		i;
-
-	SHA256((const unsigned char *)s, strlen(s), md);
-	for (i = 0; i < 20; i++)
-		snprintf(out + i * 2, 3, "%02x", md[i]);
 }
 
 /* The webhook of gen registered at path, or NULL. */
@@ -263,12 +250,12 @@ intake_meta(const struct replyd_message *m)
 
 /* WAIT answered: a replica has the write, or we say "retry". */
 static void
-intake_waited(struct db *db, redisReply *r, const char *err, void *arg)
+intake_waited(int replicas, void *arg)
 {
 	struct replyd_request	*req = arg;
 	int			 want = req->route->gen->cfg->redis.wait_replicas;
 
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER || r->integer < want) {
+	if (replicas < want) {
 		/*
 		 * Stored on the master but not yet on a replica: a failover
 		 * now could lose it, so the provider must retry.  The retry
@@ -331,10 +318,10 @@ intake_stored(const struct store_ingested *res, void *arg)
 		break;
 	}
 	if (rc->wait_replicas > 0) {
-		if (db_command(req->route->srv->db, intake_waited, req,
-		    "WAIT %d %d", rc->wait_replicas, rc->wait_timeout_ms) == 0)
+		if (store_wait(req->route->srv->db, rc->wait_replicas,
+		    rc->wait_timeout_ms, intake_waited, req) == 0)
 			return;
-		intake_waited(NULL, NULL, "unavailable", req);
+		intake_waited(-1, req);
 		return;
 	}
 	intake_reply_ok(req);
@@ -342,17 +329,16 @@ intake_stored(const struct store_ingested *res, void *arg)
 
 /* The token's owner is known: refuse a reuse, else store. */
 static void
-intake_replay_done(struct db *db, redisReply *r, const char *err, void *arg)
+intake_replay_done(enum store_claim_result res, void *arg)
 {
 	struct replyd_request	*req = arg;
 
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+	if (res == STORE_CLAIM_FAILED) {
 		intake_refuse(req, 503, "unavailable", NULL,
 		    "storage unavailable");
 		return;
 	}
-	if (r->type == REDIS_REPLY_STRING &&
-	    strcmp(r->str, req->provider_id) != 0) {
+	if (res == STORE_CLAIM_TAKEN) {
 		intake_refuse(req, 403, "replay", NULL, "this token was "
 		    "already used by another message");
 		return;
@@ -369,7 +355,6 @@ intake_replay_check(struct replyd_request *req,
     const struct store_message *sm, const struct replyd_message *m)
 {
 	struct server	*srv = req->route->srv;
-	char		 h[41];
 	size_t		 i;
 
 	/* Keep copies: the plugin's strings die when accept returns. */
@@ -393,10 +378,9 @@ intake_replay_check(struct replyd_request *req,
 	req->sm.text = req->text;
 	req->sm.teams = req->td;
 	/* Team ids and names point into the configuration, which outlives us. */
-	intake_hash(m->replay_token, h);
-	if (db_command(srv->db, intake_replay_done, req,
-	    "SET rd:replay:%s:%s %s NX GET EX %d", req->route->host->name, h,
-	    req->provider_id, m->replay_ttl > 0 ? m->replay_ttl : 86400) == -1)
+	if (store_claim_token(srv->db, req->route->host->name,
+	    m->replay_token, req->provider_id, m->replay_ttl,
+	    intake_replay_done, req) == -1)
 		intake_refuse(req, 503, "unavailable", NULL,
 		    "storage unavailable");
 }

@@ -18,7 +18,6 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <hiredis/hiredis.h>
 
 #include "serve/api.h"
 #include "serve/gen.h"
@@ -32,6 +31,7 @@
 #include "serve/reply.h"
 #include "serve/send.h"
 #include "serve/server.h"
+#include "store/conv.h"
 #include "store/store.h"
 
 #define REPLY_MAX_BODY		(16 * 1024)
@@ -54,21 +54,6 @@ struct reply {
 	char		 via[128];	/* the channel (plugin) that sent it */
 	int		 attempts;
 };
-
-/* A field of an HGETALL reply, or NULL. */
-static const char *
-reply_field(const redisReply *h, const char *name)
-{
-	size_t	i;
-
-	if (h == NULL || h->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	for (i = 0; i + 1 < h->elements; i += 2)
-		if (h->element[i]->str != NULL &&
-		    strcmp(h->element[i]->str, name) == 0)
-			return h->element[i + 1]->str;
-	return NULL;
-}
 
 /* Whether a loaded plugin can send on a channel ("sms" or "email"). */
 static int
@@ -108,18 +93,14 @@ reply_sender(struct gen *gen, const char *channel, const char *provider)
 
 /* The first line of the first message's subject (email), or NULL. */
 static char *
-reply_subject(const redisReply *texts)
+reply_subject(const struct store_conv_full *f)
 {
 	const char	*s, *e;
 	char		*out;
 	size_t		 i;
 
-	if (texts == NULL || texts->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	for (i = 0; i + 1 < texts->elements; i += 2) {
-		if (texts->element[i]->str == NULL ||
-		    strcmp(texts->element[i]->str, "1") != 0 ||
-		    (s = texts->element[i + 1]->str) == NULL ||
+	for (i = 0; i < f->ntexts; i++) {
+		if (f->texts[i].n != 1 || (s = f->texts[i].text) == NULL ||
 		    strncmp(s, "Subject: ", 9) != 0)
 			continue;
 		s += 9;
@@ -213,13 +194,12 @@ reply_free(struct reply *r)
 	free(r);
 }
 
-/* Ignore the answer to an audit event. */
+/* Warn when an audit event was not stored. */
 static void
-reply_event_done(struct redisReply *rr, const char *err, void *arg)
+reply_event_done(int failed, void *arg)
 {
-	if (rr == NULL || rr->type == REDIS_REPLY_ERROR)
-		log_warnx("reply: audit event not stored: %s",
-		    err ? err : "error");
+	if (failed)
+		log_warnx("reply: audit event not stored");
 }
 
 /* Append the "reply" event to the audit trail: who, how, never the text. */
@@ -247,27 +227,26 @@ reply_record(struct reply *r)
 
 /* The response is recorded (or was already): answer the API request. */
 static void
-reply_recorded(struct redisReply *rr, const char *err, void *arg)
+reply_recorded(enum store_respond_result res, void *arg)
 {
 	struct reply	*r = arg;
 	cJSON		*j;
 
-	if (rr == NULL || (rr->type != REDIS_REPLY_STATUS &&
-	    rr->type != REDIS_REPLY_STRING)) {
+	if (res == STORE_RESPOND_FAILED) {
 		log_warnx("reply: %s: sent by %s but the response was not "
-		    "recorded: %s", r->id, r->via, err ? err : "error");
+		    "recorded", r->id, r->via);
 		http_error(r->req, 500, "response not recorded", "the reply "
 		    "was sent but storage failed: record the response with "
 		    "POST /v1/conversations/%s/responded", r->id);
-	} else if (strcmp(rr->str, "missing") == 0) {
+	} else if (res == STORE_RESPOND_MISSING) {
 		http_error(r->req, 404, "not found", "the reply was sent but "
 		    "the conversation no longer exists");
 	} else {
-		if (strcmp(rr->str, "responded") == 0)
+		if (res == STORE_RESPOND_OK)
 			metrics_inc("replyd_responses_total", "how=\"reply\"");
 		log_info("reply: %s: %s replied by %s via %s (%d attempts)%s",
 		    r->id, r->by, r->channel, r->via, r->attempts,
-		    strcmp(rr->str, "already") == 0 ?
+		    res == STORE_RESPOND_ALREADY ?
 		    "; it already had a response" : "");
 		j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "state", "responded");
@@ -314,45 +293,42 @@ reply_sent(const struct send_outcome *o, void *arg)
 	reply_record(r);
 	if (store_respond(srv->db, r->id, r->by, "reply", "",
 	    r->c->cfg->retention_meta, reply_recorded, r) == -1)
-		reply_recorded(NULL, "storage unavailable", r);
+		reply_recorded(STORE_RESPOND_FAILED, r);
 }
 
 /* The conversation is loaded: choose the sender and send. */
 static void
-reply_loaded(struct redisReply *rr, const char *err, void *arg)
+reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 {
 	struct reply		*r = arg;
 	struct server		*srv = r->srv;
 	struct replyd_host	*host;
 	struct replyd_send	 msg;
-	const redisReply	*h;
 	const char		*channel, *addr;
 	char			*subject = NULL;
 	int			 attempts;
 
-	if (rr == NULL || (rr->type != REDIS_REPLY_ARRAY &&
-	    rr->type != REDIS_REPLY_NIL)) {
+	if (failed) {
 		http_unavailable(r->req, "storage unavailable");
 		reply_free(r);
 		return;
 	}
-	if (rr->type == REDIS_REPLY_NIL || rr->elements != 3) {
+	if (f == NULL) {
 		http_error(r->req, 404, "not found", "no such conversation");
 		reply_free(r);
 		return;
 	}
-	h = rr->element[0];
-	channel = reply_field(h, "channel");
-	addr = reply_field(h, "addr");
-	if (channel == NULL || addr == NULL || addr[0] == '\0') {
+	channel = f->conv.channel;
+	addr = f->conv.addr;
+	if (channel[0] == '\0' || addr[0] == '\0') {
 		http_error(r->req, 409, "no address", "conversation %s has no "
 		    "address to reply to", r->id);
 		reply_free(r);
 		return;
 	}
 	snprintf(r->channel, sizeof r->channel, "%s", channel);
-	if ((host = reply_sender(r->c->gen, channel, reply_field(h,
-	    "provider"))) == NULL) {
+	if ((host = reply_sender(r->c->gen, channel,
+	    f->conv.provider)) == NULL) {
 		metrics_inc("replyd_replies_total", "outcome=\"no_sender\"");
 		http_error(r->req, 409, "no sender", "no configured plugin can "
 		    "send %s: the conversation's channel cannot send and "
@@ -363,7 +339,7 @@ reply_loaded(struct redisReply *rr, const char *err, void *arg)
 	}
 	snprintf(r->via, sizeof r->via, "%s", host->name);
 	if (strcmp(channel, "email") == 0)
-		subject = reply_subject(rr->element[2]);
+		subject = reply_subject(f);
 	memset(&msg, 0, sizeof msg);
 	msg.size = sizeof msg;
 	msg.purpose = REPLYD_SEND_REPLY;
@@ -422,7 +398,7 @@ reply_post(struct api_call *c)
 	r->req = req;
 	r->chars = chars;
 	snprintf(r->id, sizeof r->id, "%s", id);
-	if (store_get(srv->db, id, reply_loaded, r) == -1) {
+	if (store_conv_get(srv->db, id, reply_loaded, r) == -1) {
 		reply_free(r);
 		http_unavailable(req, "storage unavailable");
 	}
@@ -489,7 +465,7 @@ reply_receipt_text(const struct config *cfg, const struct calendar *cal,
 
 /* The conversation is loaded: compose the receipt and send it. */
 static void
-reply_receipt_loaded(struct redisReply *rr, const char *err, void *arg)
+reply_receipt_loaded(const struct store_conv *conv, int failed, void *arg)
 {
 	struct receipt_job		*job = arg;
 	struct server			*srv = job->srv;
@@ -498,20 +474,17 @@ reply_receipt_loaded(struct redisReply *rr, const char *err, void *arg)
 	const struct calendar		*cal = cfg->promise.calendar;
 	struct replyd_host		*host;
 	struct replyd_send		 msg;
-	const redisReply		*h;
-	const char			*v;
 	char				*text = NULL;
 	int64_t				 arrival_ms;
 
-	if (rr == NULL || rr->type != REDIS_REPLY_ARRAY || rr->elements != 3) {
+	if (conv == NULL) {
 		log_warnx("receipt: %s: conversation not loaded (%s): no "
-		    "receipt", job->id, err ? err : "missing");
+		    "receipt", job->id, failed ? "storage failed" : "missing");
 		metrics_inc("replyd_receipts_total", "outcome=\"failed\"");
 		goto out;
 	}
-	h = rr->element[0];
 	if ((host = reply_sender(job->gen, job->channel,
-	    reply_field(h, "provider"))) == NULL) {
+	    conv->provider)) == NULL) {
 		log_warnx("receipt: %s: no plugin can send %s (set alerts.%s): "
 		    "no receipt", job->id, job->channel, job->channel);
 		metrics_inc("replyd_receipts_total", "outcome=\"no_sender\"");
@@ -520,8 +493,8 @@ reply_receipt_loaded(struct redisReply *rr, const char *err, void *arg)
 	if ((team = config_team(cfg, job->team)) != NULL &&
 	    team->calendar != NULL)
 		cal = team->calendar;
-	v = reply_field(h, "received_at");
-	arrival_ms = v != NULL ? strtoll(v, NULL, 10) : server_time_ms(srv);
+	arrival_ms = conv->received_ms > 0 ? conv->received_ms :
+	    server_time_ms(srv);
 	if (cal == NULL || (text = reply_receipt_text(cfg, cal, arrival_ms,
 	    job->deadline_ms)) == NULL) {
 		log_warnx("receipt: %s: the deadline cannot be put in words: "
@@ -581,7 +554,8 @@ reply_receipt(struct server *srv, struct gen *gen,
 	snprintf(job->id, sizeof job->id, "%s", res->id);
 	snprintf(job->channel, sizeof job->channel, "%s", channel);
 	snprintf(job->team, sizeof job->team, "%s", res->team);
-	if (store_get(srv->db, job->id, reply_receipt_loaded, job) == -1) {
+	if (store_conv_load(srv->db, job->id, reply_receipt_loaded,
+	    job) == -1) {
 		log_warnx("receipt: %s: storage unavailable: no receipt",
 		    job->id);
 		metrics_inc("replyd_receipts_total", "outcome=\"failed\"");

@@ -8,28 +8,20 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <hiredis/hiredis.h>
 
 #include "serve/api.h"
 #include "rules/calendar.h"
 #include "conf/config.h"
-#include "io/db.h"
 #include "io/http.h"
 #include "rules/summary.h"
 #include "serve/report.h"
 #include "serve/server.h"
+#include "store/conv.h"
 #include "store/store.h"
 #include "base/timeutil.h"
 
 struct report_req {
 	struct api_call		*c;
-	struct server		*srv;
-	struct http_req		*req;
-	struct summary_row	*rows;
-	char			**teams;	/* owned copies of team ids */
-	size_t			 n, cap;
-	int			 pending;
-	int			 failed;
 	char			 team[128];
 	char			 from[16], to[16];
 };
@@ -39,117 +31,66 @@ static int64_t
 report_working(const struct config *cfg, const char *team, int64_t from_ms,
     int64_t to_ms)
 {
-	const struct config_team	*t = config_team(cfg, team);
-	const struct calendar		*cal = t && t->calendar ? t->calendar :
-					    cfg->promise.calendar;
-
-	return calendar_elapsed(cal, from_ms / 1000, to_ms / 1000);
+	return calendar_elapsed(config_team_calendar(cfg, config_team(cfg,
+	    team)), from_ms / 1000, to_ms / 1000);
 }
 
 /* Every partition answered: summarise overall and per team. */
 static void
-report_finish(struct report_req *r)
+report_done(const struct store_conv *convs, size_t n, int failed, void *arg)
 {
+	struct report_req	*r = arg;
 	const struct config	*cfg = r->c->cfg;
-	struct summary_row	*sub;
+	struct summary_row	*rows, *sub;
+	int64_t			 now = api_now_ms(r->c);
 	cJSON			*j, *teams;
-	size_t			 i, k, ns;
+	size_t			 i, k, nr = 0, ns;
 
-	if (r->failed) {
-		http_unavailable(r->req, "storage unavailable");
+	rows = calloc(n + 1, sizeof *rows);
+	sub = calloc(n + 1, sizeof *sub);
+	if (failed || rows == NULL || sub == NULL) {
+		http_unavailable(r->c->req, failed ? "storage unavailable" :
+		    "out of memory");
 		goto out;
 	}
-	j = summary_report(r->rows, r->n, server_time_ms(r->srv), 0);
+	for (i = 0; i < n; i++) {
+		const struct store_conv	*c = &convs[i];
+		struct summary_row	*row = &rows[nr];
+
+		if (r->team[0] != '\0' && strcmp(c->team, r->team) != 0)
+			continue;
+		row->team = c->team;
+		row->received_ms = c->received_ms;
+		row->deadline_ms = c->deadline_ms;
+		row->responded_ms = c->responded_ms;
+		row->response_working_s = c->responded_ms > 0 ?
+		    report_working(cfg, c->team, c->received_ms,
+		    c->responded_ms) : -1;
+		row->steps = c->step;
+		row->urgent = c->urgent;
+		row->unknown_sender = c->contact[0] == '\0';
+		nr++;
+	}
+	j = summary_report(rows, nr, now, 0);
 	cJSON_AddStringToObject(j, "from", r->from);
 	cJSON_AddStringToObject(j, "to", r->to);
 	if (r->team[0] != '\0')
 		cJSON_AddStringToObject(j, "team", r->team);
 	teams = cJSON_AddObjectToObject(j, "teams");
-	sub = calloc(r->n + 1, sizeof *sub);
-	for (k = 0; sub != NULL && k < cfg->nteams; k++) {
+	for (k = 0; k < cfg->nteams; k++) {
 		if (r->team[0] != '\0' && strcmp(cfg->teams[k].id, r->team))
 			continue;
-		for (i = ns = 0; i < r->n; i++)
-			if (strcmp(r->rows[i].team, cfg->teams[k].id) == 0)
-				sub[ns++] = r->rows[i];
+		for (i = ns = 0; i < nr; i++)
+			if (strcmp(rows[i].team, cfg->teams[k].id) == 0)
+				sub[ns++] = rows[i];
 		cJSON_AddItemToObject(teams, cfg->teams[k].id,
-		    summary_report(sub, ns, server_time_ms(r->srv), 1));
+		    summary_report(sub, ns, now, 1));
 	}
-	free(sub);
-	http_reply_json(r->req, 200, j);
+	http_reply_json(r->c->req, 200, j);
 out:
-	for (i = 0; i < r->n; i++)
-		free(r->teams[i]);
-	free(r->teams);
-	free(r->rows);
+	free(rows);
+	free(sub);
 	free(r);
-}
-
-/* One answer (or the starting guard) is in: finish after the last. */
-static void
-report_release(struct report_req *r)
-{
-	if (--r->pending == 0)
-		report_finish(r);
-}
-
-/* One partition's rows. */
-static void
-report_part(struct redisReply *reply, const char *err, void *arg)
-{
-	struct report_req	*r = arg;
-	size_t			 i;
-
-	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
-		r->failed = 1;
-	else
-		for (i = 0; i < reply->elements; i++) {
-			const redisReply	*f = reply->element[i];
-			struct summary_row	*row;
-			void			*nr, *nt;
-
-			if (f->type != REDIS_REPLY_ARRAY || f->elements != 7 ||
-			    f->element[0]->str == NULL)
-				continue;
-			if (r->team[0] != '\0' &&
-			    strcmp(f->element[0]->str, r->team) != 0)
-				continue;
-			if (r->n == r->cap) {
-				r->cap = r->cap ? r->cap * 2 : 256;
-				nr = realloc(r->rows, r->cap * sizeof *r->rows);
-				nt = realloc(r->teams, r->cap *
-				    sizeof *r->teams);
-				if (nr != NULL)
-					r->rows = nr;
-				if (nt != NULL)
-					r->teams = nt;
-				if (nr == NULL || nt == NULL) {
-					r->failed = 1;
-					break;
-				}
-			}
-			row = &r->rows[r->n];
-			memset(row, 0, sizeof *row);
-			r->teams[r->n] = strdup(f->element[0]->str);
-			row->team = r->teams[r->n];
-			row->received_ms = f->element[1]->str ?
-			    strtoll(f->element[1]->str, NULL, 10) : 0;
-			row->deadline_ms = f->element[2]->str ?
-			    strtoll(f->element[2]->str, NULL, 10) : 0;
-			row->responded_ms = f->element[3]->str ?
-			    strtoll(f->element[3]->str, NULL, 10) : 0;
-			row->response_working_s = row->responded_ms > 0 ?
-			    report_working(r->c->cfg, row->team,
-			    row->received_ms, row->responded_ms) : -1;
-			row->steps = f->element[4]->str ?
-			    atoi(f->element[4]->str) : 0;
-			row->urgent = f->element[5]->str != NULL &&
-			    strcmp(f->element[5]->str, "1") == 0;
-			row->unknown_sender = f->element[6]->str == NULL ||
-			    f->element[6]->str[0] == '\0';
-			r->n++;
-		}
-	report_release(r);
 }
 
 /* A date (YYYY-MM-DD) as the start of that local day, in ms. */
@@ -175,14 +116,12 @@ static void
 report_get(struct api_call *c)
 {
 	struct http_req		*req = c->req;
-	struct server		*srv = c->srv;
 	const struct config	*cfg = c->cfg;
 	struct report_req	*r;
 	const char		*from = http_req_query_param(req, "from");
 	const char		*to = http_req_query_param(req, "to");
 	const char		*team = http_req_query_param(req, "team");
 	int64_t			 f, t;
-	int			 p;
 
 	if (report_day(cfg->promise.calendar, from, 0, &f) == -1 ||
 	    report_day(cfg->promise.calendar, to, 1, &t) == -1 ||
@@ -200,18 +139,13 @@ report_get(struct api_call *c)
 		return;
 	}
 	r->c = c;
-	r->srv = srv;
-	r->req = req;
 	snprintf(r->team, sizeof r->team, "%s", team ? team : "");
 	snprintf(r->from, sizeof r->from, "%s", from);
 	snprintf(r->to, sizeof r->to, "%s", to);
-	r->pending = STORE_PARTITIONS + 1;
-	for (p = 0; p < STORE_PARTITIONS; p++)
-		if (store_report(srv->db, p, f, t, report_part, r) == -1) {
-			r->failed = 1;
-			r->pending--;
-		}
-	report_release(r);	/* drop the guard */
+	if (store_conv_arrived(c->srv->db, f, t, report_done, r) == -1) {
+		free(r);
+		http_unavailable(req, "storage unavailable");
+	}
 }
 
 static const struct api_route report_routes[] = {

@@ -19,7 +19,7 @@
 #include "serve/gen.h"
 #include "serve/send.h"
 #include "serve/server.h"
-#include "store/store.h"
+#include "store/conv.h"
 
 struct send {
 	struct send		*next;		/* every send in progress */
@@ -73,10 +73,12 @@ send_free(struct send *s)
 	send_count--;
 }
 
-/* Ignore the reply to an audit event. */
+/* Warn when an attempt could not be recorded. */
 static void
-send_event_done(struct redisReply *r, const char *err, void *arg)
+send_event_done(int failed, void *arg)
 {
+	if (failed)
+		log_warnx("send: an attempt's audit event was not stored");
 }
 
 /* Record one attempt in the conversation's audit trail. */

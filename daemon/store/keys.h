@@ -2,7 +2,7 @@
  * keys.h: every Redis key replyd uses, in one place (docs/data-model.md
  * describes each).  Only store/ includes this header.
  *
- * Conversations live in STORE_PARTITIONS partitions; every key of
+ * Conversations live in STORE_PARTITIONS (store.h) partitions; every key of
  * partition P carries the hash tag {P}, so a script touches one slot and
  * the model works on Redis Cluster.  Keys without a tag (contacts, rota
  * overrides, absences, replay tokens) are only ever read or written by
@@ -12,8 +12,6 @@
  */
 #ifndef STORE_KEYS_H
 #define STORE_KEYS_H
-
-#include "store/store.h"	/* STORE_PARTITIONS */
 
 /* Partition P's keys (P an int). */
 #define KEY_CONV	"rd:{%d}:c:%s"		/* P, id: hash, the record */

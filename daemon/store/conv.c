@@ -1,0 +1,856 @@
+/*
+ * conv.c: see conv.h.  Scripts take "now" from Redis TIME for everything
+ * they decide themselves (response times), so instances with skewed clocks
+ * agree.
+ *
+ * Storing a message takes two steps because a script may touch only the
+ * keys it is given, and a conversation's keys carry its id: open-2 finds
+ * the sender's open conversation (or allocates an id for a new one), then
+ * ingest-11 stores the message with that conversation's keys.  If another
+ * instance opened or closed the conversation in between, ingest answers
+ * "retry" and both steps run again; nothing was written.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "base/log.h"
+#include "io/db.h"
+#include "store/conv.h"
+#include "store/internal.h"
+#include "store/keys.h"
+#include "store/store.h"
+
+#define CONV_INGEST_TRIES	4
+#define CONV_ABSENT_MAX		4096	/* ",a,b," of people away now */
+
+/* Copy a string into a fixed buffer (NULL is ""). */
+static void
+conv_copy(char *dst, size_t len, const char *s)
+{
+	snprintf(dst, len, "%s", s != NULL ? s : "");
+}
+
+/* A record from an HGETALL reply; -1 when the reply holds none. */
+static int
+conv_parse(const redisReply *h, struct store_conv *c)
+{
+	const char	*v;
+
+	memset(c, 0, sizeof *c);
+	if (h == NULL || h->type != REDIS_REPLY_ARRAY || h->elements == 0 ||
+	    store_field(h, "id") == NULL)
+		return -1;
+	conv_copy(c->id, sizeof c->id, store_field(h, "id"));
+	conv_copy(c->state, sizeof c->state, store_field(h, "state"));
+	conv_copy(c->team, sizeof c->team, store_field(h, "team"));
+	conv_copy(c->worker, sizeof c->worker, store_field(h, "worker"));
+	conv_copy(c->contact, sizeof c->contact, store_field(h, "contact"));
+	conv_copy(c->channel, sizeof c->channel, store_field(h, "channel"));
+	conv_copy(c->provider, sizeof c->provider, store_field(h, "provider"));
+	conv_copy(c->addr, sizeof c->addr, store_field(h, "addr"));
+	conv_copy(c->responded_by, sizeof c->responded_by,
+	    store_field(h, "responded_by"));
+	conv_copy(c->how, sizeof c->how, store_field(h, "how"));
+	conv_copy(c->ack_by, sizeof c->ack_by, store_field(h, "ack_by"));
+	if ((v = store_field(h, "received_at")) != NULL)
+		c->received_ms = strtoll(v, NULL, 10);
+	if ((v = store_field(h, "deadline")) != NULL)
+		c->deadline_ms = strtoll(v, NULL, 10);
+	if ((v = store_field(h, "responded_at")) != NULL)
+		c->responded_ms = strtoll(v, NULL, 10);
+	if ((v = store_field(h, "ack_until")) != NULL)
+		c->ack_until_ms = strtoll(v, NULL, 10);
+	if ((v = store_field(h, "step")) != NULL)
+		c->step = atoi(v);
+	if ((v = store_field(h, "n")) != NULL)
+		c->messages = atoi(v);
+	v = store_field(h, "urgent");
+	c->urgent = v != NULL && strcmp(v, "1") == 0;
+	return 0;
+}
+
+/* A message being stored, with copies of everything it needs. */
+struct conv_ingest {
+	struct db		*db;
+	store_ingest_cb		 cb;
+	void			*arg;
+	struct store_message	 m;
+	struct store_team_deadline *teams;
+	char			*strs[8];
+	int			 p;
+	char			 ah[41];
+	char			 idh[41];
+	int			 tries;
+	int			 pending;	/* step one's two answers */
+	int			 failed;
+	char			 open_id[32];
+	char			 new_id[32];
+	char			 absent[CONV_ABSENT_MAX];
+};
+
+/* Free an ingest. */
+static void
+conv_ingest_free(struct conv_ingest *in)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof in->strs / sizeof in->strs[0]; i++)
+		free(in->strs[i]);
+	for (i = 0; in->teams != NULL && i < in->m.nteams; i++)
+		free((char *)in->teams[i].team);
+	free(in->teams);
+	free(in);
+}
+
+/* Answer the caller with a failure and free the ingest. */
+static void
+conv_ingest_fail(struct conv_ingest *in, const char *why)
+{
+	struct store_ingested	out;
+
+	memset(&out, 0, sizeof out);
+	out.result = STORE_FAILED;
+	out.error = why;
+	in->cb(&out, in->arg);
+	conv_ingest_free(in);
+}
+
+/* Keep a copy of a string in the ingest (slot i); -1 on failure. */
+static int
+conv_keep(struct conv_ingest *in, int i, const char *s, size_t len,
+    const char **out)
+{
+	if (s == NULL) {
+		*out = NULL;
+		return 0;
+	}
+	if ((in->strs[i] = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(in->strs[i], s, len);
+	in->strs[i][len] = '\0';
+	*out = in->strs[i];
+	return 0;
+}
+
+static void	conv_ingest_step1(struct conv_ingest *);
+
+/* The ingest script answered. */
+static void
+conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_ingest	*in = arg;
+	struct store_ingested	 out;
+	const char		*status;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->str == NULL) {
+		conv_ingest_fail(in, err ? err : r != NULL &&
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		return;
+	}
+	status = r->element[0]->str;
+	if (strcmp(status, "retry") == 0) {
+		if (++in->tries >= CONV_INGEST_TRIES) {
+			conv_ingest_fail(in, "the conversation kept changing "
+			    "while the message was stored");
+			return;
+		}
+		conv_ingest_step1(in);
+		return;
+	}
+	memset(&out, 0, sizeof out);
+	out.result = STORE_FAILED;
+	if (r->elements >= 2)
+		conv_copy(out.id, sizeof out.id, store_str(r->element[1]));
+	if (strcmp(status, "duplicate") == 0)
+		out.result = STORE_DUPLICATE;
+	else if (strcmp(status, "responded") == 0)
+		out.result = STORE_RESPONDED;
+	else if (strcmp(status, "none") == 0)
+		out.result = STORE_NO_CONVERSATION;
+	else if (r->elements >= 8) {
+		out.result = strcmp(status, "opened") == 0 ? STORE_OPENED :
+		    STORE_JOINED;
+		conv_copy(out.team, sizeof out.team, store_str(r->element[2]));
+		conv_copy(out.worker, sizeof out.worker,
+		    store_str(r->element[3]));
+		conv_copy(out.contact, sizeof out.contact,
+		    store_str(r->element[4]));
+		out.receipt = strcmp(store_str(r->element[5]), "0") != 0;
+		out.deadline_ms = store_num(r->element[6]);
+		out.due_now = strcmp(store_str(r->element[7]), "1") == 0;
+	} else
+		out.error = "unexpected reply";
+	in->cb(&out, in->arg);
+	conv_ingest_free(in);
+}
+
+/* Both answers of step one are in: run the ingest script. */
+static void
+conv_ingest_step2(struct conv_ingest *in)
+{
+	const struct store_message *m = &in->m;
+	const char	*argv[11 + 17 + 3 * 64];
+	size_t		 lens[11 + 17 + 3 * 64];
+	char		 k[11][160], nums[4][24], ttl[3][24], nteams[16];
+	char		 tnums[64][2][24];
+	const char	*conv = in->open_id[0] != '\0' ? in->open_id :
+			    in->new_id;
+	size_t		 i, nt = m->nteams < 64 ? m->nteams : 64;
+	int		 argc = 0;
+
+	snprintf(k[0], sizeof k[0], KEY_CONV, in->p, conv);
+	snprintf(k[1], sizeof k[1], KEY_EVENTS, in->p, conv);
+	snprintf(k[2], sizeof k[2], KEY_OPEN, in->p, in->ah);
+	snprintf(k[3], sizeof k[3], KEY_AWAITING, in->p);
+	snprintf(k[4], sizeof k[4], KEY_DUE, in->p);
+	snprintf(k[5], sizeof k[5], KEY_RESPONDED, in->p);
+	snprintf(k[6], sizeof k[6], KEY_STATS, in->p);
+	snprintf(k[7], sizeof k[7], KEY_DEDUPE, in->p, m->provider, in->idh);
+	snprintf(k[8], sizeof k[8], KEY_ROUTE, in->p, in->ah);
+	snprintf(k[9], sizeof k[9], KEY_TEXTS, in->p, conv);
+	snprintf(k[10], sizeof k[10], KEY_RECEIVED, in->p);
+	snprintf(nums[0], sizeof nums[0], "%lld", (long long)m->arrival_ms);
+	snprintf(nums[1], sizeof nums[1], "%d", m->urgent ? 1 : 0);
+	snprintf(ttl[0], sizeof ttl[0], "%lld", (long long)m->text_ttl);
+	snprintf(ttl[1], sizeof ttl[1], "%lld", (long long)m->dedupe_ttl);
+	snprintf(ttl[2], sizeof ttl[2], "%lld", (long long)m->meta_ttl);
+	snprintf(nteams, sizeof nteams, "%zu", nt);
+#define ARG(s) do { argv[argc] = (s); lens[argc] = strlen(argv[argc]); \
+	argc++; } while (0)
+	for (i = 0; i < 11; i++)
+		ARG(k[i]);
+	ARG(in->open_id);
+	ARG(in->new_id);
+	ARG(nums[0]);
+	ARG(m->channel);
+	ARG(m->provider);
+	ARG(m->address);
+	ARG(in->ah);
+	argv[argc] = m->text ? m->text : "";
+	lens[argc++] = m->text ? m->text_len : 0;
+	ARG(m->meta_json ? m->meta_json : "{}");
+	ARG(m->default_team);
+	ARG(nums[1]);
+	ARG(ttl[0]);
+	ARG(ttl[1]);
+	ARG(m->response_by ? m->response_by : "");
+	ARG(ttl[2]);
+	ARG(in->absent);
+	ARG(nteams);
+	for (i = 0; i < nt; i++) {
+		snprintf(tnums[i][0], 24, "%lld",
+		    (long long)in->teams[i].deadline_ms);
+		snprintf(tnums[i][1], 24, "%lld",
+		    (long long)in->teams[i].due_ms);
+		ARG(in->teams[i].team);
+		ARG(tnums[i][0]);
+		ARG(tnums[i][1]);
+	}
+#undef ARG
+	if (store_run(in->db, "ingest", conv_ingest_done, in, argc, argv,
+	    lens) == -1)
+		conv_ingest_fail(in, "storage unavailable");
+}
+
+/* One answer of step one is in; go on after both. */
+static void
+conv_ingest_release(struct conv_ingest *in)
+{
+	if (--in->pending > 0)
+		return;
+	if (in->failed) {
+		conv_ingest_fail(in, "storage unavailable");
+		return;
+	}
+	conv_ingest_step2(in);
+}
+
+/* open-2 answered: the open conversation, or a new id. */
+static void
+conv_ingest_opened(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_ingest	*in = arg;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+		in->failed = 1;
+	else {
+		conv_copy(in->open_id, sizeof in->open_id,
+		    store_str(r->element[0]));
+		conv_copy(in->new_id, sizeof in->new_id,
+		    store_str(r->element[1]));
+	}
+	conv_ingest_release(in);
+}
+
+/* The absences answered: who is away at the message's arrival. */
+static void
+conv_ingest_absences(struct db *db, redisReply *r, const char *err,
+    void *arg)
+{
+	struct conv_ingest	*in = arg;
+	cJSON			*ranges, *e;
+	size_t			 i, off = 1;
+	int			 away;
+
+	in->absent[0] = ',';
+	in->absent[1] = '\0';
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		in->failed = 1;
+		conv_ingest_release(in);
+		return;
+	}
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		if (r->element[i]->str == NULL || (ranges =
+		    cJSON_Parse(store_str(r->element[i + 1]))) == NULL)
+			continue;
+		away = 0;
+		cJSON_ArrayForEach(e, ranges) {
+			double from = cJSON_GetNumberValue(
+			    cJSON_GetArrayItem(e, 1));
+			double to = cJSON_GetNumberValue(
+			    cJSON_GetArrayItem(e, 2));
+
+			if ((double)in->m.arrival_ms >= from &&
+			    (double)in->m.arrival_ms < to)
+				away = 1;
+		}
+		cJSON_Delete(ranges);
+		if (away && off + strlen(r->element[i]->str) + 2 <
+		    sizeof in->absent)
+			off += (size_t)snprintf(in->absent + off,
+			    sizeof in->absent - off, "%s,",
+			    r->element[i]->str);
+	}
+	conv_ingest_release(in);
+}
+
+/* Step one: the open conversation and who is away, in one round trip. */
+static void
+conv_ingest_step1(struct conv_ingest *in)
+{
+	char		 ko[160], ks[48], pn[8];
+	const char	*argv[4];
+
+	snprintf(ko, sizeof ko, KEY_OPEN, in->p, in->ah);
+	snprintf(ks, sizeof ks, KEY_SEQ, in->p);
+	snprintf(pn, sizeof pn, "%d", in->p);
+	argv[0] = ko;
+	argv[1] = ks;
+	argv[2] = pn;
+	/* An observed staff email never opens a conversation. */
+	argv[3] = in->m.response_by != NULL ? "0" : "1";
+	in->open_id[0] = in->new_id[0] = '\0';
+	in->failed = 0;
+	in->pending = 3;
+	if (store_run(in->db, "open", conv_ingest_opened, in, 4, argv,
+	    NULL) == -1)
+		in->failed = 1, in->pending--;
+	if (db_command(in->db, conv_ingest_absences, in, "HGETALL "
+	    KEY_ABSENCES) == -1)
+		in->failed = 1, in->pending--;
+	conv_ingest_release(in);	/* drop the guard */
+}
+
+/* Store one inbound message (or an observed staff response). */
+int
+store_ingest(struct db *db, const struct store_message *m,
+    store_ingest_cb cb, void *arg)
+{
+	struct conv_ingest	*in;
+	size_t			 i;
+	int			 fail = 0;
+
+	if (!db_ready(db) || (in = calloc(1, sizeof *in)) == NULL)
+		return -1;
+	in->db = db;
+	in->cb = cb;
+	in->arg = arg;
+	in->m = *m;
+	fail |= conv_keep(in, 0, m->provider, strlen(m->provider),
+	    &in->m.provider);
+	fail |= conv_keep(in, 1, m->provider_id, strlen(m->provider_id),
+	    &in->m.provider_id);
+	fail |= conv_keep(in, 2, m->channel, strlen(m->channel),
+	    &in->m.channel);
+	fail |= conv_keep(in, 3, m->address, strlen(m->address),
+	    &in->m.address);
+	fail |= conv_keep(in, 4, m->text, m->text ? m->text_len : 0,
+	    &in->m.text);
+	fail |= conv_keep(in, 5, m->meta_json, m->meta_json ?
+	    strlen(m->meta_json) : 0, &in->m.meta_json);
+	fail |= conv_keep(in, 6, m->default_team, strlen(m->default_team),
+	    &in->m.default_team);
+	fail |= conv_keep(in, 7, m->response_by, m->response_by ?
+	    strlen(m->response_by) : 0, &in->m.response_by);
+	if ((in->teams = calloc(m->nteams + 1, sizeof *in->teams)) == NULL)
+		fail = -1;
+	for (i = 0; in->teams != NULL && i < m->nteams; i++) {
+		in->teams[i] = m->teams[i];
+		if ((in->teams[i].team = strdup(m->teams[i].team)) == NULL)
+			fail = -1;
+	}
+	in->m.teams = in->teams;
+	if (fail) {
+		conv_ingest_free(in);
+		return -1;
+	}
+	in->p = store_partition(m->address, in->ah);
+	store_hash(m->provider_id, strlen(m->provider_id), in->idh);
+	conv_ingest_step1(in);
+	return 0;
+}
+
+/* A response being recorded. */
+struct conv_respond {
+	struct db		*db;
+	store_respond_cb	 cb;
+	void			*arg;
+	int			 p;
+	char			 id[32];
+	char			*by, *how, *note;
+	char			 ttl[24];
+};
+
+/* Free a respond request. */
+static void
+conv_respond_free(struct conv_respond *rq)
+{
+	free(rq->by);
+	free(rq->how);
+	free(rq->note);
+	free(rq);
+}
+
+/* The respond script answered. */
+static void
+conv_respond_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_respond		*rq = arg;
+	enum store_respond_result	 res = STORE_RESPOND_FAILED;
+
+	if (r != NULL && (r->type == REDIS_REPLY_STRING ||
+	    r->type == REDIS_REPLY_STATUS)) {
+		if (strcmp(r->str, "responded") == 0)
+			res = STORE_RESPOND_OK;
+		else if (strcmp(r->str, "already") == 0)
+			res = STORE_RESPOND_ALREADY;
+		else if (strcmp(r->str, "missing") == 0)
+			res = STORE_RESPOND_MISSING;
+	} else if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_warnx("store: respond %s: %s", rq->id, r->str);
+	rq->cb(res, rq->arg);
+	conv_respond_free(rq);
+}
+
+/* The conversation's address hash is known: run the script. */
+static void
+conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_respond	*rq = arg;
+	char			 k[7][160];
+	const char		*argv[12];
+	int			 i;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		rq->cb(STORE_RESPOND_FAILED, rq->arg);
+		conv_respond_free(rq);
+		return;
+	}
+	if (r->type != REDIS_REPLY_STRING) {
+		rq->cb(STORE_RESPOND_MISSING, rq->arg);
+		conv_respond_free(rq);
+		return;
+	}
+	snprintf(k[0], sizeof k[0], KEY_CONV, rq->p, rq->id);
+	snprintf(k[1], sizeof k[1], KEY_EVENTS, rq->p, rq->id);
+	snprintf(k[2], sizeof k[2], KEY_OPEN, rq->p, r->str);
+	snprintf(k[3], sizeof k[3], KEY_AWAITING, rq->p);
+	snprintf(k[4], sizeof k[4], KEY_DUE, rq->p);
+	snprintf(k[5], sizeof k[5], KEY_RESPONDED, rq->p);
+	snprintf(k[6], sizeof k[6], KEY_STATS, rq->p);
+	for (i = 0; i < 7; i++)
+		argv[i] = k[i];
+	argv[7] = rq->id;
+	argv[8] = rq->by;
+	argv[9] = rq->how;
+	argv[10] = rq->note;
+	argv[11] = rq->ttl;
+	if (store_run(rq->db, "respond", conv_respond_done, rq, 12, argv,
+	    NULL) == -1) {
+		rq->cb(STORE_RESPOND_FAILED, rq->arg);
+		conv_respond_free(rq);
+	}
+}
+
+/* Record a response. */
+int
+store_respond(struct db *db, const char *id, const char *by, const char *how,
+    const char *note, int64_t meta_ttl, store_respond_cb cb, void *arg)
+{
+	struct conv_respond	*rq;
+	char			 kc[160];
+	int			 p;
+
+	if ((p = store_id_partition(id)) == -1 ||
+	    (rq = calloc(1, sizeof *rq)) == NULL)
+		return -1;
+	rq->db = db;
+	rq->cb = cb;
+	rq->arg = arg;
+	rq->p = p;
+	conv_copy(rq->id, sizeof rq->id, id);
+	rq->by = strdup(by);
+	rq->how = strdup(how);
+	rq->note = strdup(note ? note : "");
+	snprintf(rq->ttl, sizeof rq->ttl, "%lld", (long long)meta_ttl);
+	snprintf(kc, sizeof kc, KEY_CONV, p, id);
+	if (rq->by == NULL || rq->how == NULL || rq->note == NULL ||
+	    db_command(db, conv_respond_ah, rq, "HGET %s ah", kc) == -1) {
+		conv_respond_free(rq);
+		return -1;
+	}
+	return 0;
+}
+
+struct conv_load {
+	store_conv_cb	 cb;
+	store_full_cb	 full;
+	void		*arg;
+};
+
+/* HGETALL of a record answered. */
+static void
+conv_load_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_load	*l = arg;
+	struct store_conv	 c;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		l->cb(NULL, 1, l->arg);
+	else if (conv_parse(r, &c) == -1)
+		l->cb(NULL, 0, l->arg);
+	else
+		l->cb(&c, 0, l->arg);
+	free(l);
+}
+
+/* A conversation's record. */
+int
+store_conv_load(struct db *db, const char *id, store_conv_cb cb, void *arg)
+{
+	struct conv_load	*l;
+	char			 kc[160];
+	int			 p;
+
+	if ((p = store_id_partition(id)) == -1 ||
+	    (l = calloc(1, sizeof *l)) == NULL)
+		return -1;
+	l->cb = cb;
+	l->arg = arg;
+	snprintf(kc, sizeof kc, KEY_CONV, p, id);
+	if (db_command(db, conv_load_done, l, "HGETALL %s", kc) == -1) {
+		free(l);
+		return -1;
+	}
+	return 0;
+}
+
+/* The get script answered. */
+static void
+conv_get_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_load	*l = arg;
+	struct store_conv_full	 f;
+	const redisReply	*ev, *tx;
+	size_t			 i, n;
+
+	memset(&f, 0, sizeof f);
+	if (r == NULL || (r->type != REDIS_REPLY_ARRAY &&
+	    r->type != REDIS_REPLY_NIL)) {
+		l->full(NULL, 1, l->arg);
+		free(l);
+		return;
+	}
+	if (r->type == REDIS_REPLY_NIL || r->elements != 3 ||
+	    conv_parse(r->element[0], &f.conv) == -1) {
+		l->full(NULL, 0, l->arg);
+		free(l);
+		return;
+	}
+	ev = r->element[1];
+	tx = r->element[2];
+	f.events = calloc(ev->elements + 1, sizeof *f.events);
+	f.texts = calloc(tx->elements / 2 + 1, sizeof *f.texts);
+	if (f.events == NULL || f.texts == NULL) {
+		free(f.events);
+		free(f.texts);
+		l->full(NULL, 1, l->arg);
+		free(l);
+		return;
+	}
+	for (i = 0; i < ev->elements; i++)
+		if (ev->element[i]->str != NULL)
+			f.events[f.nevents++] = ev->element[i]->str;
+	for (i = n = 0; i + 1 < tx->elements; i += 2) {
+		if (tx->element[i]->str == NULL ||
+		    tx->element[i + 1]->str == NULL)
+			continue;
+		f.texts[n].n = atoi(tx->element[i]->str);
+		f.texts[n].text = tx->element[i + 1]->str;
+		f.texts[n].len = tx->element[i + 1]->len;
+		n++;
+	}
+	f.ntexts = n;
+	l->full(&f, 0, l->arg);
+	free(f.events);
+	free(f.texts);
+	free(l);
+}
+
+/* A conversation with its events and texts. */
+int
+store_conv_get(struct db *db, const char *id, store_full_cb cb, void *arg)
+{
+	struct conv_load	*l;
+	char			 k[3][160];
+	const char		*argv[3];
+	int			 p;
+
+	if ((p = store_id_partition(id)) == -1 ||
+	    (l = calloc(1, sizeof *l)) == NULL)
+		return -1;
+	l->full = cb;
+	l->arg = arg;
+	snprintf(k[0], sizeof k[0], KEY_CONV, p, id);
+	snprintf(k[1], sizeof k[1], KEY_EVENTS, p, id);
+	snprintf(k[2], sizeof k[2], KEY_TEXTS, p, id);
+	argv[0] = k[0];
+	argv[1] = k[1];
+	argv[2] = k[2];
+	if (store_run(db, "get", conv_get_done, l, 3, argv, NULL) == -1) {
+		free(l);
+		return -1;
+	}
+	return 0;
+}
+
+/* Records gathered from every partition for one list. */
+struct conv_list {
+	struct db		*db;
+	store_list_cb		 cb;
+	void			*arg;
+	struct store_conv	*convs;
+	size_t			 n, cap;
+	int			 pending;
+	int			 failed;
+	int			 prune;		/* drop expired ids from index */
+	char			 index[STORE_PARTITIONS][48];
+};
+
+/* One record being read for a list. */
+struct conv_item {
+	struct conv_list	*l;
+	int			 p;
+	char			 id[32];
+};
+
+/* One answer is in: hand over the list after the last. */
+static void
+conv_list_release(struct conv_list *l)
+{
+	if (--l->pending > 0)
+		return;
+	l->cb(l->convs, l->n, l->failed, l->arg);
+	free(l->convs);
+	free(l);
+}
+
+/* Ignore a reply. */
+static void
+conv_ignore(struct db *db, redisReply *r, const char *err, void *arg)
+{
+}
+
+/* Grow the list to hold one more record; -1 when out of memory. */
+static int
+conv_list_grow(struct conv_list *l)
+{
+	struct store_conv	*nc;
+	size_t			 cap;
+
+	if (l->n < l->cap)
+		return 0;
+	cap = l->cap ? l->cap * 2 : 64;
+	if ((nc = realloc(l->convs, cap * sizeof *nc)) == NULL)
+		return -1;
+	l->convs = nc;
+	l->cap = cap;
+	return 0;
+}
+
+/* One record answered: keep it, or prune the id of an expired one. */
+static void
+conv_item_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_item	*it = arg;
+	struct conv_list	*l = it->l;
+	struct store_conv	 c;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		l->failed = 1;
+	else if (conv_parse(r, &c) == 0) {
+		if (conv_list_grow(l) == -1)
+			l->failed = 1;
+		else
+			l->convs[l->n++] = c;
+	} else if (l->prune && r->elements == 0)
+		/* Records expire before their index entries. */
+		db_command(l->db, conv_ignore, NULL, "ZREM %s %s",
+		    l->index[it->p], it->id);
+	free(it);
+	conv_list_release(l);
+}
+
+/* One partition's index answered: read every record it names. */
+static void
+conv_index_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_item	*pt = arg;
+	struct conv_list	*l = pt->l;
+	struct conv_item	*it;
+	char			 kc[160];
+	size_t			 i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		l->failed = 1;
+	else
+		for (i = 0; i < r->elements; i++) {
+			if (r->element[i]->str == NULL ||
+			    (it = calloc(1, sizeof *it)) == NULL)
+				continue;
+			it->l = l;
+			it->p = pt->p;
+			conv_copy(it->id, sizeof it->id, r->element[i]->str);
+			snprintf(kc, sizeof kc, KEY_CONV, pt->p, it->id);
+			if (db_command(l->db, conv_item_done, it, "HGETALL %s",
+			    kc) == 0)
+				l->pending++;
+			else {
+				l->failed = 1;
+				free(it);
+			}
+		}
+	free(pt);
+	conv_list_release(l);
+}
+
+/* Start a list: one index read per partition (fmt: the index command). */
+static int
+conv_list_start(struct db *db, const char *index_key, int prune,
+    const char *min, const char *max, int reverse, size_t limit,
+    store_list_cb cb, void *arg)
+{
+	struct conv_list	*l;
+	struct conv_item	*pt;
+	char			 lim[24];
+	int			 p, rc;
+
+	if (!db_ready(db) || (l = calloc(1, sizeof *l)) == NULL)
+		return -1;
+	l->db = db;
+	l->cb = cb;
+	l->arg = arg;
+	l->prune = prune;
+	l->pending = 1;
+	snprintf(lim, sizeof lim, "%zu", limit);
+	for (p = 0; p < STORE_PARTITIONS; p++) {
+		snprintf(l->index[p], sizeof l->index[p], index_key, p);
+		if ((pt = calloc(1, sizeof *pt)) == NULL) {
+			l->failed = 1;
+			continue;
+		}
+		pt->l = l;
+		pt->p = p;
+		if (reverse)
+			rc = db_command(db, conv_index_done, pt, "ZREVRANGEBYSCORE"
+			    " %s %s %s LIMIT 0 %s", l->index[p], max, min, lim);
+		else
+			rc = db_command(db, conv_index_done, pt, "ZRANGEBYSCORE"
+			    " %s %s %s LIMIT 0 %s", l->index[p], min, max, lim);
+		if (rc == 0)
+			l->pending++;
+		else {
+			l->failed = 1;
+			free(pt);
+		}
+	}
+	conv_list_release(l);	/* drop the guard */
+	return 0;
+}
+
+/* Conversations in a state, newest first, from every partition. */
+int
+store_conv_list(struct db *db, const char *state, size_t limit,
+    store_list_cb cb, void *arg)
+{
+	return conv_list_start(db, strcmp(state, "responded") == 0 ?
+	    KEY_RESPONDED : KEY_AWAITING, 0, "-inf", "+inf", 1, limit, cb,
+	    arg);
+}
+
+/* Conversations that arrived in [from, to). */
+int
+store_conv_arrived(struct db *db, int64_t from_ms, int64_t to_ms,
+    store_list_cb cb, void *arg)
+{
+	char	from[24], to[24];
+
+	snprintf(from, sizeof from, "%lld", (long long)from_ms);
+	snprintf(to, sizeof to, "(%lld", (long long)to_ms);
+	return conv_list_start(db, KEY_RECEIVED, 1, from, to, 0,
+	    (size_t)1 << 30, cb, arg);
+}
+
+struct conv_event {
+	store_done_cb	 cb;
+	void		*arg;
+};
+
+/* RPUSH of an event answered. */
+static void
+conv_event_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_event	*ce = arg;
+
+	if (ce->cb != NULL)
+		ce->cb(r == NULL || r->type == REDIS_REPLY_ERROR, ce->arg);
+	free(ce);
+}
+
+/* Append an event to a conversation's audit trail. */
+int
+store_event(struct db *db, const char *id, const char *json,
+    store_done_cb cb, void *arg)
+{
+	struct conv_event	*ce;
+	char			 key[160];
+	int			 p;
+
+	if ((p = store_id_partition(id)) == -1 ||
+	    (ce = calloc(1, sizeof *ce)) == NULL)
+		return -1;
+	snprintf(key, sizeof key, KEY_EVENTS, p, id);
+	ce->cb = cb;
+	ce->arg = arg;
+	if (db_command(db, conv_event_done, ce, "RPUSH %s %s", key,
+	    json) == -1) {
+		free(ce);
+		return -1;
+	}
+	return 0;
+}

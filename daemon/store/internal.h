@@ -1,0 +1,31 @@
+/*
+ * internal.h: what the parts of store/ share among themselves: running an
+ * embedded script and reading replies.  Only store/ includes it.
+ */
+#ifndef STORE_INTERNAL_H
+#define STORE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct redisReply;
+
+#include "io/db.h"
+
+/* An embedded script by name (daemon/store/scripts/NAME-NKEYS.lua). */
+const struct db_script *store_script(const char *name);
+/* Run a script: its KEYS come first in argv, as many as its file name
+ * says (lens may be NULL for strings). */
+int	 store_run(struct db *, const char *script, db_cb, void *, int argc,
+	    const char **argv, const size_t *lens);
+
+/* A field of an HGETALL reply, or NULL. */
+const char *store_field(const struct redisReply *h, const char *name);
+/* A reply element's string (NULL-safe), or "". */
+const char *store_str(const struct redisReply *r);
+/* A reply element as a number (0 when missing). */
+int64_t	 store_num(const struct redisReply *r);
+/* Hex SHA-256 (first 20 bytes) of a string, for key names. */
+void	 store_hash(const char *s, size_t len, char out[41]);
+
+#endif

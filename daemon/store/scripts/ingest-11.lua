@@ -1,0 +1,92 @@
+#!lua
+-- Store one message atomically: dedupe, route to the contact's worker and
+-- team, join the open conversation or open one, schedule its first
+-- escalation step, and a waiting notice or urgent alert that is due now.
+-- An observed staff email is recorded as the response instead.
+-- KEYS: 1 conversation, 2 its events (the open one, else the new id's),
+--       3 open pointer of the address, 4 awaiting, 5 due, 6 responded,
+--       7 stats, 8 dedupe key, 9 route of the address, 10 the
+--       conversation's texts, 11 arrival index
+-- ARGV: 1 the open id open-2 saw ('' none), 2 the new id it allocated
+--       ('' none), 3 arrival (ms), 4 channel, 5 provider, 6 address,
+--       7 address hash, 8 text, 9 metadata (JSON, no text), 10 default
+--       team, 11 urgent ('0'/'1'), 12 text ttl, 13 dedupe ttl,
+--       14 staff member for an observed response ('' none), 15 record
+--       ttl after a response, 16 workers absent now (",a,b,"),
+--       17 number of teams, then per team: id, deadline (ms), first
+--       step due (ms)
+-- Returns {'duplicate', id}, {'retry'} (the open pointer moved: run open-2
+-- again), {'responded', id}, {'none', id} or {status, id, team, worker,
+-- contact, receipt, deadline, due now} with status 'opened' or 'joined'.
+--#include now.lua
+--#include respond.lua
+local dup = redis.call('GET', KEYS[8])
+if dup then return {'duplicate', dup} end
+local expected, fresh = ARGV[1], ARGV[2]
+if (redis.call('GET', KEYS[3]) or '') ~= expected then return {'retry'} end
+if ARGV[14] ~= '' then
+  local r = 'missing'
+  if expected ~= '' then
+    r = respond(expected, ARGV[14], 'email', '', ARGV[15])
+  end
+  redis.call('SET', KEYS[8], expected ~= '' and expected or '-', 'EX',
+    ARGV[13])
+  if r == 'responded' then return {'responded', expected} end
+  return {'none', expected}
+end
+local r = redis.call('HMGET', KEYS[9], 'contact', 'team', 'worker',
+  'receipt')
+local function lookup(team)
+  for i = 0, tonumber(ARGV[17]) - 1 do
+    local b = 18 + i * 3
+    if ARGV[b] == team then return ARGV[b + 1], ARGV[b + 2] end
+  end
+end
+local team = r[2] or ARGV[10]
+local deadline, due = lookup(team)
+if not deadline then team = ARGV[10]; deadline, due = lookup(team) end
+local worker, contact = r[3] or '', r[1] or ''
+local id, status = expected, 'joined'
+if id ~= '' then
+  local f = redis.call('HMGET', KEYS[1], 'state', 'team', 'worker',
+    'contact', 'deadline')
+  if f[1] ~= 'awaiting' then
+    -- The pointer outlived its conversation: drop it and start again.
+    redis.call('DEL', KEYS[3])
+    return {'retry'}
+  end
+  team, worker, contact, deadline = f[2], f[3], f[4], f[5]
+  if ARGV[11] == '1' then redis.call('HSET', KEYS[1], 'urgent', 1) end
+else
+  if fresh == '' then return {'retry'} end
+  id, status = fresh, 'opened'
+  redis.call('HSET', KEYS[1], 'id', id, 'state', 'awaiting', 'team', team,
+    'worker', worker, 'contact', contact, 'channel', ARGV[4],
+    'provider', ARGV[5], 'addr', ARGV[6], 'ah', ARGV[7],
+    'received_at', ARGV[3], 'deadline', deadline, 'step', 0, 'n', 0,
+    'urgent', ARGV[11])
+  redis.call('SET', KEYS[3], id)
+  redis.call('ZADD', KEYS[5], due, id .. ':0')
+  redis.call('ZADD', KEYS[4], deadline, id)
+  redis.call('ZADD', KEYS[11], ARGV[3], id)
+end
+local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+local now = '0'
+if status == 'opened' and (contact == '' or (worker ~= '' and
+    string.find(ARGV[16], ',' .. worker .. ',', 1, true))) then
+  -- An unknown sender, or a worker who is away: the duty worker hears now.
+  redis.call('ZADD', KEYS[5], ARGV[3], id .. ':w')
+  now = '1'
+end
+if ARGV[11] == '1' then
+  redis.call('ZADD', KEYS[5], ARGV[3], id .. ':u' .. n)
+  now = '1'
+end
+redis.call('RPUSH', KEYS[2], '{"type":"message","at":' .. ARGV[3] ..
+  ',"n":' .. n .. ',"channel":' .. cjson.encode(ARGV[4]) ..
+  ',"provider":' .. cjson.encode(ARGV[5]) .. ',"urgent":' ..
+  (ARGV[11] == '1' and 'true' or 'false') .. ',"meta":' .. ARGV[9] .. '}')
+redis.call('HSET', KEYS[10], n, ARGV[8])
+redis.call('EXPIRE', KEYS[10], ARGV[12])
+redis.call('SET', KEYS[8], id, 'EX', ARGV[13])
+return {status, id, team, worker, contact, r[4] or '1', deadline, now}

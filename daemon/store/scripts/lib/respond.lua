@@ -1,0 +1,25 @@
+-- Record a response in a conversation.  Shared by respond and ingest, which
+-- both pass these first seven KEYS: the conversation, its events, the open
+-- pointer of its address, the awaiting index, the due set, the responded
+-- index and the partition's stats.  Returns 'responded', 'already' or
+-- 'missing'.  Needs now.lua.
+local function respond(id, by, how, note, ttl)
+  local state = redis.call('HGET', KEYS[1], 'state')
+  if not state then return 'missing' end
+  if state ~= 'awaiting' then return 'already' end
+  local now = now_ms()
+  local f = redis.call('HMGET', KEYS[1], 'step', 'deadline')
+  redis.call('HSET', KEYS[1], 'state', 'responded', 'responded_at', now,
+    'responded_by', by, 'how', how)
+  redis.call('ZREM', KEYS[4], id)
+  redis.call('ZREM', KEYS[5], id .. ':' .. (f[1] or '0'))
+  redis.call('ZADD', KEYS[6], now, id)
+  redis.call('HINCRBY', KEYS[7],
+    now <= tonumber(f[2] or '0') and 'in_time' or 'late', 1)
+  if redis.call('GET', KEYS[3]) == id then redis.call('DEL', KEYS[3]) end
+  redis.call('RPUSH', KEYS[2], cjson.encode({type = 'response', at = now,
+    by = by, how = how, note = note}))
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  return 'responded'
+end

@@ -1,0 +1,9 @@
+#!lua
+-- Record a response to a conversation (a reply sent, a call made).
+-- KEYS: conversation, events, open pointer of its address, awaiting, due,
+--       responded, stats
+-- ARGV: id, by, how, note, ttl of the record afterwards (seconds)
+-- Returns 'responded', 'already' (it had one) or 'missing'.
+--#include now.lua
+--#include respond.lua
+return respond(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
