@@ -6,6 +6,17 @@
  * A crash between claim and acknowledgement leaves the entry pending; an
  * instance takes it over after escalation.claim_idle.  A duplicate alert
  * after a crash is acceptable; a missed one is not.
+ *
+ * Whether an entry still calls for an alert is decided here, with the
+ * conversation loaded: one no longer awaiting, or an escalation step that
+ * is not its current step (stale), is dropped; a step paused by an
+ * acknowledgement goes back to the due set until the pause ends.  Urgent
+ * alerts and waiting notices are not paused.  Redis is reached only
+ * through store/esc.h and store/conv.h.
+ *
+ * Escalation never fails silently: every failed claim, read, takeover,
+ * delivery, step advance, deferral or acknowledgement is logged as a
+ * warning or error and counted in replyd_escalation_errors_total{stage}.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -16,7 +27,6 @@
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
-#include <hiredis/hiredis.h>
 
 #include "rules/calendar.h"
 #include "conf/config.h"
@@ -29,13 +39,22 @@
 #include "serve/send.h"
 #include "serve/server.h"
 #include "store/conv.h"
+#include "store/esc.h"
 #include "store/store.h"
 
 #define ESC_TICK_MS		500	/* other instances add due items too */
 #define ESC_CLAIM_LIMIT		500
 #define ESC_READ_COUNT		64
-#define ESC_GROUP		"replyd"
 #define ESC_MAX_TARGETS		16
+#define ESC_ERRORS		"replyd_escalation_errors_total"
+#define ESC_QUIET_MS		10000	/* a failing round: log at most once */
+
+/* A round of commands that keeps failing is logged once per ESC_QUIET_MS
+ * (every failure is still counted). */
+struct esc_quiet {
+	int64_t	 until_ms;
+	int	 skipped;
+};
 
 struct escalate {
 	struct server	*srv;
@@ -48,9 +67,14 @@ struct escalate {
 	int		 ticking;
 	int		 again;		/* something fell due mid-tick */
 	int		 groups_ready;
+	int		 creating;	/* consumer groups being created */
 	int		 inflight;
 	int64_t		 next_due;
 	struct esc_item	*items;		/* being delivered */
+	struct esc_quiet quiet_claim;
+	struct esc_quiet quiet_read;
+	struct esc_quiet quiet_autoclaim;
+	struct esc_quiet quiet_groups;
 };
 
 struct esc_item;
@@ -73,6 +97,8 @@ struct esc_item {
 	char			 kind[16];	/* step number, "w", or "uN" */
 	int64_t			 due_ms;
 	int64_t			 claimed_ms;
+	int			 taken_over;	/* delivered before, maybe in
+						   part (XAUTOCLAIM) */
 	int			 step;		/* -1 for urgent and waiting */
 	const char		*event;
 	char			 team[128];
@@ -89,60 +115,17 @@ struct esc_item {
 	char			 link[256];
 };
 
-/*
- * KEYS: due, stream.  ARGV: prefix, limit, ack pause granularity.
- * Returns {claimed, next due (ms) or -1}.
- */
-static struct db_script esc_claim_script = {
-	.name = "claim",
-	.source =
-"local t = redis.call('TIME')\n"
-"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-"local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now,\n"
-"  'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))\n"
-"local n = 0\n"
-"for i = 1, #due, 2 do\n"
-"  local m, score = due[i], due[i + 1]\n"
-"  redis.call('ZREM', KEYS[1], m)\n"
-"  local id, kind = string.match(m, '^(.-):(.+)$')\n"
-"  local c = ARGV[1] .. 'c:' .. (id or '')\n"
-"  local f = redis.call('HMGET', c, 'state', 'step', 'ack_until')\n"
-"  if id and f[1] == 'awaiting' then\n"
-"    local ack = tonumber(f[3] or '0')\n"
-"    if string.match(kind, '^%d+$') and kind ~= f[2] then\n"
-"      -- a stale step: the conversation moved on\n"
-"    elseif string.match(kind, '^%d+$') and ack > now then\n"
-"      redis.call('ZADD', KEYS[1], ack, m)\n"
-"    else\n"
-"      redis.call('XADD', KEYS[2], '*', 'id', id, 'kind', kind,\n"
-"        'due', score, 'claimed', now)\n"
-"      n = n + 1\n"
-"    end\n"
-"  end\n"
-"end\n"
-"local nx = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')\n"
-"return {n, nx[2] or '-1'}\n"
+/* Partitions where one round of commands failed, logged together. */
+struct esc_fails {
+	int	 n;
+	int	 p[STORE_PARTITIONS];
+	char	 err[STORE_PARTITIONS][160];
 };
 
-/*
- * Move a conversation to its next step.  KEYS: conversation, due.
- * ARGV: id, step, next due (ms) or -1.  Idempotent: a repeat is a no-op.
- */
-static struct db_script esc_advance_script = {
-	.name = "advance",
-	.source =
-"local f = redis.call('HMGET', KEYS[1], 'state', 'step')\n"
-"if f[1] ~= 'awaiting' or f[2] ~= ARGV[2] then return 0 end\n"
-"local nx = tonumber(ARGV[2]) + 1\n"
-"redis.call('HSET', KEYS[1], 'step', nx)\n"
-"if ARGV[3] ~= '-1' then\n"
-"  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1] .. ':' .. nx)\n"
-"end\n"
-"return 1\n"
-};
-
-static void	esc_deliver_entry(struct escalate *, int, const redisReply *);
+static void	esc_deliver_entry(struct escalate *,
+		    const struct store_esc_entry *);
 static void	esc_read(struct escalate *);
+static void	esc_create_groups(struct escalate *);
 
 /* Arm a timer ms from now. */
 static void
@@ -157,13 +140,79 @@ esc_arm(struct event *ev, int64_t ms)
 	evtimer_add(ev, &tv);
 }
 
-/* The partition's keys. */
+/* Count one failure of a stage in the metric. */
 static void
-esc_keys(int p, char *due, char *stream, char *pfx, size_t len)
+esc_count(const char *stage)
 {
-	snprintf(due, len, "rd:{%d}:due", p);
-	snprintf(stream, len, "rd:{%d}:esc", p);
-	snprintf(pfx, len, "rd:{%d}:", p);
+	char	labels[48];
+
+	snprintf(labels, sizeof labels, "stage=\"%s\"", stage);
+	metrics_inc(ESC_ERRORS, labels);
+}
+
+/* One partition of a round failed: count it now, log with the round. */
+static void
+esc_fail(struct esc_fails *f, const char *stage, int p, const char *err)
+{
+	esc_count(stage);
+	if (f->n >= STORE_PARTITIONS)
+		return;
+	f->p[f->n] = p;
+	snprintf(f->err[f->n], sizeof f->err[f->n], "%s", err != NULL ? err :
+	    "no answer");
+	f->n++;
+}
+
+/* Whether to log a failure that may repeat; more gets a note of the
+ * failures not logged since the last line. */
+static int
+esc_quiet_ok(struct escalate *e, struct esc_quiet *q, char *more,
+    size_t len)
+{
+	int64_t	now = server_time_ms(e->srv);
+
+	more[0] = '\0';
+	if (now < q->until_ms) {
+		q->skipped++;
+		return 0;
+	}
+	q->until_ms = now + ESC_QUIET_MS;
+	if (q->skipped > 0)
+		snprintf(more, len, " (and %d more times since the last "
+		    "line)", q->skipped);
+	q->skipped = 0;
+	return 1;
+}
+
+/* Log a round's failures: one line per distinct error, with partitions. */
+static void
+esc_fails_log(struct escalate *e, struct esc_quiet *q,
+    const struct esc_fails *f, const char *what)
+{
+	char	list[STORE_PARTITIONS * 4], more[96];
+	int	done[STORE_PARTITIONS] = { 0 };
+	int	i, j, n;
+	size_t	off;
+
+	if (f->n == 0 || !esc_quiet_ok(e, q, more, sizeof more))
+		return;
+	for (i = 0; i < f->n; i++) {
+		if (done[i])
+			continue;
+		list[0] = '\0';
+		for (j = i, n = 0, off = 0; j < f->n; j++) {
+			if (done[j] || strcmp(f->err[j], f->err[i]) != 0)
+				continue;
+			done[j] = 1;
+			off += (size_t)snprintf(list + off, sizeof list - off,
+			    "%s%d", n++ ? "," : "", f->p[j]);
+			if (off >= sizeof list)
+				off = sizeof list - 1;
+		}
+		log_warnx("escalation: %s failed in partition%s %s: %s%s", what,
+		    n > 1 ? "s" : "", list, f->err[i], more);
+		more[0] = '\0';
+	}
 }
 
 struct esc_tick {
@@ -171,32 +220,24 @@ struct esc_tick {
 	int		 pending;
 	int64_t		 next;
 	int		 claimed;
+	struct esc_fails fails;
 };
 
-/* One partition's claim answered. */
+/* One partition's claim is in: after the last, schedule the next tick. */
 static void
-esc_claim_done(struct db *db, redisReply *r, const char *err, void *arg)
+esc_tick_release(struct esc_tick *t)
 {
-	struct esc_tick	*t = arg;
 	struct escalate	*e = t->e;
-	int64_t		 nx, now, wait;
+	int64_t		 now, wait;
 
-	if (e->srv->closing) {
-		if (--t->pending == 0)
-			free(t);
-		return;
-	}
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
-		t->claimed += (int)r->element[0]->integer;
-		nx = r->element[1]->str ? strtoll(r->element[1]->str, NULL,
-		    10) : -1;
-		if (nx >= 0 && (t->next < 0 || nx < t->next))
-			t->next = nx;
-	} else if (err != NULL)
-		log_debug("escalation claim: %s", err);
 	if (--t->pending > 0)
 		return;
+	if (e->srv->closing) {
+		free(t);
+		return;
+	}
 	e->ticking = 0;
+	esc_fails_log(e, &e->quiet_claim, &t->fails, "claiming due items");
 	if (t->claimed > 0)
 		log_debug("escalation: %d items fell due", t->claimed);
 	now = server_time_ms(e->srv);
@@ -211,14 +252,30 @@ esc_claim_done(struct db *db, redisReply *r, const char *err, void *arg)
 	free(t);
 }
 
+/* One partition's claim answered. */
+static void
+esc_claim_done(int p, int claimed, int64_t nx, const char *err, void *arg)
+{
+	struct esc_tick	*t = arg;
+
+	if (!t->e->srv->closing) {
+		if (err != NULL)
+			esc_fail(&t->fails, "claim", p, err);
+		else {
+			t->claimed += claimed;
+			if (nx >= 0 && (t->next < 0 || nx < t->next))
+				t->next = nx;
+		}
+	}
+	esc_tick_release(t);
+}
+
 /* Claim what is due in every partition. */
 static void
 esc_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct escalate	*e = arg;
 	struct esc_tick	*t;
-	char		 due[32], stream[32], pfx[32], lim[16];
-	const char	*argv[5];
 	int		 p;
 
 	if (e->ticking || e->srv->draining)
@@ -230,88 +287,47 @@ esc_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	t->e = e;
 	t->next = -1;
 	e->ticking = 1;
-	snprintf(lim, sizeof lim, "%d", ESC_CLAIM_LIMIT);
 	t->pending = STORE_PARTITIONS + 1;	/* +1: guard until all sent */
-	for (p = 0; p < STORE_PARTITIONS; p++) {
-		esc_keys(p, due, stream, pfx, sizeof due);
-		argv[0] = due;
-		argv[1] = stream;
-		argv[2] = pfx;
-		argv[3] = lim;
-		argv[4] = "0";
-		if (db_eval(e->srv->db, &esc_claim_script, esc_claim_done, t,
-		    2, 5, argv, NULL) == -1)
+	for (p = 0; p < STORE_PARTITIONS; p++)
+		if (store_esc_claim(e->srv->db, p, ESC_CLAIM_LIMIT,
+		    esc_claim_done, t) == -1) {
+			esc_fail(&t->fails, "claim", p, "could not be sent");
 			t->pending--;
-	}
-	esc_claim_done(e->srv->db, NULL, NULL, t);
-}
-
-/* A field of a stream entry's field list. */
-static const char *
-esc_entry_field(const redisReply *fields, const char *name)
-{
-	size_t	i;
-
-	if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	for (i = 0; i + 1 < fields->elements; i += 2)
-		if (fields->element[i]->str != NULL &&
-		    strcmp(fields->element[i]->str, name) == 0)
-			return fields->element[i + 1]->str;
-	return NULL;
-}
-
-/* Deliver every entry of an XREADGROUP/XAUTOCLAIM entry list. */
-static void
-esc_entries(struct escalate *e, int p, const redisReply *list)
-{
-	size_t	i;
-
-	if (list == NULL || list->type != REDIS_REPLY_ARRAY)
-		return;
-	for (i = 0; i < list->elements; i++)
-		esc_deliver_entry(e, p, list->element[i]);
+		}
+	esc_tick_release(t);
 }
 
 /* XREADGROUP answered: deliver, then read again. */
 static void
-esc_read_done(struct db *db, redisReply *r, const char *err, void *arg)
+esc_read_done(const struct store_esc_batch *b, void *arg)
 {
 	struct escalate	*e = arg;
+	char		 more[96];
 	size_t		 i;
-	int		 p;
 
-	if (e->srv->closing) {
-		e->reading = 0;
-		return;
-	}
 	e->reading = 0;
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
-		for (i = 0; i < r->elements; i++) {
-			const redisReply *s = r->element[i];
-
-			if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
-			    s->element[0]->str == NULL)
-				continue;
-			/* "rd:{P}:esc": the partition is the tag. */
-			if (strchr(s->element[0]->str, '{') == NULL)
-				continue;
-			p = atoi(strchr(s->element[0]->str, '{') + 1);
-			esc_entries(e, p, s->element[1]);
-		}
-	else if (err != NULL && strncmp(err, "NOGROUP", 7) == 0)
-		e->groups_ready = 0;
+	if (e->srv->closing)
+		return;
+	if (b->err != NULL) {
+		esc_count("read");
+		if (esc_quiet_ok(e, &e->quiet_read, more, sizeof more))
+			log_warnx("escalation: reading the escalation streams "
+			    "failed: %s%s%s", b->err, b->nogroup ? "; creating "
+			    "the consumer groups again" : "", more);
+		if (b->nogroup)
+			e->groups_ready = 0;
+	}
+	for (i = 0; i < b->n; i++)
+		esc_deliver_entry(e, &b->entries[i]);
 	/* Read again from the loop, not from inside this callback. */
-	esc_arm(e->read_ev, r == NULL || r->type == REDIS_REPLY_ERROR ? 200 : 0);
+	esc_arm(e->read_ev, b->err != NULL ? 200 : 0);
 }
 
 /* Issue the next blocking read of all partitions' streams. */
 static void
 esc_read(struct escalate *e)
 {
-	const char	*argv[9 + 2 * STORE_PARTITIONS];
-	char		 keys[STORE_PARTITIONS][32], block[16], count[16];
-	int		 argc = 0, p, ms;
+	int	ms;
 
 	if (e->reading || e->srv->draining || !db_ready(e->rdb) ||
 	    !e->groups_ready)
@@ -320,71 +336,93 @@ esc_read(struct escalate *e)
 	ms = e->srv->cfg->redis.timeout_ms / 2;
 	if (ms > 1000)
 		ms = 1000;
-	snprintf(block, sizeof block, "%d", ms);
-	snprintf(count, sizeof count, "%d", ESC_READ_COUNT);
-	argv[argc++] = "XREADGROUP";
-	argv[argc++] = "GROUP";
-	argv[argc++] = ESC_GROUP;
-	argv[argc++] = e->consumer;
-	argv[argc++] = "COUNT";
-	argv[argc++] = count;
-	argv[argc++] = "BLOCK";
-	argv[argc++] = block;
-	argv[argc++] = "STREAMS";
-	for (p = 0; p < STORE_PARTITIONS; p++) {
-		snprintf(keys[p], sizeof keys[p], "rd:{%d}:esc", p);
-		argv[argc++] = keys[p];
-	}
-	for (p = 0; p < STORE_PARTITIONS; p++)
-		argv[argc++] = ">";
-	if (db_commandv(e->rdb, esc_read_done, e, argc, argv, NULL) == 0)
+	if (store_esc_read(e->rdb, e->consumer, ESC_READ_COUNT, ms,
+	    esc_read_done, e) == 0)
 		e->reading = 1;
 }
 
-/* Read timer: start a read if none is running. */
+/* Read timer: start a read (or create the groups) if none is running. */
 static void
 esc_read_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct escalate	*e = arg;
 
-	esc_read(e);
-	if (!e->reading && !e->srv->draining)
-		esc_arm(e->read_ev, 200);
+	if (e->srv->draining)
+		return;
+	if (!e->groups_ready) {
+		if (!e->creating && db_ready(e->rdb))
+			esc_create_groups(e);
+	} else
+		esc_read(e);
+	if (!e->reading && !e->creating)
+		esc_arm(e->read_ev, e->groups_ready ? 200 : 1000);
 }
 
-struct esc_autoclaim {
+/* One round of takeovers. */
+struct esc_round {
 	struct escalate	*e;
-	int		 p;
+	int		 pending;
+	struct esc_fails fails;
 };
 
-/* XAUTOCLAIM answered: deliver what a dead instance left pending. */
+/* One partition's XAUTOCLAIM is in; log the failures after the last. */
 static void
-esc_autoclaim_done(struct db *db, redisReply *r, const char *err, void *arg)
+esc_round_release(struct esc_round *r)
 {
-	struct esc_autoclaim	*a = arg;
-
-	if (a->e->srv->closing) {
-		free(a);
+	if (--r->pending > 0)
 		return;
-	}
-	/* Reply: [next cursor, [entries...], (deleted ids)]. */
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
-	    r->element[1]->type == REDIS_REPLY_ARRAY &&
-	    r->element[1]->elements > 0) {
-		log_info("escalation: taking over %zu entries of partition %d "
-		    "left by another instance", r->element[1]->elements, a->p);
-		esc_entries(a->e, a->p, r->element[1]);
-	}
-	free(a);
+	if (!r->e->srv->closing)
+		esc_fails_log(r->e, &r->e->quiet_autoclaim, &r->fails,
+		    "taking over entries left pending");
+	free(r);
 }
 
-/* Ignore a reply. */
+/* XAUTOCLAIM answered: deliver what was left pending. */
 static void
-esc_ignore(struct db *db, redisReply *r, const char *err, void *arg)
+esc_autoclaim_done(const struct store_esc_batch *b, void *arg)
 {
+	struct esc_round	*r = arg;
+	size_t			 i;
+
+	if (!r->e->srv->closing) {
+		if (b->err != NULL)
+			esc_fail(&r->fails, "autoclaim", b->p, b->err);
+		else if (b->n > 0) {
+			log_info("escalation: taking over %zu entries of "
+			    "partition %d left pending (by another instance, "
+			    "or unfinished here)", b->n, b->p);
+			for (i = 0; i < b->n; i++)
+				esc_deliver_entry(r->e, &b->entries[i]);
+		}
+	}
+	esc_round_release(r);
 }
 
-/* Ignore a script's reply. */
+/* An entry being kept ours. */
+struct esc_refresh {
+	struct escalate	*e;
+	int		 p;
+	char		 entry[64];
+	char		 conv[32];
+};
+
+/* XCLAIM of an entry we are delivering answered. */
+static void
+esc_refreshed(const char *err, void *arg)
+{
+	struct esc_refresh	*rf = arg;
+
+	if (err != NULL && !rf->e->srv->closing) {
+		esc_count("refresh");
+		log_warnx("escalation: partition %d conversation %s: keeping "
+		    "entry %s claimed failed: %s; another instance may take "
+		    "it over (a duplicate alert)", rf->p, rf->conv, rf->entry,
+		    err);
+	}
+	free(rf);
+}
+
+/* Audit event stored (or not). */
 static void
 esc_event_done(int failed, void *arg)
 {
@@ -400,9 +438,9 @@ esc_item_free(struct esc_item *it)
 	free(it);
 }
 
-/* Forget an item without acknowledging it: it will be taken over. */
+/* Take an item off the list and free it. */
 static void
-esc_finish_unacked(struct esc_item *it)
+esc_item_drop(struct esc_item *it)
 {
 	struct escalate	*e = it->e;
 	struct esc_item	**pp;
@@ -416,45 +454,87 @@ esc_finish_unacked(struct esc_item *it)
 	esc_item_free(it);
 }
 
+/*
+ * A step of delivery failed: forget the item without acknowledging it.
+ * The entry stays pending and is taken over (by us or another instance)
+ * after escalation.claim_idle, so the alert is late, never lost.
+ */
+static void
+esc_retry(struct esc_item *it, const char *stage, const char *what,
+    const char *err)
+{
+	esc_count(stage);
+	log_warnx("escalation: partition %d conversation %s (%s): %s failed: "
+	    "%s; the entry stays pending and will be delivered again",
+	    it->p, it->conv, it->kind, what, err != NULL ? err : "no answer");
+	esc_item_drop(it);
+}
+
 /* Periodically: keep our own entries fresh, take over stale ones. */
 static void
 esc_claim_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct escalate		*e = arg;
 	struct esc_item		*it;
-	struct esc_autoclaim	*a;
-	char			 key[32], idle[24];
+	struct esc_refresh	*rf;
+	struct esc_round	*r;
 	int64_t			 idle_ms = e->srv->cfg->delivery.claim_idle_ms;
 	int			 p;
 
 	if (db_ready(e->srv->db) && e->groups_ready && !e->srv->draining) {
 		/* Entries we are still delivering must not look abandoned. */
-		for (it = e->items; it != NULL; it = it->next)
-			db_command(e->srv->db, esc_ignore, NULL, "XCLAIM "
-			    "rd:{%d}:esc " ESC_GROUP " %s 0 %s JUSTID", it->p,
-			    e->consumer, it->entry);
-		snprintf(idle, sizeof idle, "%lld", (long long)idle_ms);
-		for (p = 0; p < STORE_PARTITIONS; p++) {
-			if ((a = calloc(1, sizeof *a)) == NULL)
+		for (it = e->items; it != NULL; it = it->next) {
+			if ((rf = calloc(1, sizeof *rf)) == NULL)
 				break;
-			a->e = e;
-			a->p = p;
-			snprintf(key, sizeof key, "rd:{%d}:esc", p);
-			if (db_command(e->srv->db, esc_autoclaim_done, a,
-			    "XAUTOCLAIM %s " ESC_GROUP " %s %s 0-0 COUNT %d",
-			    key, e->consumer, idle, ESC_READ_COUNT) == -1)
-				free(a);
+			rf->e = e;
+			rf->p = it->p;
+			snprintf(rf->entry, sizeof rf->entry, "%s", it->entry);
+			snprintf(rf->conv, sizeof rf->conv, "%s", it->conv);
+			if (store_esc_refresh(e->srv->db, it->p, e->consumer,
+			    it->entry, esc_refreshed, rf) == -1) {
+				esc_refreshed("could not be sent", rf);
+				break;
+			}
+		}
+		if ((r = calloc(1, sizeof *r)) != NULL) {
+			r->e = e;
+			r->pending = STORE_PARTITIONS + 1;	/* guard */
+			for (p = 0; p < STORE_PARTITIONS; p++)
+				if (store_esc_autoclaim(e->srv->db, p,
+				    e->consumer, idle_ms, ESC_READ_COUNT,
+				    esc_autoclaim_done, r) == -1) {
+					esc_fail(&r->fails, "autoclaim", p,
+					    "could not be sent");
+					r->pending--;
+				}
+			esc_round_release(r);
 		}
 	}
 	esc_arm(e->claim_ev, idle_ms / 3 > 0 ? idle_ms / 3 : 1000);
 }
 
-/* Free a delivered item and acknowledge its stream entry. */
+/* The entry is acknowledged and deleted (or that failed): forget it. */
+static void
+esc_acked(const char *err, void *arg)
+{
+	struct esc_item	*it = arg;
+
+	if (it->e->srv->closing)
+		return;	/* escalate_free frees the item */
+	if (err != NULL) {
+		esc_count("ack");
+		log_warnx("escalation: partition %d conversation %s (%s): "
+		    "acknowledging entry %s failed: %s; it will be delivered "
+		    "again", it->p, it->conv, it->kind, it->entry, err);
+	}
+	esc_item_drop(it);
+}
+
+/* Done with an item: record the outcome, acknowledge its stream entry. */
 static void
 esc_finish(struct esc_item *it)
 {
 	struct escalate	*e = it->e;
-	struct esc_item	**pp;
 	cJSON		*j;
 	char		*json, labels[96];
 	int		 ok = it->delivered > 0;
@@ -468,10 +548,12 @@ esc_finish(struct esc_item *it)
 			    "outcome=\"%s\"", it->step + 1,
 			    ok ? "delivered" : "failed");
 		metrics_inc("replyd_escalations_total", labels);
-		if (!ok)
+		if (!ok) {
+			esc_count("deliver");
 			log_error("escalation: %s %s of conversation %s: no "
 			    "target could be reached (%d failed)", it->event,
 			    it->kind, it->conv, it->failed);
+		}
 		if ((j = cJSON_CreateObject()) != NULL) {
 			cJSON_AddStringToObject(j, "type", ok ? it->event :
 			    "step_failed");
@@ -490,17 +572,9 @@ esc_finish(struct esc_item *it)
 			cJSON_Delete(j);
 		}
 	}
-	db_command(e->srv->db, esc_ignore, NULL, "XACK rd:{%d}:esc " ESC_GROUP
-	    " %s", it->p, it->entry);
-	db_command(e->srv->db, esc_ignore, NULL, "XDEL rd:{%d}:esc %s", it->p,
-	    it->entry);
-	for (pp = &e->items; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == it) {
-			*pp = it->next;
-			break;
-		}
-	e->inflight--;
-	esc_item_free(it);
+	/* The item stays in flight (and ours) until Redis has answered. */
+	if (store_esc_ack(e->srv->db, it->p, it->entry, esc_acked, it) == -1)
+		esc_acked("Redis unavailable", it);
 }
 
 /* One target's send finished. */
@@ -625,9 +699,9 @@ esc_add_target(struct esc_item *it, const struct config_team *team,
 	}
 }
 
-/* Duty overrides are known: resolve the targets and send. */
+/* Duty overrides are known (or not): resolve the targets and send. */
 static void
-esc_duty_done(struct db *db, redisReply *r, const char *err, void *arg)
+esc_rota_done(const struct store_esc_rota *rota, const char *err, void *arg)
 {
 	struct esc_item			*it = arg;
 	struct server			*srv = it->e->srv;
@@ -650,11 +724,17 @@ esc_duty_done(struct db *db, redisReply *r, const char *err, void *arg)
 	/* The rota in force now: a dated override beats the pattern. */
 	dw = team->duty[tm.tm_wday];
 	dm = team->duty_manager;
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
-		if (r->element[0]->str != NULL)
-			dw = r->element[0]->str;
-		if (r->element[1]->str != NULL)
-			dm = r->element[1]->str;
+	if (rota != NULL) {
+		if (rota->worker[0] != '\0')
+			dw = rota->worker;
+		if (rota->manager[0] != '\0')
+			dm = rota->manager;
+	} else {
+		esc_count("rota");
+		log_warnx("escalation: partition %d conversation %s (%s): "
+		    "reading the duty-rota overrides of team %s failed: %s; "
+		    "alerting by the weekly pattern", it->p, it->conv,
+		    it->kind, team->id, err != NULL ? err : "no answer");
 	}
 	if (it->step >= 0) {
 		for (i = 0; i < team->steps[it->step].ntargets; i++)
@@ -752,71 +832,122 @@ esc_resolve(struct esc_item *it)
 	cal = team->calendar ? team->calendar : cfg->promise.calendar;
 	calendar_local(cal, server_time(srv), &tm);
 	strftime(date, sizeof date, "%Y-%m-%d", &tm);
-	if (db_command(srv->db, esc_duty_done, it, "HMGET rd:duty:%s "
-	    "%s:worker %s:manager", team->id, date, date) == -1)
-		esc_duty_done(srv->db, NULL, "unavailable", it);
+	if (store_esc_rota(srv->db, team->id, date, esc_rota_done, it) == -1)
+		esc_rota_done(NULL, "Redis unavailable", it);
 }
 
 /* The next step is scheduled (or already was): now alert. */
 static void
-esc_advanced(struct redisReply *r, const char *err, void *arg)
+esc_advanced(int advanced, const char *err, void *arg)
 {
 	struct esc_item	*it = arg;
 
 	if (it->e->srv->closing)
 		return;
-	if (r == NULL) {
-		/* Redis went away: the entry stays pending; retry later. */
-		log_warnx("escalation: conversation %s: %s; will retry",
-		    it->conv, err ? err : "no answer");
+	if (advanced == -1) {
+		/* Alerting now could lose the next step: retry it all. */
 		it->event = NULL;
-		esc_finish_unacked(it);
+		esc_retry(it, "advance", "scheduling the next step", err);
 		return;
 	}
 	esc_resolve(it);
 }
 
+/* Schedule the next step before alerting: a crash then repeats an alert
+ * (acceptable) but never loses the next step. */
+static void
+esc_advance(struct esc_item *it)
+{
+	const struct config_team	*team;
+	int64_t				 nx;
+
+	if ((team = config_team(it->gen->cfg, it->team)) == NULL)
+		team = it->gen->cfg->default_team;
+	nx = config_step_due(team, (size_t)it->step + 1,
+	    it->deadline_ms / 1000);
+	if (store_esc_advance(it->e->srv->db, it->conv, it->step,
+	    nx < 0 ? -1 : nx * 1000, esc_advanced, it) == -1) {
+		it->event = NULL;
+		esc_retry(it, "advance", "scheduling the next step",
+		    "Redis unavailable");
+	}
+}
+
+/* defer-2 answered: the paused step is back in the due set, or due now. */
+static void
+esc_deferred(enum store_esc_defer_result res, int64_t until_ms,
+    const char *err, void *arg)
+{
+	struct esc_item	*it = arg;
+
+	if (it->e->srv->closing)
+		return;
+	switch (res) {
+	case STORE_ESC_DEFERRED:
+		log_debug("escalation: conversation %s step %d is paused by an "
+		    "acknowledgement until %lld", it->conv, it->step + 1,
+		    (long long)until_ms);
+		it->event = NULL;
+		esc_finish(it);
+		break;
+	case STORE_ESC_DUE:
+		/* The pause ended in the meantime (by Redis TIME). */
+		esc_advance(it);
+		break;
+	case STORE_ESC_GONE:
+		it->event = NULL;
+		esc_finish(it);
+		break;
+	case STORE_ESC_DEFER_FAILED:
+		it->event = NULL;
+		esc_retry(it, "defer", "putting the paused step back", err);
+		break;
+	}
+}
+
+/* Whether a kind is a step number. */
+static int
+esc_is_step(const char *kind)
+{
+	const char	*s;
+
+	if (kind[0] == '\0' || strlen(kind) > 6)
+		return 0;
+	for (s = kind; *s != '\0'; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
 /* The conversation is loaded: decide what to do with the entry. */
 static void
-esc_conv_done(struct db *db, redisReply *r, const char *err, void *arg)
+esc_conv_done(const struct store_conv *c, int failed, void *arg)
 {
 	struct esc_item			*it = arg;
 	struct server			*srv = it->e->srv;
 	const struct config_team	*team;
-	const char			*state = NULL, *v, *argv[5];
-	char				 kc[64], kd[32], step[16], next[24];
-	int64_t				 nx;
-	size_t				 i;
 
 	if (srv->closing)
 		return;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		esc_finish_unacked(it);
+	if (failed) {
+		esc_retry(it, "deliver", "loading the conversation",
+		    "Redis failed or did not answer");
 		return;
 	}
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		const char *k = r->element[i]->str;
-
-		v = r->element[i + 1]->str;
-		if (k == NULL || v == NULL)
-			continue;
-		if (strcmp(k, "state") == 0)
-			state = v;
-		else if (strcmp(k, "team") == 0)
-			snprintf(it->team, sizeof it->team, "%s", v);
-		else if (strcmp(k, "worker") == 0)
-			snprintf(it->worker, sizeof it->worker, "%s", v);
-		else if (strcmp(k, "deadline") == 0)
-			it->deadline_ms = strtoll(v, NULL, 10);
-	}
 	/* Answered (or expired) since it was claimed: nothing to say. */
-	if (state == NULL || strcmp(state, "awaiting") != 0) {
+	if (c == NULL || strcmp(c->state, "awaiting") != 0) {
+		log_debug("escalation: conversation %s is no longer awaiting; "
+		    "%s dropped", it->conv, it->kind);
 		it->event = NULL;
 		esc_finish(it);
 		return;
 	}
+	snprintf(it->team, sizeof it->team, "%s", c->team);
+	snprintf(it->worker, sizeof it->worker, "%s", c->worker);
+	it->deadline_ms = c->deadline_ms;
 	if ((team = config_team(it->gen->cfg, it->team)) == NULL)
 		team = it->gen->cfg->default_team;
+	/* Urgent alerts and waiting notices: no step, no pause. */
 	if (it->kind[0] == 'w') {
 		it->event = "waiting";
 		esc_resolve(it);
@@ -827,100 +958,142 @@ esc_conv_done(struct db *db, redisReply *r, const char *err, void *arg)
 		esc_resolve(it);
 		return;
 	}
-	it->step = atoi(it->kind);
-	it->event = "escalation";
-	if (it->step < 0 || (size_t)it->step >= team->nsteps) {
+	if (!esc_is_step(it->kind)) {
+		esc_count("deliver");
+		log_warnx("escalation: partition %d conversation %s: entry %s "
+		    "has an unknown kind \"%s\"; dropped", it->p, it->conv,
+		    it->entry, it->kind);
 		it->event = NULL;
 		esc_finish(it);
 		return;
 	}
-	/* Schedule the next step before alerting: a crash then repeats an
-	 * alert (acceptable) but never loses the next step. */
-	nx = config_step_due(team, (size_t)it->step + 1,
-	    it->deadline_ms / 1000);
-	snprintf(kc, sizeof kc, "rd:{%d}:c:%s", it->p, it->conv);
-	snprintf(kd, sizeof kd, "rd:{%d}:due", it->p);
-	snprintf(step, sizeof step, "%d", it->step);
-	snprintf(next, sizeof next, "%lld", nx < 0 ? -1LL : (long long)nx * 1000);
-	argv[0] = kc;
-	argv[1] = kd;
-	argv[2] = it->conv;
-	argv[3] = step;
-	argv[4] = next;
-	if (store_eval(srv->db, &esc_advance_script, esc_advanced, it, 2, 5,
-	    argv) == -1)
-		esc_finish_unacked(it);
+	it->step = atoi(it->kind);
+	it->event = "escalation";
+	if ((size_t)it->step >= team->nsteps) {
+		it->event = NULL;
+		esc_finish(it);
+		return;
+	}
+	if (it->step != c->step) {
+		/*
+		 * Taken over one step behind: the instance that had it may
+		 * have advanced the conversation and stopped before the alert
+		 * went out.  Alert again (at worst a duplicate after a crash)
+		 * without advancing again.
+		 */
+		if (it->taken_over && it->step + 1 == c->step) {
+			log_info("escalation: conversation %s step %d was taken "
+			    "over after the next step was scheduled; alerting "
+			    "(again, if it went out before)", it->conv,
+			    it->step + 1);
+			esc_resolve(it);
+			return;
+		}
+		/* Stale: the conversation moved on. */
+		log_debug("escalation: conversation %s is at step %d; stale "
+		    "step %d dropped", it->conv, c->step + 1, it->step + 1);
+		it->event = NULL;
+		esc_finish(it);
+		return;
+	}
+	/* An acknowledgement pauses the steps: back to the due set. */
+	if (c->ack_until_ms > server_time_ms(srv)) {
+		if (store_esc_defer(srv->db, it->conv, it->step, esc_deferred,
+		    it) == -1) {
+			it->event = NULL;
+			esc_retry(it, "defer", "putting the paused step back",
+			    "Redis unavailable");
+		}
+		return;
+	}
+	esc_advance(it);
 }
 
-/* Start delivering one stream entry ([id, [field, value, ...]]). */
+/* Start delivering one stream entry. */
 static void
-esc_deliver_entry(struct escalate *e, int p, const redisReply *entry)
+esc_deliver_entry(struct escalate *e, const struct store_esc_entry *en)
 {
 	struct esc_item	*it;
-	const char	*id, *kind, *due, *claimed;
-	char		 kc[64];
 
-	if (entry == NULL || entry->type != REDIS_REPLY_ARRAY ||
-	    entry->elements != 2 || entry->element[0]->str == NULL)
-		return;
 	for (it = e->items; it != NULL; it = it->next)
-		if (it->p == p && strcmp(it->entry, entry->element[0]->str) == 0)
+		if (it->p == en->p && strcmp(it->entry, en->entry) == 0)
 			return;		/* already ours, in progress */
-	id = esc_entry_field(entry->element[1], "id");
-	kind = esc_entry_field(entry->element[1], "kind");
-	due = esc_entry_field(entry->element[1], "due");
-	claimed = esc_entry_field(entry->element[1], "claimed");
 	if ((it = calloc(1, sizeof *it)) == NULL)
 		return;
 	it->e = e;
 	it->gen = gen_ref(e->srv->gen);
-	it->p = p;
+	it->p = en->p;
 	it->step = -1;
-	snprintf(it->entry, sizeof it->entry, "%s", entry->element[0]->str);
+	snprintf(it->entry, sizeof it->entry, "%s", en->entry);
+	snprintf(it->conv, sizeof it->conv, "%s", en->conv);
+	snprintf(it->kind, sizeof it->kind, "%s", en->kind);
+	it->due_ms = en->due_ms;
+	it->claimed_ms = en->claimed_ms;
+	it->taken_over = en->taken_over;
 	it->next = e->items;
 	e->items = it;
 	e->inflight++;
-	if (id == NULL || kind == NULL || store_id_partition(id) != p) {
+	if (it->conv[0] == '\0') {
 		/* A deleted or malformed entry: acknowledge and drop it. */
+		esc_count("deliver");
+		log_warnx("escalation: partition %d: entry %s is deleted or "
+		    "malformed; dropped", it->p, it->entry);
 		esc_finish(it);
 		return;
 	}
-	snprintf(it->conv, sizeof it->conv, "%s", id);
-	snprintf(it->kind, sizeof it->kind, "%s", kind);
-	it->due_ms = due ? strtoll(due, NULL, 10) : 0;
-	it->claimed_ms = claimed ? strtoll(claimed, NULL, 10) : it->due_ms;
-	snprintf(kc, sizeof kc, "rd:{%d}:c:%s", p, id);
-	if (db_command(e->srv->db, esc_conv_done, it, "HGETALL %s", kc) == -1)
-		esc_finish_unacked(it);
+	if (store_conv_load(e->srv->db, it->conv, esc_conv_done, it) == -1)
+		esc_retry(it, "deliver", "loading the conversation",
+		    "Redis unavailable");
 }
 
-struct esc_groups {
-	struct escalate	*e;
-	int		 pending;
-	int		 failed;
+/* Consumer groups being created, one answer per partition. */
+struct esc_groups;
+
+struct esc_group_part {
+	struct esc_groups	*g;
+	int			 p;
 };
 
-/* XGROUP CREATE answered (BUSYGROUP means it already exists). */
-static void
-esc_group_done(struct db *db, redisReply *r, const char *err, void *arg)
-{
-	struct esc_groups	*g = arg;
+struct esc_groups {
+	struct escalate		*e;
+	int			 pending;
+	struct esc_fails	 fails;
+	struct esc_group_part	 parts[STORE_PARTITIONS];
+};
 
-	if (g->e->srv->closing) {
-		if (--g->pending == 0)
-			free(g);
-		return;
-	}
-	if (r == NULL || (r->type == REDIS_REPLY_ERROR &&
-	    strncmp(r->str, "BUSYGROUP", 9) != 0))
-		g->failed = 1;
+/* One group answered; after the last, start reading (or retry later). */
+static void
+esc_groups_release(struct esc_groups *g)
+{
+	struct escalate	*e = g->e;
+
 	if (--g->pending > 0)
 		return;
-	if (!g->failed) {
-		g->e->groups_ready = 1;
-		esc_read(g->e);
+	if (e->srv->closing) {
+		free(g);
+		return;
 	}
+	e->creating = 0;
+	if (g->fails.n == 0) {
+		e->groups_ready = 1;
+		esc_read(e);
+	} else
+		esc_fails_log(e, &e->quiet_groups, &g->fails, "creating the "
+		    "escalation consumer group");
+	if (!e->reading)
+		esc_arm(e->read_ev, e->groups_ready ? 200 : 1000);
 	free(g);
+}
+
+/* XGROUP CREATE answered (an existing group is fine). */
+static void
+esc_group_done(const char *err, void *arg)
+{
+	struct esc_group_part	*gp = arg;
+
+	if (err != NULL && !gp->g->e->srv->closing)
+		esc_fail(&gp->g->fails, "read", gp->p, err);
+	esc_groups_release(gp->g);
 }
 
 /* Create the consumer group of every partition's stream. */
@@ -930,17 +1103,25 @@ esc_create_groups(struct escalate *e)
 	struct esc_groups	*g;
 	int			 p;
 
-	if ((g = calloc(1, sizeof *g)) == NULL)
+	if (e->creating)
 		return;
+	if ((g = calloc(1, sizeof *g)) == NULL) {
+		esc_arm(e->read_ev, 1000);
+		return;
+	}
 	g->e = e;
-	g->pending = STORE_PARTITIONS;
-	for (p = 0; p < STORE_PARTITIONS; p++)
-		if (db_command(e->rdb, esc_group_done, g, "XGROUP CREATE "
-		    "rd:{%d}:esc " ESC_GROUP " 0 MKSTREAM", p) == -1) {
-			g->failed = 1;
-			if (--g->pending == 0)
-				free(g);
+	g->pending = STORE_PARTITIONS + 1;	/* +1: guard until all sent */
+	e->creating = 1;
+	for (p = 0; p < STORE_PARTITIONS; p++) {
+		g->parts[p].g = g;
+		g->parts[p].p = p;
+		if (store_esc_group(e->rdb, p, esc_group_done,
+		    &g->parts[p]) == -1) {
+			esc_fail(&g->fails, "read", p, "could not be sent");
+			g->pending--;
 		}
+	}
+	esc_groups_release(g);
 }
 
 /* The reading connection became ready (or was lost). */
@@ -963,11 +1144,12 @@ escalate_start(struct server *srv)
 	struct escalate	*e;
 	char		 host[64];
 
-	db_script_init(&esc_claim_script);
-	db_script_init(&esc_advance_script);
 	metrics_define("replyd_escalations_total", METRICS_COUNTER,
 	    "Escalation steps, urgent alerts and waiting notices, by level "
 	    "and outcome.");
+	metrics_define(ESC_ERRORS, METRICS_COUNTER,
+	    "Escalation failures, by stage: claim, read, autoclaim, refresh, "
+	    "deliver, rota, advance, defer, ack.");
 	metrics_define("replyd_sends_total", METRICS_COUNTER,
 	    "Messages sent through channel plugins, by channel and outcome.");
 	if ((e = calloc(1, sizeof *e)) == NULL)

@@ -1,12 +1,15 @@
 /*
  * escalate.h: "or someone else will" (SPEC §7).  Due escalation steps,
- * urgent alerts and waiting notices live in each partition's `due` sorted
- * set; a Lua script claims what is due (by Redis TIME) into the partition's
+ * urgent alerts and waiting notices live in each partition's due set; a
+ * script claims what is due (by Redis TIME) into the partition's
  * escalation stream; delivery reads the streams through a consumer group on
- * its own Redis connection, schedules the next step, alerts the targets
- * through the plugins, and acknowledges (and deletes) the entry only after
- * the providers answered.  Entries a crashed instance left pending are
- * taken over with XAUTOCLAIM.  At least once, never missed.
+ * its own Redis connection, loads the conversation (dropping what is no
+ * longer wanted, deferring a step an acknowledgement pauses), schedules the
+ * next step, alerts the targets through the plugins, and acknowledges (and
+ * deletes) the entry only after the providers answered.  Entries a crashed
+ * instance left pending are taken over.  At least once, never missed.
+ * Redis is reached through store/esc.h; failures are logged and counted in
+ * replyd_escalation_errors_total{stage}.
  */
 #ifndef ESCALATE_H
 #define ESCALATE_H

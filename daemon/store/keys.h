@@ -38,4 +38,11 @@
 /* The consumer group that delivers escalations. */
 #define STORE_ESC_GROUP	"replyd"
 
+/*
+ * KEY_DUE members are "ID:KIND", KIND a step number (0 is the first step),
+ * "w" (the waiting notice) or "uN" (the urgent alert of message N), scored
+ * by when they fall due (ms).  claim-2 moves them to KEY_ESC as entries
+ * with the fields id, kind, due (ms) and claimed (ms, Redis TIME).
+ */
+
 #endif
