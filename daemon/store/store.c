@@ -22,6 +22,9 @@
 static struct db_script	store_scripts[STORE_MAX_SCRIPTS];
 static int		store_nkeys[STORE_MAX_SCRIPTS];
 static size_t		store_nscripts;
+static int		store_initing;
+
+static int	store_script_index(const char *);
 
 /* Compute every embedded script's SHA once. */
 int
@@ -31,10 +34,14 @@ store_init(void)
 
 	if (store_nscripts > 0)
 		return 0;
+	store_initing = 1;
 	for (s = script_sources; s->name != NULL; s++) {
-		if (store_nscripts == STORE_MAX_SCRIPTS) {
-			log_error("store: more than %d scripts",
-			    STORE_MAX_SCRIPTS);
+		if (store_script_index(s->name) != -1 ||
+		    store_nscripts == STORE_MAX_SCRIPTS) {
+			log_error("store: script %s: %s", s->file,
+			    store_nscripts == STORE_MAX_SCRIPTS ? "too many "
+			    "scripts" : "another script has this name");
+			store_initing = 0;
 			return -1;
 		}
 		store_scripts[store_nscripts].name = s->name;
@@ -43,6 +50,7 @@ store_init(void)
 		store_nkeys[store_nscripts] = s->nkeys;
 		store_nscripts++;
 	}
+	store_initing = 0;
 	return 0;
 }
 
@@ -52,7 +60,7 @@ store_script_index(const char *name)
 {
 	size_t	i;
 
-	if (store_nscripts == 0)
+	if (store_nscripts == 0 && !store_initing)
 		store_init();
 	for (i = 0; i < store_nscripts; i++)
 		if (strcmp(store_scripts[i].name, name) == 0)
