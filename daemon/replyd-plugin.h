@@ -45,7 +45,7 @@ enum replyd_log {
 /* What a webhook extracted from one provider delivery. */
 struct replyd_message {
 	uint32_t	 size;
-	const char	*channel;	/* "sms" or "email" */
+	const char	*channel;	/* "sms", "whatsapp" or "email" */
 	const char	*provider_id;	/* the dedupe key */
 	const char	*from;		/* phone (any form) or email address */
 	const char	*to;
@@ -63,6 +63,33 @@ struct replyd_message {
 	 */
 	const char	*replay_token;
 	int		 replay_ttl;
+	/*
+	 * The fields below came after the first layout.  The host reads one
+	 * only when size covers it; a shorter struct has none of them (its
+	 * subject ends at its first NUL, and a staff email it carries never
+	 * counts as a response).
+	 *
+	 * subject_len: the subject's length in bytes, so a NUL in it cannot
+	 * hide what follows (0: up to its first NUL).
+	 */
+	size_t		 subject_len;
+	/*
+	 * Sender authentication (email), as the provider reported it: what
+	 * the plugin saw, never a decision.  The host decides: a staff From
+	 * counts as a response only when SPF passed for a domain aligned with
+	 * the From address's domain (the same domain or a subdomain of it),
+	 * or a DKIM signature of such a domain passed.  Anything else is an
+	 * "unverified_staff_email" event and the clock runs on.
+	 *
+	 * auth_spf: the SPF result in lower case ("pass", "fail", "softfail",
+	 * "neutral", "none", "temperror", "permerror"), NULL if not reported.
+	 * auth_spf_domain: the domain SPF checked (the envelope sender's, or
+	 * smtp.mailfrom), NULL if not known.  auth_dkim_pass: the domains
+	 * whose DKIM signature passed, comma-separated, NULL if none.
+	 */
+	const char	*auth_spf;
+	const char	*auth_spf_domain;
+	const char	*auth_dkim_pass;
 };
 
 /* A webhook path and how it answers. */
@@ -100,7 +127,9 @@ enum replyd_purpose {
 struct replyd_send {
 	uint32_t		 size;
 	enum replyd_purpose	 purpose;
-	const char		*to;	/* E.164 phone, email, or NULL (notifier) */
+	/* E.164 phone, email, or NULL (notifier); "whatsapp:" + E.164 for a
+	 * WhatsApp reply (only to a sender with whatsapp set). */
+	const char		*to;
 	const char		*subject;
 	const char		*text;
 	const char		*event;	/* "escalation", "urgent", "waiting" */
@@ -143,6 +172,9 @@ struct replyd_sender {
 			    replyd_send_done done, void *arg);
 	void		(*free)(void *state);
 	void		*state;
+	/* Can reach a WhatsApp user ("whatsapp:+44..."); added after the
+	 * first layout. */
+	int		 whatsapp;
 };
 
 struct replyd_header {

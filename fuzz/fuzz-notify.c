@@ -11,6 +11,7 @@
 
 #include "../plugins/notify/notify-inbound.c"
 #include "../plugins/shared/http-auth.c"
+#include "../plugins/shared/json-unnul.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

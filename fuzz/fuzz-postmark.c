@@ -14,6 +14,8 @@
 
 #include "../plugins/postmark/postmark-inbound.c"
 #include "../plugins/shared/http-auth.c"
+#include "../plugins/shared/json-unnul.c"
+#include "../plugins/shared/mail-auth.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

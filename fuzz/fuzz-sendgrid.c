@@ -11,6 +11,7 @@
 
 #include "../plugins/sendgrid/sendgrid-inbound.c"
 #include "../plugins/shared/http-auth.c"
+#include "../plugins/shared/mail-auth.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

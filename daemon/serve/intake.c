@@ -6,9 +6,11 @@
  * hears 503 and retries, and the dedupe key makes the retry harmless.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -17,10 +19,12 @@
 #include "base/mask.h"
 #include "base/metrics.h"
 #include "base/phone.h"
+#include "base/utf8.h"
 #include "conf/config.h"
 #include "io/db.h"
 #include "io/http.h"
 #include "io/plugin.h"
+#include "rules/staffauth.h"
 #include "rules/urgent.h"
 #include "store/conv.h"
 #include "store/store.h"
@@ -31,6 +35,13 @@
 #include "serve/server.h"
 
 #define WEBHOOK_DEDUPE_TTL	(35 * 86400)	/* longer than any retry */
+#define WHATSAPP_PREFIX		"whatsapp:"
+/* An address replyd cannot read is kept as given, up to this many bytes. */
+#define ADDRESS_AS_GIVEN_MAX	254
+
+/* Whether a plugin's struct replyd_message is long enough to hold f. */
+#define MESSAGE_HAS(m, f) ((m)->size >= offsetof(struct replyd_message, f) + \
+	sizeof((m)->f))
 
 /* What a delivery arrived at: the plugin and webhook of its generation. */
 struct intake_route {
@@ -48,6 +59,9 @@ struct replyd_request {
 	struct store_team_deadline *td;
 	char			*meta, *text, *provider_id, *addr;
 	char			*replay_key;
+	char			 channel[16];	/* sms, whatsapp, email */
+	int			 unverified;	/* a staff From not authenticated */
+	char			 auth[64];	/* what the provider said, for the log */
 };
 
 /* Free what a request kept for a deferred store. */
@@ -224,28 +238,78 @@ intake_staff(const struct config *cfg, const char *addr)
 	return NULL;
 }
 
-/* The stored message's metadata: no text, no addresses. */
-static char *
-intake_meta(const struct replyd_message *m)
+/* Add a string repaired to valid UTF-8 (JSON must never carry bad bytes). */
+static void
+intake_meta_string(cJSON *j, const char *key, const char *v)
 {
-	cJSON	*j;
+	char	*r;
+
+	if (v == NULL || (r = utf8_repair(v, strlen(v), NULL)) == NULL)
+		return;
+	cJSON_AddStringToObject(j, key, r);
+	free(r);
+}
+
+/*
+ * The stored message's metadata: no text, no addresses.  unmatched: the
+ * sender's address is of a form replyd does not know (kept as given);
+ * auth: a staff email the provider did not authenticate, with what it
+ * reported.
+ */
+static char *
+intake_meta(const struct replyd_message *m, int unmatched, int auth)
+{
+	cJSON	*j, *a;
 	char	*s;
 
 	if ((j = cJSON_CreateObject()) == NULL)
 		return NULL;
-	if (m->message_id != NULL)
-		cJSON_AddStringToObject(j, "message_id", m->message_id);
-	if (m->in_reply_to != NULL)
-		cJSON_AddStringToObject(j, "in_reply_to", m->in_reply_to);
+	intake_meta_string(j, "message_id", m->message_id);
+	intake_meta_string(j, "in_reply_to", m->in_reply_to);
 	if (m->attachments > 0) {
 		cJSON_AddNumberToObject(j, "attachments", m->attachments);
-		if (m->attachment_names != NULL)
-			cJSON_AddStringToObject(j, "attachment_names",
-			    m->attachment_names);
+		intake_meta_string(j, "attachment_names", m->attachment_names);
+	}
+	if (unmatched)
+		cJSON_AddStringToObject(j, "sender", "unrecognised");
+	if (auth && (a = cJSON_AddObjectToObject(j, "auth")) != NULL) {
+		if (MESSAGE_HAS(m, auth_spf))
+			intake_meta_string(a, "spf", m->auth_spf);
+		if (MESSAGE_HAS(m, auth_spf_domain))
+			intake_meta_string(a, "spf_domain", m->auth_spf_domain);
+		if (MESSAGE_HAS(m, auth_dkim_pass))
+			intake_meta_string(a, "dkim_pass", m->auth_dkim_pass);
 	}
 	s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	return s;
+}
+
+/*
+ * A sender's address that replyd cannot read, kept as given but safe to
+ * store and show: valid UTF-8, no control characters, one line, at most
+ * ADDRESS_AS_GIVEN_MAX bytes (cut on a character boundary).  -1 if
+ * nothing is left.
+ */
+static int
+intake_as_given(const char *from, char *out, size_t len)
+{
+	char	*clean;
+	size_t	 n;
+
+	if ((clean = utf8_line(from, strlen(from))) == NULL)
+		return -1;
+	n = strlen(clean);
+	if (n > ADDRESS_AS_GIVEN_MAX)
+		n = ADDRESS_AS_GIVEN_MAX;
+	if (n >= len)
+		n = len - 1;
+	while (n > 0 && ((unsigned char)clean[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(out, clean, n);
+	out[n] = '\0';
+	free(clean);
+	return n > 0 ? 0 : -1;
 }
 
 /* WAIT answered: a replica has the write, or we say "retry". */
@@ -301,19 +365,40 @@ intake_stored(const struct store_ingested *res, void *arg)
 		metrics_inc("replyd_responses_total", "how=\"email\"");
 		break;
 	case STORE_NO_CONVERSATION:
+		if (req->unverified) {
+			log_warnx("%s: staff email from %s not authenticated "
+			    "by the provider (%s), and no awaiting "
+			    "conversation to record it in", name, req->masked,
+			    req->auth);
+			metrics_inc("replyd_webhook_rejections_total",
+			    "reason=\"unverified_staff\"");
+			break;
+		}
 		log_info("%s: staff email from %s with no awaiting "
 		    "conversation", name, req->masked);
+		break;
+	case STORE_UNVERIFIED:
+		log_warnx("%s: staff email from %s not authenticated by the "
+		    "provider (%s): recorded as unverified_staff_email in "
+		    "conversation %s, not as a response; the clock runs on",
+		    name, req->masked, req->auth, res->id);
+		metrics_inc("replyd_webhook_rejections_total",
+		    "reason=\"unverified_staff\"");
 		break;
 	case STORE_OPENED:
 	case STORE_JOINED:
 		log_info("%s: message from %s stored in conversation %s (%s) "
 		    "for team %s", name, req->masked, res->id,
 		    res->result == STORE_OPENED ? "new" : "joined", res->team);
-		metrics_inc("replyd_messages_received_total",
-		    req->route->wh->email ? "channel=\"email\"" :
-		    "channel=\"sms\"");
+		{
+			char labels[48];
+
+			snprintf(labels, sizeof labels, "channel=\"%s\"",
+			    req->channel);
+			metrics_inc("replyd_messages_received_total", labels);
+		}
 		reply_receipt(req->route->srv, req->route->gen, res,
-		    req->addr, req->route->wh->email ? "email" : "sms");
+		    req->addr, req->channel);
 		escalate_after_ingest(req->route->srv, res);
 		break;
 	}
@@ -410,26 +495,50 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 	const struct config_person	*staff = NULL;
 	struct store_message		 sm;
 	struct store_team_deadline	*td;
-	char				 addr[320], to[320], *meta, *text = NULL;
+	char				 addr[320], to[320], *meta;
+	char				*text = NULL, *body = NULL;
+	char				*subject = NULL, *pid = NULL;
+	const char			*channel, *from;
 	int64_t				 now_ms, arrival;
-	size_t				 i;
-	int				 is_email, rc;
+	size_t				 i, body_len = 0, subject_len;
+	int				 is_email, rc, unmatched = 0;
 
-	if (m->size < sizeof *m || m->provider_id == NULL ||
-	    m->provider_id[0] == '\0') {
+	if (m->size < offsetof(struct replyd_message, subject_len) ||
+	    m->provider_id == NULL || m->provider_id[0] == '\0') {
 		intake_refuse(req, 400, "malformed", "message id",
 		    "the delivery has no message id");
 		return;
 	}
-	is_email = m->channel != NULL && strcmp(m->channel, "email") == 0;
-	if (m->from == NULL || (is_email ?
-	    address_email(m->from, addr, sizeof addr) :
-	    phone_normalise(m->from, "44", addr, sizeof addr)) == -1) {
+	if (m->from == NULL || m->from[0] == '\0') {
 		intake_refuse(req, 400, "malformed", "from",
-		    "the sender's address is missing or not valid");
+		    "the sender's address is missing");
 		return;
 	}
-	if (is_email) {
+	is_email = m->channel != NULL && strcmp(m->channel, "email") == 0;
+	channel = is_email ? "email" : m->channel != NULL &&
+	    strcmp(m->channel, "whatsapp") == 0 ? "whatsapp" : "sms";
+	snprintf(req->channel, sizeof req->channel, "%s", channel);
+	from = m->from;
+	if (strcmp(channel, "whatsapp") == 0 &&
+	    strncasecmp(from, WHATSAPP_PREFIX, strlen(WHATSAPP_PREFIX)) == 0)
+		from += strlen(WHATSAPP_PREFIX);
+	if ((is_email ? address_email(from, addr, sizeof addr) :
+	    phone_normalise(from, "44", addr, sizeof addr)) == -1) {
+		/*
+		 * A sender format replyd does not know: the provider signed
+		 * it and would not retry a 4xx, so it is stored as given and
+		 * the duty worker hears at once that nobody could be matched
+		 * (an unknown sender's "waiting" notice).
+		 */
+		if (intake_as_given(m->from, addr, sizeof addr) == -1) {
+			intake_refuse(req, 400, "malformed", "from",
+			    "the sender's address is empty");
+			return;
+		}
+		unmatched = 1;
+		snprintf(req->masked, sizeof req->masked, "an unrecognised "
+		    "%s sender (%zu bytes)", channel, strlen(addr));
+	} else if (is_email) {
 		mask_email(addr, req->masked, sizeof req->masked);
 		if ((staff = intake_staff(cfg, addr)) != NULL) {
 			/* A worker's reply copied to us: the young person is "to". */
@@ -440,10 +549,26 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 				    "address as recipient");
 				return;
 			}
+			/* Only an authenticated From stops the clock. */
+			if (!(MESSAGE_HAS(m, auth_dkim_pass) &&
+			    staffauth_verified(addr, m->auth_spf,
+			    m->auth_spf_domain, m->auth_dkim_pass))) {
+				req->unverified = 1;
+				snprintf(req->auth, sizeof req->auth,
+				    "SPF %.16s, %s", MESSAGE_HAS(m, auth_spf) &&
+				    m->auth_spf ? m->auth_spf : "not reported",
+				    MESSAGE_HAS(m, auth_dkim_pass) &&
+				    m->auth_dkim_pass ? "DKIM pass for "
+				    "another domain" : "no DKIM pass");
+			}
 			memcpy(addr, to, sizeof addr);
 		}
 	} else
 		mask_phone(addr, req->masked, sizeof req->masked);
+	if (unmatched)
+		log_warnx("%s: the sender's address is of a form replyd does "
+		    "not know: storing it as given; the duty worker is told "
+		    "at once", req->route->host->name);
 	if (!db_ready(srv->db)) {
 		intake_refuse(req, 503, "unavailable", NULL,
 		    "storage unavailable");
@@ -454,9 +579,30 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 		return;
 	}
 
+	/*
+	 * Text is stored and shown whole (SPEC section 5): a NUL or an
+	 * invalid sequence becomes U+FFFD before the urgent check sees it,
+	 * so what staff read is what was checked.
+	 */
+	subject_len = m->subject == NULL ? 0 : m->subject_len > 0 ?
+	    m->subject_len : strlen(m->subject);
+	if ((text = utf8_repair(m->text, m->text ? m->text_len : 0,
+	    &body_len)) == NULL ||
+	    (pid = utf8_repair(m->provider_id, strlen(m->provider_id),
+	    NULL)) == NULL ||
+	    (m->subject != NULL && (subject = utf8_line(m->subject,
+	    subject_len)) == NULL)) {
+		free(text);
+		free(pid);
+		intake_refuse(req, 503, "unavailable", NULL, "out of memory");
+		return;
+	}
 	now_ms = server_time_ms(srv);
 	arrival = (now_ms + 999) / 1000;
 	if ((td = calloc(cfg->nteams + 1, sizeof *td)) == NULL) {
+		free(text);
+		free(pid);
+		free(subject);
 		intake_refuse(req, 503, "unavailable", NULL, "out of memory");
 		return;
 	}
@@ -469,42 +615,51 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 		if (cfg->teams[i].nsteps == 0)
 			td[i].due_ms = INT64_MAX / 2;
 	}
-	meta = intake_meta(m);
-	if (is_email && m->subject != NULL && m->subject[0] != '\0') {
+	meta = intake_meta(m, unmatched, req->unverified);
+	if (is_email && subject != NULL && subject[0] != '\0') {
 		/* The subject is content: it expires with the text. */
-		if (asprintf(&text, "Subject: %s\n\n%.*s", m->subject,
-		    (int)m->text_len, m->text ? m->text : "") == -1)
-			text = NULL;
+		if (asprintf(&body, "Subject: %s\n\n", subject) == -1 ||
+		    (body = realloc(body, strlen(body) + body_len + 1)) ==
+		    NULL) {
+			free(body);
+			body = NULL;
+		} else {
+			size_t h = strlen(body);
+
+			memcpy(body + h, text, body_len + 1);
+			body_len += h;
+		}
 	}
 	memset(&sm, 0, sizeof sm);
 	sm.provider = req->route->host->name;
-	sm.provider_id = m->provider_id;
-	sm.channel = is_email ? "email" : "sms";
+	sm.provider_id = pid;
+	sm.channel = channel;
 	sm.address = addr;
-	sm.text = text ? text : m->text;
-	sm.text_len = text ? strlen(text) : m->text_len;
+	sm.text = body ? body : text;
+	sm.text_len = body ? body_len : strlen(text);
 	sm.meta_json = meta;
 	sm.default_team = cfg->default_team->id;
 	sm.arrival_ms = now_ms;
-	sm.urgent = urgent_match(cfg->urgent.keywords, cfg->urgent.nkeywords,
-	    m->text, m->text_len);
+	sm.urgent = urgent_match(cfg->urgent.keywords,
+	    cfg->urgent.nkeywords, text, strlen(text));
 	sm.text_ttl = cfg->retention_text;
 	sm.dedupe_ttl = WEBHOOK_DEDUPE_TTL;
 	sm.meta_ttl = cfg->retention_meta;
 	sm.teams = td;
 	sm.nteams = cfg->nteams;
 	sm.response_by = staff ? staff->id : NULL;
+	sm.unverified = req->unverified;
 	if (m->replay_token != NULL && m->replay_token[0] != '\0') {
 		intake_replay_check(req, &sm, m);
-		free(td);
-		free(meta);
-		free(text);
-		return;
-	}
-	rc = store_ingest(srv->db, &sm, intake_stored, req);
+		rc = 0;
+	} else
+		rc = store_ingest(srv->db, &sm, intake_stored, req);
 	free(td);
 	free(meta);
 	free(text);
+	free(body);
+	free(pid);
+	free(subject);
 	if (rc == -1)
 		intake_refuse(req, 503, "unavailable", NULL,
 		    "storage unavailable");

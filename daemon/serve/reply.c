@@ -11,6 +11,7 @@
  * plugin; the text itself stays with the provider.  It records a response
  * only for a reply the provider accepted, never for a receipt.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "io/http.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/utf8.h"
 #include "io/plugin.h"
 #include "rules/receipt.h"
 #include "serve/reply.h"
@@ -65,7 +67,28 @@ reply_can_send(const struct replyd_host *h, const char *channel)
 		return h->sender.sms;
 	if (strcmp(channel, "email") == 0)
 		return h->sender.email;
+	if (strcmp(channel, "whatsapp") == 0)
+		return h->sender.size >= offsetof(struct replyd_sender,
+		    whatsapp) + sizeof h->sender.whatsapp &&
+		    h->sender.whatsapp;
 	return 0;
+}
+
+/*
+ * The address a sender is given for a young person on channel: WhatsApp
+ * users as "whatsapp:+44..." (the conversation keeps the E.164 number, so
+ * contacts match), everyone else as stored.  malloc'd, or NULL.
+ */
+static char *
+reply_to_address(const char *channel, const char *addr)
+{
+	char	*to;
+
+	if (strcmp(channel, "whatsapp") != 0)
+		return strdup(addr);
+	if (asprintf(&to, "whatsapp:%s", addr) == -1)
+		return NULL;
+	return to;
 }
 
 /*
@@ -91,26 +114,39 @@ reply_sender(struct gen *gen, const char *channel, const char *provider)
 	return NULL;
 }
 
-/* The first line of the first message's subject (email), or NULL. */
+/*
+ * The "Re:" subject of a reply, from the first message's subject (email),
+ * or NULL for the default subject.  The stored subject is what the young
+ * person's mail said, so it is cleaned here whatever it holds (a tab, a
+ * control character, Latin-1 bytes stored before text was repaired): a
+ * reply must never fail because of it.  Controls are removed, invalid
+ * bytes repaired, white space made single; nothing left: the default.
+ */
 static char *
 reply_subject(const struct store_conv_full *f)
 {
-	const char	*s, *e;
-	char		*out;
-	size_t		 i;
+	const char	*s;
+	char		*line, *out;
+	size_t		 i, len;
 
 	for (i = 0; i < f->ntexts; i++) {
 		if (f->texts[i].n != 1 || (s = f->texts[i].text) == NULL ||
-		    strncmp(s, "Subject: ", 9) != 0)
+		    f->texts[i].len < 9 || strncmp(s, "Subject: ", 9) != 0)
 			continue;
 		s += 9;
-		e = s + strcspn(s, "\r\n");
-		if (e == s)
+		len = f->texts[i].len - 9;
+		/* The subject's line ends at the first line end. */
+		for (i = 0; i < len && s[i] != '\r' && s[i] != '\n'; i++)
+			;
+		if ((line = utf8_line(s, i)) == NULL || line[0] == '\0') {
+			free(line);
 			return NULL;
-		if ((size_t)(e - s) >= 3 && strncasecmp(s, "re:", 3) == 0)
-			return strndup(s, (size_t)(e - s));
-		if (asprintf(&out, "Re: %.*s", (int)(e - s), s) == -1)
-			return NULL;
+		}
+		if (strncasecmp(line, "re:", 3) == 0)
+			return line;
+		if (asprintf(&out, "Re: %s", line) == -1)
+			out = NULL;
+		free(line);
 		return out;
 	}
 	return NULL;
@@ -305,7 +341,7 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 	struct replyd_host	*host;
 	struct replyd_send	 msg;
 	const char		*channel, *addr;
-	char			*subject = NULL;
+	char			*subject = NULL, *to;
 	int			 attempts;
 
 	if (failed) {
@@ -332,18 +368,26 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 		metrics_inc("replyd_replies_total", "outcome=\"no_sender\"");
 		http_error(r->req, 409, "no sender", "no configured plugin can "
 		    "send %s: the conversation's channel cannot send and "
-		    "alerts.%s names none that can", channel,
-		    strcmp(channel, "email") == 0 ? "email" : "sms");
+		    "alerts.%s names none that can%s", channel,
+		    strcmp(channel, "email") == 0 ? "email" : "sms",
+		    strcmp(channel, "whatsapp") == 0 ? " (WhatsApp replies "
+		    "need channels.twilio.whatsapp_from)" : "");
 		reply_free(r);
 		return;
 	}
 	snprintf(r->via, sizeof r->via, "%s", host->name);
 	if (strcmp(channel, "email") == 0)
 		subject = reply_subject(f);
+	if ((to = reply_to_address(channel, addr)) == NULL) {
+		free(subject);
+		http_unavailable(r->req, "out of memory");
+		reply_free(r);
+		return;
+	}
 	memset(&msg, 0, sizeof msg);
 	msg.size = sizeof msg;
 	msg.purpose = REPLYD_SEND_REPLY;
-	msg.to = addr;
+	msg.to = to;
 	msg.subject = subject ? subject : REPLY_EMAIL_SUBJECT;
 	msg.text = r->text;
 	msg.conversation = r->id;
@@ -356,6 +400,7 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 		reply_free(r);
 	}
 	free(subject);
+	free(to);
 }
 
 /* POST /v1/conversations/{id}/reply {"by": PERSON, "text": "..."} */
@@ -474,7 +519,7 @@ reply_receipt_loaded(const struct store_conv *conv, int failed, void *arg)
 	const struct calendar		*cal = cfg->promise.calendar;
 	struct replyd_host		*host;
 	struct replyd_send		 msg;
-	char				*text = NULL;
+	char				*text = NULL, *to = NULL;
 	int64_t				 arrival_ms;
 
 	if (conv == NULL) {
@@ -502,10 +547,15 @@ reply_receipt_loaded(const struct store_conv *conv, int failed, void *arg)
 		metrics_inc("replyd_receipts_total", "outcome=\"failed\"");
 		goto out;
 	}
+	if ((to = reply_to_address(job->channel, job->address)) == NULL) {
+		log_warnx("receipt: %s: out of memory: no receipt", job->id);
+		metrics_inc("replyd_receipts_total", "outcome=\"failed\"");
+		goto out;
+	}
 	memset(&msg, 0, sizeof msg);
 	msg.size = sizeof msg;
 	msg.purpose = REPLYD_SEND_RECEIPT;
-	msg.to = job->address;
+	msg.to = to;
 	msg.subject = RECEIPT_EMAIL_SUBJECT;
 	msg.text = text;
 	msg.conversation = job->id;
@@ -516,6 +566,7 @@ reply_receipt_loaded(const struct store_conv *conv, int failed, void *arg)
 	}
 out:
 	free(text);
+	free(to);
 	gen_unref(job->gen);
 	free(job->address);
 	free(job);

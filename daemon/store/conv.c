@@ -18,6 +18,7 @@
 #include <hiredis/hiredis.h>
 
 #include "base/log.h"
+#include "base/utf8.h"
 #include "io/db.h"
 #include "store/conv.h"
 #include "store/internal.h"
@@ -172,6 +173,8 @@ conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
 		out.result = STORE_RESPONDED;
 	else if (strcmp(status, "none") == 0)
 		out.result = STORE_NO_CONVERSATION;
+	else if (strcmp(status, "unverified") == 0)
+		out.result = STORE_UNVERIFIED;
 	else if (r->elements >= 8) {
 		out.result = strcmp(status, "opened") == 0 ? STORE_OPENED :
 		    STORE_JOINED;
@@ -194,8 +197,8 @@ static void
 conv_ingest_step2(struct conv_ingest *in)
 {
 	const struct store_message *m = &in->m;
-	const char	*argv[11 + 17 + 3 * 64];
-	size_t		 lens[11 + 17 + 3 * 64];
+	const char	*argv[11 + 18 + 3 * 64];
+	size_t		 lens[11 + 18 + 3 * 64];
 	char		 k[11][160], nums[4][24], ttl[3][24], nteams[16];
 	char		 tnums[64][2][24];
 	const char	*conv = in->open_id[0] != '\0' ? in->open_id :
@@ -241,6 +244,7 @@ conv_ingest_step2(struct conv_ingest *in)
 	ARG(m->response_by ? m->response_by : "");
 	ARG(ttl[2]);
 	ARG(in->absent);
+	ARG(m->unverified ? "1" : "0");
 	ARG(nteams);
 	for (i = 0; i < nt; i++) {
 		snprintf(tnums[i][0], 24, "%lld",
@@ -506,7 +510,9 @@ store_respond(struct db *db, const char *id, const char *by, const char *how,
 	conv_copy(rq->id, sizeof rq->id, id);
 	rq->by = strdup(by);
 	rq->how = strdup(how);
-	rq->note = strdup(note ? note : "");
+	/* A note is text like any other: whole and valid (SPEC section 5). */
+	rq->note = utf8_repair(note ? note : "", note ? strlen(note) : 0,
+	    NULL);
 	snprintf(rq->ttl, sizeof rq->ttl, "%lld", (long long)meta_ttl);
 	snprintf(kc, sizeof kc, KEY_CONV, p, id);
 	if (rq->by == NULL || rq->how == NULL || rq->note == NULL ||

@@ -79,6 +79,12 @@ struct store_message {
 	size_t		 nteams;
 	/* An observed staff email: respond instead of storing a message. */
 	const char	*response_by;
+	/*
+	 * With response_by: the provider did not authenticate the sender, so
+	 * it is only an "unverified_staff_email" event in the open
+	 * conversation (meta_json says what was seen); the clock runs on.
+	 */
+	int		 unverified;
 };
 
 enum store_ingest_result {
@@ -87,6 +93,7 @@ enum store_ingest_result {
 	STORE_DUPLICATE,	/* seen before: nothing changed */
 	STORE_RESPONDED,	/* a staff email recorded as a response */
 	STORE_NO_CONVERSATION,	/* staff email with nothing awaiting */
+	STORE_UNVERIFIED,	/* unverified staff email: an event only */
 	STORE_FAILED
 };
 
@@ -125,7 +132,8 @@ typedef void (*store_done_cb)(int failed, void *arg);
 /* Store one inbound message (or an observed staff response). */
 int	 store_ingest(struct db *, const struct store_message *,
 	    store_ingest_cb, void *);
-/* Record a response (by whom, how, an optional note). */
+/* Record a response (by whom, how, an optional note: repaired to valid
+ * UTF-8 before it is stored). */
 int	 store_respond(struct db *, const char *id, const char *by,
 	    const char *how, const char *note, int64_t meta_ttl,
 	    store_respond_cb, void *);

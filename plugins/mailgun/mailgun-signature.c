@@ -83,7 +83,8 @@ mailgun_signature_verify(const char *key, const char *timestamp,
 	return CRYPTO_memcmp(want, given, MAILGUN_SIGNATURE_HEX) == 0 ? 0 : -1;
 }
 
-/* Check that a timestamp is within window seconds of now. */
+/* Check that a timestamp is within window seconds before now, or at most
+ * MAILGUN_FUTURE_SKEW after it. */
 int
 mailgun_signature_fresh(const char *timestamp, size_t timestamp_len,
     time_t now, long window)
@@ -100,7 +101,9 @@ mailgun_signature_fresh(const char *timestamp, size_t timestamp_len,
 		t = t * 10 + (timestamp[i] - '0');
 	}
 	diff = t - (long long)now;
-	if (diff < -(long long)window || diff > (long long)window)
+	/* Far into the past as configured; into the future, clock skew only. */
+	if (diff < -(long long)window || diff > (window < MAILGUN_FUTURE_SKEW ?
+	    (long long)window : MAILGUN_FUTURE_SKEW))
 		return -1;
 	return 0;
 }

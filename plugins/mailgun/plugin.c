@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail-auth.h"
 #include "mailgun-inbound.h"
 #include "mailgun-signature.h"
 #include "replyd-plugin.h"
@@ -81,6 +82,36 @@ mailgun_mime_header(const struct mailgun *mg, const struct replyd_form *form,
 	if ((json = mailgun_get(mg, form, "message-headers", &len)) == NULL)
 		return NULL;
 	return mailgun_inbound_header(json, len, name);
+}
+
+/*
+ * Mailgun's SPF and DKIM verdicts: from message-headers (the whole header
+ * block, in order), else from the form fields of those names.
+ */
+static void
+mailgun_auth(const struct mailgun *mg, const struct replyd_form *form,
+    const char *sender, struct mail_auth *out)
+{
+	const char	*json, *k, *v, **names, **values;
+	size_t		 len, i, n, m = 0, klen, vlen;
+
+	memset(out, 0, sizeof *out);
+	if ((json = mailgun_get(mg, form, "message-headers", &len)) != NULL &&
+	    mailgun_inbound_auth_json(json, len, sender, out) == 0)
+		return;
+	n = mg->api->form_count(form);
+	names = calloc(n + 1, sizeof *names);
+	values = calloc(n + 1, sizeof *values);
+	for (i = 0; names != NULL && values != NULL && i < n; i++)
+		if (mg->api->form_field(form, i, &k, &klen, &v, &vlen,
+		    NULL) == 0 && strlen(k) == klen && strlen(v) == vlen) {
+			names[m] = k;
+			values[m++] = v;
+		}
+	if (names != NULL && values != NULL)
+		mailgun_inbound_auth(names, values, m, sender, out);
+	free(names);
+	free(values);
 }
 
 /* Count file parts and list their names (malloc'd, or NULL if none). */
@@ -154,6 +185,8 @@ mailgun_inbound(void *state, struct replyd_request *req)
 	struct replyd_form	*form;
 	struct replyd_message	 m;
 	const char		*ctype, *body, *ts, *token, *sig, *from, *html;
+	const char		*sender;
+	struct mail_auth	 auth;
 	char			 err[256], *text = NULL, *names = NULL;
 	char			*message_id = NULL, *in_reply_to = NULL;
 	size_t			 len, ts_len = 0, token_len = 0, n = 0;
@@ -192,9 +225,15 @@ mailgun_inbound(void *state, struct replyd_request *req)
 		return;
 	}
 
-	if ((from = mailgun_get(mg, form, "sender", NULL)) == NULL &&
-	    (from = mailgun_get(mg, form, "from", NULL)) == NULL &&
-	    (from = mailgun_header(mg, form, "From")) == NULL) {
+	/*
+	 * The From header (the "from" field), whose domain SPF or DKIM must
+	 * cover for a staff email to count; the envelope sender only when
+	 * there is none.
+	 */
+	sender = mailgun_get(mg, form, "sender", NULL);
+	if ((from = mailgun_get(mg, form, "from", NULL)) == NULL &&
+	    (from = mailgun_header(mg, form, "From")) == NULL &&
+	    (from = sender) == NULL) {
 		api->form_free(form);
 		api->refuse(req, 400, "malformed", "sender",
 		    "neither sender nor from is given");
@@ -204,14 +243,21 @@ mailgun_inbound(void *state, struct replyd_request *req)
 	m.size = sizeof m;
 	m.channel = "email";
 	m.from = from;
+	mailgun_auth(mg, form, sender, &auth);
+	m.auth_spf = auth.spf[0] ? auth.spf : NULL;
+	m.auth_spf_domain = auth.spf_domain[0] ? auth.spf_domain : NULL;
+	m.auth_dkim_pass = auth.dkim[0] ? auth.dkim : NULL;
 	/*
 	 * The To header, not the envelope recipient: a worker's reply copied
 	 * to replyd has replyd as recipient and the young person in To.
 	 */
 	if ((m.to = mailgun_header(mg, form, "To")) == NULL)
 		m.to = mailgun_get(mg, form, "recipient", NULL);
-	if ((m.subject = mailgun_get(mg, form, "subject", NULL)) == NULL)
+	if ((m.subject = mailgun_get(mg, form, "subject",
+	    &m.subject_len)) == NULL) {
 		m.subject = mailgun_header(mg, form, "Subject");
+		m.subject_len = 0;
+	}
 	if ((m.text = mailgun_get(mg, form, "body-plain", &n)) == NULL &&
 	    (m.text = mailgun_get(mg, form, "stripped-text", &n)) == NULL) {
 		if ((html = mailgun_get(mg, form, "body-html", &n)) != NULL ||

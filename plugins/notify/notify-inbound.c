@@ -3,32 +3,46 @@
  * text message callbacks.  No I/O, no state between calls.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <cjson/cJSON.h>
 
+#include "json-unnul.h"
 #include "notify-inbound.h"
 
 #define NOTIFY_INBOUND_MIN_DIGITS	7
 #define NOTIFY_INBOUND_MAX_DIGITS	15
 
-/* Parse exactly len bytes of JSON (nothing but spaces after it), or NULL. */
+/*
+ * Parse exactly len bytes of JSON (nothing but spaces after it), with NULs
+ * made U+FFFD first so no string (the message, the id) is cut short; or
+ * NULL.
+ */
 static cJSON *
-notify_inbound_json(const char *s, size_t len)
+notify_inbound_json(const char *in, size_t inlen)
 {
 	cJSON		*j;
 	const char	*end = NULL;
+	char		*s;
+	size_t		 len;
 
-	if ((j = cJSON_ParseWithLengthOpts(s, len, &end, 0)) == NULL)
+	if ((s = json_unnul(in, inlen, &len)) == NULL)
 		return NULL;
+	if ((j = cJSON_ParseWithLengthOpts(s, len, &end, 0)) == NULL) {
+		free(s);
+		return NULL;
+	}
 	while (end != NULL && end < s + len && (*end == ' ' || *end == '\t' ||
 	    *end == '\r' || *end == '\n'))
 		end++;
 	if (end != s + len) {
 		cJSON_Delete(j);
+		free(s);
 		return NULL;
 	}
+	free(s);
 	return j;
 }
 

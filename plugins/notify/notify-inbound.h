@@ -14,6 +14,10 @@
  * the host turns it into E.164); "message" is a string, possibly empty;
  * "destination_number" and "date_received" are strings when present; null
  * counts as absent; other keys are ignored.  A failure names the field.
+ * Text is whole: before parsing, a \u0000 escape, a raw NUL and an escaped
+ * lone surrogate become U+FFFD (json-unnul.h), so neither the message nor
+ * the id can be cut short, and no delivery is refused for them (Notify
+ * does not retry a 4xx).
  */
 #ifndef NOTIFY_INBOUND_H
 #define NOTIFY_INBOUND_H

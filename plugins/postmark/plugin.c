@@ -56,6 +56,9 @@ postmark_inbound(void *state, struct replyd_request *req)
 	m.message_id = in.message_id;
 	m.in_reply_to = in.in_reply_to;
 	m.attachments = in.attachments;
+	m.auth_spf = in.auth.spf[0] ? in.auth.spf : NULL;
+	m.auth_spf_domain = in.auth.spf_domain[0] ? in.auth.spf_domain : NULL;
+	m.auth_dkim_pass = in.auth.dkim[0] ? in.auth.dkim : NULL;
 	m.attachment_names = in.attachment_names;
 	if (in.text != NULL && in.text_len > 0) {
 		m.text = in.text;

@@ -10,24 +10,36 @@
 
 #include <cjson/cJSON.h>
 
+#include "json-unnul.h"
 #include "postmark-inbound.h"
 
-/* Parse exactly len bytes of JSON (nothing but spaces after it), or NULL. */
+/*
+ * Parse exactly len bytes of JSON (nothing but spaces after it), with NULs
+ * made U+FFFD first so no string is cut short; or NULL.
+ */
 static cJSON *
-postmark_inbound_json(const char *s, size_t len)
+postmark_inbound_json(const char *in, size_t inlen)
 {
 	cJSON		*j;
 	const char	*end = NULL;
+	char		*s;
+	size_t		 len;
 
-	if ((j = cJSON_ParseWithLengthOpts(s, len, &end, 0)) == NULL)
+	if ((s = json_unnul(in, inlen, &len)) == NULL)
 		return NULL;
+	if ((j = cJSON_ParseWithLengthOpts(s, len, &end, 0)) == NULL) {
+		free(s);
+		return NULL;
+	}
 	while (end != NULL && end < s + len && (*end == ' ' || *end == '\t' ||
 	    *end == '\r' || *end == '\n'))
 		end++;
 	if (end != s + len) {
 		cJSON_Delete(j);
+		free(s);
 		return NULL;
 	}
+	free(s);
 	return j;
 }
 
@@ -125,6 +137,34 @@ postmark_inbound_headers(const cJSON *j, struct postmark_inbound *out,
 		    "must be an array");
 	if (hs == NULL)
 		return 0;
+	/* Postmark's own block: up to its Received-SPF (postmark-inbound.h). */
+	cJSON_ArrayForEach(h, hs) {
+		name = cJSON_GetObjectItemCaseSensitive(h, "Name");
+		value = cJSON_GetObjectItemCaseSensitive(h, "Value");
+		if (!cJSON_IsString(name) || !cJSON_IsString(value))
+			continue;
+		if (strcasecmp(name->valuestring, "Received-SPF") == 0) {
+			mail_auth_received_spf(&out->auth, value->valuestring);
+			break;
+		}
+	}
+	if (h == NULL)		/* no Received-SPF: trust nothing */
+		memset(&out->auth, 0, sizeof out->auth);
+	else {
+		const cJSON *g;
+
+		cJSON_ArrayForEach(g, hs) {
+			if (g == h)
+				break;
+			name = cJSON_GetObjectItemCaseSensitive(g, "Name");
+			value = cJSON_GetObjectItemCaseSensitive(g, "Value");
+			if (cJSON_IsString(name) && cJSON_IsString(value) &&
+			    strcasecmp(name->valuestring,
+			    "Authentication-Results") == 0)
+				mail_auth_results(&out->auth,
+				    value->valuestring);
+		}
+	}
 	cJSON_ArrayForEach(h, hs) {
 		name = cJSON_GetObjectItemCaseSensitive(h, "Name");
 		value = cJSON_GetObjectItemCaseSensitive(h, "Value");

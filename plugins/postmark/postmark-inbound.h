@@ -16,11 +16,25 @@
  * - null counts as absent; a field of the wrong type is refused, naming
  *   it; elements of Headers or Attachments that are not objects are
  *   skipped; other keys are ignored.
+ * - Text is whole: before parsing, a \u0000 escape, a raw NUL and an
+ *   escaped lone surrogate become U+FFFD (json-unnul.h), so no string is
+ *   cut short and no delivery is refused for them.
+ * - Sender authentication (for a staff From, SPEC section 5) comes from
+ *   the headers Postmark itself adds on receipt, which it puts above the
+ *   message's own: the block of Headers up to and including the first
+ *   Received-SPF ("Pass (sender SPF authorized) identity=mailfrom; ...
+ *   envelope-from=a@b.example; ...").  Within that block the Received-SPF
+ *   gives SPF and its domain, and an Authentication-Results header gives
+ *   DKIM passes (header.d).  Headers below it came with the message, so a
+ *   forger could have written them: they are never read for this.  With
+ *   no Received-SPF at all nothing is trusted.
  */
 #ifndef POSTMARK_INBOUND_H
 #define POSTMARK_INBOUND_H
 
 #include <stddef.h>
+
+#include "mail-auth.h"
 
 struct postmark_inbound {
 	const char	*id;		/* MessageID */
@@ -35,6 +49,7 @@ struct postmark_inbound {
 	const char	*in_reply_to;	/* or NULL */
 	int		 attachments;
 	char		*attachment_names; /* comma-separated, or NULL */
+	struct mail_auth auth;		/* what Postmark said of the sender */
 	void		*json;		/* private: owns the strings */
 };
 

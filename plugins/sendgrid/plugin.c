@@ -12,6 +12,7 @@
 
 #include "replyd-plugin.h"
 #include "http-auth.h"
+#include "mail-auth.h"
 #include "sendgrid-inbound.h"
 
 #define SENDGRID_EXPORT		__attribute__((visibility("default")))
@@ -117,6 +118,9 @@ sendgrid_inbound(void *state, struct replyd_request *req)
 	char			 err[256], *text = NULL, *names = NULL;
 	char			*message_id = NULL, *in_reply_to = NULL;
 	char			*utf8 = NULL, *subject = NULL;
+	char			*envelope_from = NULL;
+	const char		*v;
+	struct mail_auth	 ma;
 	size_t			 len, hlen = 0, clen = 0, n = 0;
 	int			 counted;
 
@@ -159,11 +163,28 @@ sendgrid_inbound(void *state, struct replyd_request *req)
 		return;
 	}
 	m.to = sendgrid_get(sg, form, "to", NULL);
+	/*
+	 * SendGrid's own verdicts: "SPF" ("pass", "fail", "softfail", ...)
+	 * for the envelope sender, "dkim" ("{@b.example : pass}").
+	 */
+	memset(&ma, 0, sizeof auth);
+	if ((v = sendgrid_get(sg, form, "SPF", NULL)) != NULL &&
+	    mail_auth_result(v, ma.spf, sizeof ma.spf) == 0 &&
+	    (v = sendgrid_get(sg, form, "envelope", &n)) != NULL &&
+	    (envelope_from = sendgrid_inbound_envelope_from(v, n)) != NULL)
+		mail_auth_domain(envelope_from, strlen(envelope_from),
+		    ma.spf_domain, sizeof ma.spf_domain);
+	mail_auth_sendgrid_dkim(&ma, sendgrid_get(sg, form, "dkim", NULL));
+	free(envelope_from);
+	m.auth_spf = ma.spf[0] ? ma.spf : NULL;
+	m.auth_spf_domain = ma.spf_domain[0] ? ma.spf_domain : NULL;
+	m.auth_dkim_pass = ma.dkim[0] ? ma.dkim : NULL;
 	charsets = sendgrid_get(sg, form, "charsets", &clen);
 	if ((m.subject = sendgrid_get(sg, form, "subject", &n)) != NULL &&
 	    (subject = sendgrid_inbound_utf8(charsets, clen, "subject",
 	    m.subject, n, &n)) != NULL)
 		m.subject = subject;
+	m.subject_len = m.subject != NULL ? n : 0;
 	if ((m.text = sendgrid_get(sg, form, "text", &n)) != NULL &&
 	    (utf8 = sendgrid_inbound_utf8(charsets, clen, "text", m.text, n,
 	    &n)) != NULL)

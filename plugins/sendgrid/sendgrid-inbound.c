@@ -210,3 +210,19 @@ sendgrid_inbound_utf8(const char *charsets, size_t charsets_len,
 	*outlen = n;
 	return out;
 }
+
+char *
+sendgrid_inbound_envelope_from(const char *json, size_t len)
+{
+	cJSON		*j;
+	const cJSON	*from;
+	char		*out = NULL;
+
+	if (json == NULL || (j = sendgrid_inbound_json(json, len)) == NULL)
+		return NULL;
+	from = cJSON_GetObjectItemCaseSensitive(j, "from");
+	if (cJSON_IsString(from) && from->valuestring[0] != '\0')
+		out = strdup(from->valuestring);
+	cJSON_Delete(j);
+	return out;
+}

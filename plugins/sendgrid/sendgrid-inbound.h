@@ -44,4 +44,11 @@ char	*sendgrid_inbound_attachment_names(const char *json, size_t len,
 char	*sendgrid_inbound_utf8(const char *charsets, size_t charsets_len,
 	    const char *field, const char *in, size_t len, size_t *outlen);
 
+/*
+ * The "from" of the "envelope" field (len bytes of JSON: {"to": [...],
+ * "from": "bounce@b.example"}), the SMTP MAIL FROM that SendGrid's SPF
+ * result is about; malloc'd, or NULL.
+ */
+char	*sendgrid_inbound_envelope_from(const char *json, size_t len);
+
 #endif

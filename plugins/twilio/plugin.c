@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "replyd-plugin.h"
+#include "twilio-inbound.h"
 #include "twilio-signature.h"
 
 #define TWILIO_EXPORT	__attribute__((visibility("default")))
 #define TWILIO_MAX_PARAMS	1000
+#define TWILIO_WHATSAPP		"whatsapp:"
 
 TWILIO_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
 
@@ -23,9 +25,79 @@ struct twilio {
 	const char			*auth_token;
 	const char			*account_sid;
 	const char			*from;
+	const char			*whatsapp_from;	/* E.164, or NULL */
 	const char			*api_base;
 	int				 timeout_ms;
 };
+
+/*
+ * Refuse (400, naming the field) a signed request that Twilio could not
+ * have sent: a message id of the wrong form, or a parameter name Twilio
+ * never sends (a re-split request).  Logs what was refused, never a value.
+ * 0 when it may go on.
+ */
+static int
+twilio_check_fields(struct twilio *tw, struct replyd_request *req,
+    struct replyd_form *form)
+{
+	static const char *const sids[] = { "MessageSid", "SmsSid",
+	    "SmsMessageSid" };
+	const struct replyd_host_api *api = tw->api;
+	const char	*name, *value, *why, *base, *first = NULL;
+	char		 field[48], detail[160];
+	size_t		 i, j, n, name_len, value_len, first_len = 0;
+
+	n = api->form_count(form);
+	for (i = 0; i < n; i++) {
+		if (api->form_field(form, i, &name, &name_len, &value,
+		    &value_len, NULL) == -1)
+			continue;
+		if (twilio_inbound_name_ok(name, name_len, &why, &base))
+			continue;
+		if (base != NULL)
+			snprintf(field, sizeof field, "%s", base);
+		else
+			snprintf(field, sizeof field, "parameter %zu", i + 1);
+		snprintf(detail, sizeof detail, "parameter %zu of %zu (a name "
+		    "of %zu bytes) %s", i + 1, n, name_len, why);
+		api->log(tw->host, REPLYD_LOG_WARNING, "refusing a signed "
+		    "request: %s", detail);
+		api->refuse(req, 400, "malformed", field, detail);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (api->form_field(form, i, &name, &name_len, &value,
+		    &value_len, NULL) == -1)
+			continue;
+		for (j = 0; j < sizeof sids / sizeof sids[0]; j++) {
+			if (name_len != strlen(sids[j]) ||
+			    memcmp(name, sids[j], name_len) != 0)
+				continue;
+			if (!twilio_inbound_sid_ok(value, value_len)) {
+				api->log(tw->host, REPLYD_LOG_WARNING,
+				    "refusing a signed request: %s is not SM or "
+				    "MM and 32 hex digits (%zu bytes)", sids[j],
+				    value_len);
+				api->refuse(req, 400, "malformed", sids[j],
+				    "must be SM or MM followed by 32 hex "
+				    "digits");
+				return -1;
+			}
+			if (first != NULL && (value_len != first_len ||
+			    memcmp(value, first, first_len) != 0)) {
+				api->log(tw->host, REPLYD_LOG_WARNING,
+				    "refusing a signed request: %s differs "
+				    "from the message id before it", sids[j]);
+				api->refuse(req, 400, "malformed", sids[j],
+				    "differs from the other message id");
+				return -1;
+			}
+			first = value;
+			first_len = value_len;
+		}
+	}
+	return 0;
+}
 
 /* Authenticate and parse one inbound SMS. */
 static void
@@ -93,6 +165,11 @@ twilio_inbound(void *state, struct replyd_request *req)
 		api->refuse(req, 403, "signature", NULL, why);
 		return;
 	}
+	/* Signed, but re-split?  (twilio-inbound.h) */
+	if (twilio_check_fields(tw, req, form) == -1) {
+		api->form_free(form);
+		return;
+	}
 	sid = api->form_get(form, "MessageSid", NULL);
 	if (sid == NULL)
 		sid = api->form_get(form, "SmsSid", NULL);
@@ -112,7 +189,9 @@ twilio_inbound(void *state, struct replyd_request *req)
 	}
 	memset(&m, 0, sizeof m);
 	m.size = sizeof m;
-	m.channel = "sms";
+	/* WhatsApp (SPEC section 5): From=whatsapp:+44... */
+	m.channel = strncmp(from, TWILIO_WHATSAPP, strlen(TWILIO_WHATSAPP)) ==
+	    0 ? "whatsapp" : "sms";
 	m.provider_id = sid;
 	m.from = from;
 	m.to = api->form_get(form, "To", NULL);
@@ -182,16 +261,23 @@ twilio_send(void *state, const struct replyd_send *msg,
 	struct replyd_result		 r;
 	struct twilio_send		*s;
 	char				*body = NULL, *url = NULL;
+	const char			*number;
 	size_t				 len = 0;
+	int				 whatsapp;
 	FILE				*f;
 
 	memset(&r, 0, sizeof r);
 	r.size = sizeof r;
 	r.outcome = REPLYD_PERMANENT;
 	r.retry_after = -1;
-	if (msg->to == NULL || msg->to[0] != '+' || tw->from == NULL) {
-		r.detail = msg->to == NULL || msg->to[0] != '+' ?
-		    "no phone number" : "no \"from\" configured";
+	whatsapp = msg->to != NULL && strncmp(msg->to, TWILIO_WHATSAPP,
+	    strlen(TWILIO_WHATSAPP)) == 0;
+	number = whatsapp ? msg->to + strlen(TWILIO_WHATSAPP) : msg->to;
+	if (number == NULL || number[0] != '+' ||
+	    (whatsapp ? tw->whatsapp_from : tw->from) == NULL) {
+		r.detail = number == NULL || number[0] != '+' ?
+		    "no phone number" : whatsapp ? "no \"whatsapp_from\" "
+		    "configured" : "no \"from\" configured";
 		done(arg, &r);
 		return;
 	}
@@ -208,7 +294,12 @@ twilio_send(void *state, const struct replyd_send *msg,
 	fputs("To=", f);
 	twilio_encode(f, msg->to);
 	fputs("&From=", f);
-	twilio_encode(f, tw->from);
+	if (whatsapp) {
+		/* WhatsApp: from whatsapp: + channels.twilio.whatsapp_from. */
+		twilio_encode(f, TWILIO_WHATSAPP);
+		twilio_encode(f, tw->whatsapp_from);
+	} else
+		twilio_encode(f, tw->from);
 	fputs("&Body=", f);
 	twilio_encode(f, msg->text ? msg->text : "");
 	fclose(f);
@@ -264,6 +355,7 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	tw->auth_token = api->config_string(cfg, "auth_token", 1, 1);
 	tw->account_sid = api->config_string(cfg, "account_sid", 0, 0);
 	tw->from = api->config_string(cfg, "from", 0, 0);
+	tw->whatsapp_from = api->config_string(cfg, "whatsapp_from", 0, 0);
 	tw->api_base = api->config_string(cfg, "api_base", 0, 0);
 	tw->timeout_ms = (int)api->config_int(cfg, "timeout_ms", 10000, 100,
 	    120000);
@@ -272,6 +364,10 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	if (tw->from != NULL && tw->from[0] != '+')
 		api->config_error(cfg, "from", "expected an E.164 number such "
 		    "as \"+447700900000\"");
+	if (tw->whatsapp_from != NULL && tw->whatsapp_from[0] != '+')
+		api->config_error(cfg, "whatsapp_from", "expected the E.164 "
+		    "number of the WhatsApp sender, such as \"+447700900000\" "
+		    "(without \"whatsapp:\")");
 	if (tw->auth_token == NULL) {
 		free(tw);
 		return -1;
@@ -295,11 +391,12 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	snd.size = sizeof snd;
 	snd.name = "twilio";
 	snd.sms = 1;
+	snd.whatsapp = tw->whatsapp_from != NULL && tw->account_sid != NULL;
 	snd.send = twilio_send;
 	snd.free = twilio_free;
 	snd.state = tw;
 	if (tw->account_sid == NULL || tw->from == NULL) {
-		/* Inbound only: nothing to send with. */
+		/* Inbound only: nothing to send SMS with. */
 		snd.send = twilio_send;
 		snd.sms = 0;
 	}

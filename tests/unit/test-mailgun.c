@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "mail-auth.h"
 #include "mailgun-inbound.h"
 #include "mailgun-signature.h"
 
@@ -114,8 +115,6 @@ test_timestamp_within_the_window_is_fresh(void)
 	    MAILGUN_WINDOW_DEFAULT), 0);
 	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 + 43200,
 	    MAILGUN_WINDOW_DEFAULT), 0);
-	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 - 43200,
-	    MAILGUN_WINDOW_DEFAULT), 0);
 }
 
 static void
@@ -135,6 +134,24 @@ test_timestamp_too_far_in_the_future_is_refused(void)
 	    MAILGUN_WINDOW_DEFAULT), -1);
 	CHECK_INT(mailgun_signature_fresh(L("999999999999999"), 1539112500,
 	    MAILGUN_WINDOW_DEFAULT), -1);
+}
+
+/* Issue 11: ahead of our clock only by clock skew, whatever the window. */
+static void
+test_timestamp_ahead_only_by_clock_skew_is_fresh(void)
+{
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 - 300,
+	    MAILGUN_WINDOW_DEFAULT), 0);
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 - 301,
+	    MAILGUN_WINDOW_DEFAULT), -1);
+	/* One hour ahead was accepted before: no longer. */
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 - 3600,
+	    MAILGUN_WINDOW_DEFAULT), -1);
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 - 3600,
+	    1000000000L), -1);
+	/* A window shorter than the skew bounds both sides. */
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 - 60, 30), -1);
+	CHECK_INT(mailgun_signature_fresh(L(TS), 1539112500 - 30, 30), 0);
 }
 
 static void
@@ -231,6 +248,91 @@ test_message_headers_length_not_nul_bounds_the_json(void)
 	CHECK(mailgun_inbound_header(json, sizeof json - 1, "To") == NULL);
 }
 
+/* Mailgun's verdicts from message-headers (issue 11, item 1). */
+static void
+auth_of(const char *json, const char *sender, struct mail_auth *a)
+{
+	CHECK_INT(mailgun_inbound_auth_json(json, strlen(json), sender, a), 0);
+}
+
+static void
+test_mailgun_spf_pass_is_reported_for_the_envelope_domain(void)
+{
+	struct mail_auth a;
+
+	auth_of("[[\"X-Mailgun-Spf\", \"Pass\"], [\"X-Mailgun-Dkim-Check-"
+	    "Result\", \"Fail\"], [\"From\", \"alice@example.gov.uk\"]]",
+	    "bounce@Mail.Example.gov.uk", &a);
+	CHECK_STR(a.spf, "pass");
+	CHECK_STR(a.spf_domain, "mail.example.gov.uk");
+	CHECK_STR(a.dkim, "");
+}
+
+static void
+test_mailgun_spf_fail_is_reported_as_fail(void)
+{
+	struct mail_auth a;
+
+	auth_of("[[\"X-Mailgun-Spf\", \"Fail\"]]", "alice@example.gov.uk",
+	    &a);
+	CHECK_STR(a.spf, "fail");
+	auth_of("[[\"X-Mailgun-Spf\", \"SoftFail\"]]", "a@example.gov.uk",
+	    &a);
+	CHECK_STR(a.spf, "softfail");
+}
+
+static void
+test_mailgun_dkim_pass_counts_for_the_signing_domain(void)
+{
+	struct mail_auth a;
+
+	auth_of("[[\"X-Mailgun-Dkim-Check-Result\", \"Pass\"], "
+	    "[\"DKIM-Signature\", \"v=1; a=rsa-sha256; c=relaxed/relaxed; "
+	    "d=Example.gov.uk; s=s1; h=from:to; bh=x; b=y\"]]", NULL, &a);
+	CHECK_STR(a.dkim, "example.gov.uk");
+	CHECK_STR(a.spf, "");
+}
+
+static void
+test_mailgun_dkim_fail_reports_no_domain(void)
+{
+	struct mail_auth a;
+
+	auth_of("[[\"X-Mailgun-Dkim-Check-Result\", \"Fail\"], "
+	    "[\"DKIM-Signature\", \"v=1; d=example.gov.uk; s=s1\"]]", NULL, &a);
+	CHECK_STR(a.dkim, "");
+}
+
+static void
+test_mailgun_dkim_pass_with_signatures_of_two_domains_reports_none(void)
+{
+	struct mail_auth a;
+
+	/* Which one passed?  A forger's own domain may be the one. */
+	auth_of("[[\"X-Mailgun-Dkim-Check-Result\", \"Pass\"], "
+	    "[\"DKIM-Signature\", \"v=1; d=example.gov.uk; s=s1\"], "
+	    "[\"DKIM-Signature\", \"v=1; d=forger.example; s=s1\"]]", NULL,
+	    &a);
+	CHECK_STR(a.dkim, "");
+	auth_of("[[\"X-Mailgun-Dkim-Check-Result\", \"Pass\"]]", NULL, &a);
+	CHECK_STR(a.dkim, "");
+}
+
+static void
+test_mailgun_repeated_verdict_header_is_no_verdict(void)
+{
+	struct mail_auth a;
+
+	/* The message brought its own "X-Mailgun-Spf: Pass". */
+	auth_of("[[\"X-Mailgun-Spf\", \"Fail\"], [\"X-Mailgun-Spf\", "
+	    "\"Pass\"], [\"X-Mailgun-Dkim-Check-Result\", \"Fail\"], "
+	    "[\"X-Mailgun-Dkim-Check-Result\", \"Pass\"], "
+	    "[\"DKIM-Signature\", \"d=example.gov.uk\"]]",
+	    "alice@example.gov.uk", &a);
+	CHECK_STR(a.spf, "");
+	CHECK_STR(a.dkim, "");
+}
+
 static const struct check_test tests[] = {
 	TEST(test_signature_of_mailgun_vector),
 	TEST(test_valid_signature_verifies),
@@ -243,6 +345,13 @@ static const struct check_test tests[] = {
 	TEST(test_timestamp_within_the_window_is_fresh),
 	TEST(test_timestamp_too_far_in_the_past_is_refused),
 	TEST(test_timestamp_too_far_in_the_future_is_refused),
+	TEST(test_timestamp_ahead_only_by_clock_skew_is_fresh),
+	TEST(test_mailgun_spf_pass_is_reported_for_the_envelope_domain),
+	TEST(test_mailgun_spf_fail_is_reported_as_fail),
+	TEST(test_mailgun_dkim_pass_counts_for_the_signing_domain),
+	TEST(test_mailgun_dkim_fail_reports_no_domain),
+	TEST(test_mailgun_dkim_pass_with_signatures_of_two_domains_reports_none),
+	TEST(test_mailgun_repeated_verdict_header_is_no_verdict),
 	TEST(test_non_numeric_timestamp_is_refused),
 	TEST(test_message_headers_give_a_header_value),
 	TEST(test_message_header_names_are_case_insensitive),

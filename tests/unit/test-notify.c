@@ -215,6 +215,40 @@ test_optional_field_of_the_wrong_type_is_named(void)
 	    "\"message\": \"m\", \"date_received\": {}}", "date_received");
 }
 
+
+static void
+test_notify_nul_escape_hides_nothing(void)
+{
+	const char		 body[] = "{\"id\": \"3d1ce039\\u0000x\", "
+				    "\"source_number\": \"447700900123\", "
+				    "\"message\": \"nul\\u0000inside unsafe\"}";
+	struct notify_inbound	 in;
+	const char		*field = NULL;
+	char			 err[160];
+
+	CHECK_INT(notify_inbound_parse(body, sizeof body - 1, &in, &field, err,
+	    sizeof err), 0);
+	CHECK_STR(in.message, "nul\xef\xbf\xbdinside unsafe");
+	CHECK_INT(in.message_len, strlen("nul\xef\xbf\xbdinside unsafe"));
+	CHECK_STR(in.id, "3d1ce039\xef\xbf\xbdx");
+	notify_inbound_free(&in);
+}
+
+static void
+test_notify_lone_surrogate_is_not_a_refusal(void)
+{
+	const char		 body[] = "{\"id\": \"a1\", \"source_number\": "
+				    "\"447700900123\", \"message\": \"x\\ud83dy\"}";
+	struct notify_inbound	 in;
+	const char		*field = NULL;
+	char			 err[160];
+
+	CHECK_INT(notify_inbound_parse(body, sizeof body - 1, &in, &field, err,
+	    sizeof err), 0);
+	CHECK_STR(in.message, "x\xef\xbf\xbdy");
+	notify_inbound_free(&in);
+}
+
 static const struct check_test tests[] = {
 	TEST(test_bearer_token_is_accepted),
 	TEST(test_bearer_scheme_is_case_insensitive_and_spaces_are_allowed),
@@ -232,6 +266,8 @@ static const struct check_test tests[] = {
 	TEST(test_missing_or_bad_source_number_names_source_number),
 	TEST(test_missing_message_names_message),
 	TEST(test_optional_field_of_the_wrong_type_is_named),
+	TEST(test_notify_nul_escape_hides_nothing),
+	TEST(test_notify_lone_surrogate_is_not_a_refusal),
 	{ NULL, NULL }
 };
 

@@ -231,6 +231,90 @@ test_length_not_nul_bounds_the_body(void)
 	    err, sizeof err), -1);
 }
 
+
+#define AUTH_BODY(headers)						\
+	"{\"MessageID\": \"m-1\", \"From\": \"alice@example.gov.uk\", "	\
+	"\"To\": \"yp@example.org\", \"TextBody\": \"hi\", "		\
+	"\"Headers\": [" headers "]}"
+#define SPF_PASS "{\"Name\": \"Received-SPF\", \"Value\": \"Pass (sender " \
+	"SPF authorized) identity=mailfrom; client-ip=192.0.2.1; helo=mx; "	\
+	"envelope-from=alice@example.gov.uk; receiver=x@inbound.postmarkapp.com\"}"
+#define SPF_FAIL "{\"Name\": \"Received-SPF\", \"Value\": \"Fail (sender " \
+	"not authorized) identity=mailfrom; client-ip=203.0.113.9; helo=x; "	\
+	"envelope-from=alice@example.gov.uk; receiver=x@inbound.postmarkapp.com\"}"
+
+static void
+test_postmark_received_spf_pass_is_reported(void)
+{
+	struct postmark_inbound	in;
+
+	parse(AUTH_BODY("{\"Name\": \"X-Spam-Status\", \"Value\": \"No\"}, "
+	    SPF_PASS), &in);
+	CHECK_STR(in.auth.spf, "pass");
+	CHECK_STR(in.auth.spf_domain, "example.gov.uk");
+	postmark_inbound_free(&in);
+}
+
+static void
+test_postmark_received_spf_fail_is_reported(void)
+{
+	struct postmark_inbound	in;
+
+	parse(AUTH_BODY(SPF_FAIL), &in);
+	CHECK_STR(in.auth.spf, "fail");
+	CHECK_STR(in.auth.dkim, "");
+	postmark_inbound_free(&in);
+}
+
+static void
+test_postmark_authentication_results_above_its_spf_give_dkim(void)
+{
+	struct postmark_inbound	in;
+
+	parse(AUTH_BODY("{\"Name\": \"Authentication-Results\", \"Value\": "
+	    "\"inbound.postmarkapp.com; dkim=pass header.d=example.gov.uk\"}, "
+	    SPF_FAIL), &in);
+	CHECK_STR(in.auth.spf, "fail");
+	CHECK_STR(in.auth.dkim, "example.gov.uk");
+	postmark_inbound_free(&in);
+}
+
+static void
+test_postmark_headers_below_its_spf_are_never_trusted(void)
+{
+	struct postmark_inbound	in;
+
+	/* The forger's message carried its own "pass" headers. */
+	parse(AUTH_BODY(SPF_FAIL ", " SPF_PASS ", {\"Name\": "
+	    "\"Authentication-Results\", \"Value\": \"mx; dkim=pass "
+	    "header.d=example.gov.uk\"}"), &in);
+	CHECK_STR(in.auth.spf, "fail");
+	CHECK_STR(in.auth.dkim, "");
+	postmark_inbound_free(&in);
+	/* No Received-SPF at all: nothing is Postmark's, nothing trusted. */
+	parse(AUTH_BODY("{\"Name\": \"Authentication-Results\", \"Value\": "
+	    "\"mx; dkim=pass header.d=example.gov.uk; spf=pass "
+	    "smtp.mailfrom=example.gov.uk\"}"), &in);
+	CHECK_STR(in.auth.spf, "");
+	CHECK_STR(in.auth.dkim, "");
+	postmark_inbound_free(&in);
+}
+
+static void
+test_postmark_nul_escape_hides_nothing(void)
+{
+	struct postmark_inbound	in;
+
+	parse("{\"MessageID\": \"m\\u0000-1\", \"From\": \"yp@example.org\", "
+	    "\"Subject\": \"a\\u0000b\", \"TextBody\": \"nul\\u0000inside "
+	    "unsafe\"}", &in);
+	CHECK_STR(in.text, "nul\xef\xbf\xbdinside unsafe");
+	CHECK_INT(in.text_len, strlen("nul\xef\xbf\xbdinside unsafe"));
+	CHECK_STR(in.subject, "a\xef\xbf\xbd" "b");
+	CHECK_STR(in.id, "m\xef\xbf\xbd-1");
+	postmark_inbound_free(&in);
+}
+
 static const struct check_test tests[] = {
 	TEST(test_basic_credentials_are_accepted),
 	TEST(test_wrong_or_missing_credentials_are_refused),
@@ -245,6 +329,11 @@ static const struct check_test tests[] = {
 	TEST(test_missing_sender_names_from),
 	TEST(test_field_of_the_wrong_type_is_named),
 	TEST(test_length_not_nul_bounds_the_body),
+	TEST(test_postmark_received_spf_pass_is_reported),
+	TEST(test_postmark_received_spf_fail_is_reported),
+	TEST(test_postmark_authentication_results_above_its_spf_give_dkim),
+	TEST(test_postmark_headers_below_its_spf_are_never_trusted),
+	TEST(test_postmark_nul_escape_hides_nothing),
 	{ NULL, NULL }
 };
 

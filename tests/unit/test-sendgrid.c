@@ -294,6 +294,22 @@ test_utf8_and_unknown_charsets_are_kept(void)
 	CHECK_INT(n, 99);
 }
 
+
+static void
+test_sendgrid_envelope_from_is_what_spf_checked(void)
+{
+	const char	 env[] = "{\"to\":[\"inbound@replyd.test\"],"
+			    "\"from\":\"bounce@example.gov.uk\"}";
+	char		*from = sendgrid_inbound_envelope_from(env,
+			    sizeof env - 1);
+
+	CHECK(from != NULL);
+	CHECK_STR(from, "bounce@example.gov.uk");
+	free(from);
+	CHECK(sendgrid_inbound_envelope_from("{\"to\":[]}", 9) == NULL);
+	CHECK(sendgrid_inbound_envelope_from("not json", 8) == NULL);
+}
+
 static const struct check_test tests[] = {
 	TEST(test_basic_credentials_are_accepted),
 	TEST(test_basic_scheme_is_case_insensitive),
@@ -317,6 +333,7 @@ static const struct check_test tests[] = {
 	TEST(test_latin1_text_becomes_utf8),
 	TEST(test_windows_1252_quotes_become_utf8),
 	TEST(test_utf8_and_unknown_charsets_are_kept),
+	TEST(test_sendgrid_envelope_from_is_what_spf_checked),
 	{ NULL, NULL }
 };
 

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include "check.h"
+#include "twilio-inbound.h"
 #include "twilio-signature.h"
 
 #define TOKEN	"12345"
@@ -358,6 +359,72 @@ test_json_signature_covers_the_url_alone(void)
 	    NULL), -1);
 }
 
+
+#define SID	"SM0123456789abcdef0123456789abcdef"
+
+static void
+test_message_sid_must_be_sm_or_mm_and_32_hex(void)
+{
+	CHECK(twilio_inbound_sid_ok(SID, strlen(SID)));
+	CHECK(twilio_inbound_sid_ok("MM0123456789ABCDEF0123456789abcdef", 34));
+	/* The re-split of issue 11: "MessageSid=SMx&NumMedia=0". */
+	CHECK(!twilio_inbound_sid_ok(SID "NumMedia0", strlen(SID) + 9));
+	CHECK(!twilio_inbound_sid_ok("SM0123456789abcdef0123456789abcde", 33));
+	CHECK(!twilio_inbound_sid_ok("CA0123456789abcdef0123456789abcdef", 34));
+	CHECK(!twilio_inbound_sid_ok("SM0123456789abcdef0123456789abcdeg", 34));
+	CHECK(!twilio_inbound_sid_ok("", 0));
+}
+
+/* Whether name is accepted, and the base named when it is not. */
+static int
+name_ok(const char *name, const char **base)
+{
+	const char	*why;
+
+	return twilio_inbound_name_ok(name, strlen(name), &why, base);
+}
+
+static void
+test_parameters_twilio_sends_are_accepted(void)
+{
+	static const char *const names[] = {
+		"MessageSid", "SmsSid", "SmsMessageSid", "AccountSid",
+		"MessagingServiceSid", "From", "To", "Body", "NumMedia",
+		"NumSegments", "MediaUrl0", "MediaContentType9", "FromCity",
+		"FromState", "FromZip", "FromCountry", "ToCity", "ToState",
+		"ToZip", "ToCountry", "SmsStatus", "ApiVersion", "ProfileName",
+		"WaId", "Forwarded", "FrequentlyForwarded", "ButtonText",
+		"ButtonPayload", "Latitude", "Longitude", "Address", "Label",
+		"ReferralBody", "ReferralCtwaClid", "OriginalRepliedMessageSid",
+		"MessageType", "ChannelMetadata", "AddOns", "OptOutType",
+		"SomeParameterTwilioAddsTomorrow"
+	};
+	const char	*base;
+	size_t		 i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!name_ok(names[i], &base))
+			check_fail(__FILE__, __LINE__, "%s refused", names[i]);
+}
+
+static void
+test_parameter_names_twilio_never_sends_are_refused(void)
+{
+	const char	*base;
+
+	CHECK(!name_ok("MessageSidSM0123", &base));
+	CHECK_STR(base, "MessageSid");
+	CHECK(!name_ok("NumMedia0", &base));
+	CHECK_STR(base, "NumMedia");
+	CHECK(!name_ok("SmsSidSMabc", &base));
+	CHECK_STR(base, "SmsSid");
+	CHECK(!name_ok("BodyI am scared", &base));
+	CHECK(base == NULL);
+	CHECK(!name_ok("body", &base));
+	CHECK(!name_ok("From+44", &base));
+	CHECK(!name_ok("", &base));
+}
+
 static const struct check_test tests[] = {
 	TEST(test_signature_of_twilio_vector),
 	TEST(test_keys_are_sorted_whatever_the_form_order),
@@ -378,6 +445,9 @@ static const struct check_test tests[] = {
 	TEST(test_json_body_not_matching_body_sha256_is_refused),
 	TEST(test_json_body_without_body_sha256_is_refused),
 	TEST(test_json_signature_covers_the_url_alone),
+	TEST(test_message_sid_must_be_sm_or_mm_and_32_hex),
+	TEST(test_parameters_twilio_sends_are_accepted),
+	TEST(test_parameter_names_twilio_never_sends_are_refused),
 	{ NULL, NULL }
 };
 

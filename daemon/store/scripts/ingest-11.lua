@@ -13,17 +13,33 @@
 --       team, 11 urgent ('0'/'1'), 12 text ttl, 13 dedupe ttl,
 --       14 staff member for an observed response ('' none), 15 record
 --       ttl after a response, 16 workers absent now (",a,b,"),
---       17 number of teams, then per team: id, deadline (ms), first
---       step due (ms)
+--       17 '1' when the staff email was not authenticated (it is only
+--       an event, never a response), 18 number of teams, then per team:
+--       id, deadline (ms), first step due (ms)
 -- Returns {'duplicate', id}, {'retry'} (the open pointer moved: run open-2
--- again), {'responded', id}, {'none', id} or {status, id, team, worker,
--- contact, receipt, deadline, due now} with status 'opened' or 'joined'.
+-- again), {'responded', id}, {'none', id}, {'unverified', id} (an
+-- unverified_staff_email event was recorded in conversation id) or
+-- {status, id, team, worker, contact, receipt, deadline, due now} with
+-- status 'opened' or 'joined'.
 --#include now.lua
 --#include respond.lua
 local dup = redis.call('GET', KEYS[8])
 if dup then return {'duplicate', dup} end
 local expected, fresh = ARGV[1], ARGV[2]
 if (redis.call('GET', KEYS[3]) or '') ~= expected then return {'retry'} end
+if ARGV[14] ~= '' and ARGV[17] == '1' then
+  -- A staff From the provider did not authenticate: the clock runs on;
+  -- the open conversation (if any) records that it came.
+  local state = expected ~= '' and redis.call('HGET', KEYS[1], 'state')
+  redis.call('SET', KEYS[8], expected ~= '' and expected or '-', 'EX',
+    ARGV[13])
+  if state ~= 'awaiting' then return {'none', expected} end
+  redis.call('RPUSH', KEYS[2], '{"type":"unverified_staff_email","at":' ..
+    now_ms() .. ',"by":' .. cjson.encode(ARGV[14]) .. ',"channel":' ..
+    cjson.encode(ARGV[4]) .. ',"provider":' .. cjson.encode(ARGV[5]) ..
+    ',"meta":' .. ARGV[9] .. '}')
+  return {'unverified', expected}
+end
 if ARGV[14] ~= '' then
   local r = 'missing'
   if expected ~= '' then
@@ -37,8 +53,8 @@ end
 local r = redis.call('HMGET', KEYS[9], 'contact', 'team', 'worker',
   'receipt')
 local function lookup(team)
-  for i = 0, tonumber(ARGV[17]) - 1 do
-    local b = 18 + i * 3
+  for i = 0, tonumber(ARGV[18]) - 1 do
+    local b = 19 + i * 3
     if ARGV[b] == team then return ARGV[b + 1], ARGV[b + 2] end
   end
 end
