@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/log.h"
+#include "base/utf8.h"
 #include "base/metrics.h"
 #include "conf/config.h"
 #include "io/db.h"
@@ -66,12 +67,17 @@ static cJSON *
 api_body(struct http_req *req)
 {
 	const char	*body;
-	size_t		 len;
+	char		*clean;
+	size_t		 len, clen;
 	cJSON		*j = NULL;
 
 	body = http_req_body(req, &len);
-	if (len > 0 && len <= API_MAX_BODY)
-		j = cJSON_ParseWithLength(body, len);
+	/* A \u0000 must not cut a note short: cJSON ends strings there. */
+	if (len > 0 && len <= API_MAX_BODY &&
+	    (clean = utf8_json_unnul(body, len, &clen)) != NULL) {
+		j = cJSON_ParseWithLength(clean, clen);
+		free(clean);
+	}
 	if (j == NULL || !cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		http_error(req, 400, "bad request", "the body must be a JSON "

@@ -372,6 +372,18 @@ def test_responded_note_with_invalid_utf8_is_stored_repaired(replyd):
     assert e["note"] == "rang caf" + FFFD
 
 
+def test_responded_note_with_an_escaped_nul_keeps_what_follows(replyd):
+    assert post_twilio(replyd, sms())[0] == 200
+    [c] = conversations(replyd)
+    body = b'{"by": "alice", "how": "phone", "note": "rang\\u0000 she is safe"}'
+    status, _, data = replyd.request("POST", "/v1/conversations/%s/responded" % c["id"], body,
+                                     {"Content-Type": "application/json",
+                                      "Authorization": "Bearer test-manager-token-0123456789"})
+    assert status == 200, data
+    [e] = events(replyd, c["id"], "response")
+    assert e["note"] == "rang" + FFFD + " she is safe"
+
+
 # --- item 6: replies to any subject can be sent -----------------------------
 
 @pytest.fixture

@@ -266,9 +266,11 @@ def test_staff_email_to_the_young_person_is_recorded_as_the_response(replyd):
     assert post(replyd, email(sender="yp@example.org"))[0] == 200
     [c] = conversations(replyd)
     assert c["state"] == "awaiting"
-    # Alice replies to the young person and copies replyd's inbound address.
+    # Alice replies to the young person and copies replyd's inbound address;
+    # Mailgun reports that SPF passed for her domain.
     reply = email(sender="alice@example.gov.uk", to="Young Person <yp@example.org>",
-                  subject="Re: Help please", text="I will call you at 3pm")
+                  subject="Re: Help please", text="I will call you at 3pm",
+                  extra=[("message-headers", json.dumps([["X-Mailgun-Spf", "Pass"]]))])
     assert post(replyd, reply)[0] == 200
     [r] = conversations(replyd, "?state=responded")
     assert r["id"] == c["id"] and r["responded_at"] is not None

@@ -207,8 +207,12 @@ def test_redis_down_answers_503_with_retry_after_then_accepts(replyd, redis_serv
 def test_staff_email_to_the_young_person_is_recorded_as_the_response(replyd):
     assert post(replyd, email(sender="yp@example.org"))[0] == 200
     [c] = conversations(replyd)
+    # Postmark's Received-SPF header says SPF passed for Alice's domain.
     reply = email(sender="alice@example.gov.uk", to="yp@example.org",
-                  subject="Re: Help please", text="I will call you at 3pm")
+                  subject="Re: Help please", text="I will call you at 3pm",
+                  headers=[{"Name": "Received-SPF", "Value":
+                            "Pass (sender SPF authorized) identity=mailfrom; "
+                            "envelope-from=alice@example.gov.uk"}])
     assert post(replyd, reply)[0] == 200
     [r] = conversations(replyd, "?state=responded")
     assert r["id"] == c["id"]

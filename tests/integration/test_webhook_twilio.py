@@ -110,7 +110,7 @@ def test_query_string_is_part_of_the_signed_url(replyd):
 
 
 def test_same_message_twice_is_stored_once(replyd, redis_server):
-    params = sms(sid="SMduplicate0001")
+    params = sms(sid="SM" + "d" * 32)
     assert post(replyd, params)[0] == 200
     assert post(replyd, params)[0] == 200
     [c] = conversations(replyd)
@@ -147,7 +147,7 @@ def test_oversized_body_is_413(tmpdir_path, redis_server, make_replyd):
 def test_redis_down_answers_503_with_retry_after_then_accepts(replyd, redis_server):
     redis_server.stop()
     wait_for(lambda: replyd.status("/readyz") == 503, what="readyz 503")
-    params = sms(sid="SMoutage00001")
+    params = sms(sid="SM" + "0" * 31 + "1")
     status, headers, _ = post(replyd, params)
     assert status == 503 and "retry-after" in headers
     redis_server.start()
