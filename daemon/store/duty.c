@@ -3,8 +3,9 @@
  * team's overrides are one hash, rd:duty:TEAM, with fields DATE:worker and
  * DATE:manager; the absences are one hash, rd:absences, person -> JSON
  * array of [id, from ms, to ms], with ids from the counter
- * rd:absences:seq.  An acknowledgement touches the conversation's record
- * and audit trail, which share its partition's slot.
+ * rd:absences:seq.  Every script touches keys of one slot only: an
+ * acknowledgement the conversation's record and audit trail (its
+ * partition's), the absence scripts the absences hash alone.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,6 @@ struct duty_req {
 		store_ack_cb		 ack;
 		store_duty_cb		 get;
 		store_duty_done_cb	 done;
-		store_absence_added_cb	 added;
 		store_absences_cb	 list;
 		store_absence_del_cb	 del;
 	} cb;
@@ -189,41 +189,83 @@ store_duty_clear(struct db *db, const char *team, const char *date,
 	return 0;
 }
 
-/* The absence-add script answered with the new id. */
+/* An absence being added. */
+struct duty_absence_req {
+	struct db		*db;
+	store_absence_added_cb	 cb;
+	void			*arg;
+	char			*person;
+	int64_t			 from_ms, to_ms;
+};
+
+/* Free an absence being added. */
+static void
+duty_absence_req_free(struct duty_absence_req *a)
+{
+	free(a->person);
+	free(a);
+}
+
+/* The absence-add script answered with the id. */
 static void
 duty_absence_added(struct db *db, redisReply *r, const char *err, void *arg)
 {
-	struct duty_req	*d = arg;
+	struct duty_absence_req	*a = arg;
 
 	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
-		d->cb.added(0, 1, d->arg);
+		a->cb(0, 1, a->arg);
 	else
-		d->cb.added(r->integer, 0, d->arg);
-	free(d);
+		a->cb(r->integer, 0, a->arg);
+	duty_absence_req_free(a);
 }
 
-/* Add an absence of a person. */
+/* The new id is taken: store the range under it.  Should this fail, the
+ * id is never used, which is all that happens. */
+static void
+duty_absence_id(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct duty_absence_req	*a = arg;
+	char			 id[24], f[24], t[24];
+	const char		*argv[5];
+
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+		a->cb(0, 1, a->arg);
+		duty_absence_req_free(a);
+		return;
+	}
+	snprintf(id, sizeof id, "%lld", (long long)r->integer);
+	snprintf(f, sizeof f, "%lld", (long long)a->from_ms);
+	snprintf(t, sizeof t, "%lld", (long long)a->to_ms);
+	argv[0] = KEY_ABSENCES;
+	argv[1] = a->person;
+	argv[2] = id;
+	argv[3] = f;
+	argv[4] = t;
+	if (store_run(a->db, "absence-add", duty_absence_added, a, 5, argv,
+	    NULL) == -1) {
+		a->cb(0, 1, a->arg);
+		duty_absence_req_free(a);
+	}
+}
+
+/* Add an absence of a person: take an id, then store the range.  The
+ * counter and the hash are in different slots, so they are two steps. */
 int
 store_absence_add(struct db *db, const char *person, int64_t from_ms,
     int64_t to_ms, store_absence_added_cb cb, void *arg)
 {
-	struct duty_req	*d;
-	char		 f[24], t[24];
-	const char	*argv[5];
+	struct duty_absence_req	*a;
 
-	if ((d = duty_req_new(arg)) == NULL)
+	if ((a = calloc(1, sizeof *a)) == NULL)
 		return -1;
-	d->cb.added = cb;
-	snprintf(f, sizeof f, "%lld", (long long)from_ms);
-	snprintf(t, sizeof t, "%lld", (long long)to_ms);
-	argv[0] = KEY_ABSENCES;
-	argv[1] = KEY_ABSENCE_SEQ;
-	argv[2] = person;
-	argv[3] = f;
-	argv[4] = t;
-	if (store_run(db, "absence-add", duty_absence_added, d, 5, argv,
-	    NULL) == -1) {
-		free(d);
+	a->db = db;
+	a->cb = cb;
+	a->arg = arg;
+	a->from_ms = from_ms;
+	a->to_ms = to_ms;
+	if ((a->person = strdup(person)) == NULL ||
+	    db_command(db, duty_absence_id, a, "INCR " KEY_ABSENCE_SEQ) == -1) {
+		duty_absence_req_free(a);
 		return -1;
 	}
 	return 0;
