@@ -1,9 +1,10 @@
 /*
  * contacts.c: young people known to replyd (SPEC §6): PUT/GET/DELETE
- * /v1/contacts/{id}.  A contact is stored once (rd:contact:ID) and
- * indexed by each of its addresses in that address's partition
- * (rd:{P}:r:HASH), so the ingest script routes a message in the same
- * round trip that stores it.  Phone numbers are normalised to E.164.
+ * /v1/contacts/{id}.  This file checks and normalises a contact (phone
+ * numbers to E.164, email addresses to lower case), chooses its team and
+ * answers HTTP; store/contacts.h stores the contact and the routing entry
+ * of each of its addresses, which the ingest script reads to route a
+ * message in the same round trip that stores it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -11,18 +12,15 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <hiredis/hiredis.h>
 
+#include "base/address.h"
+#include "base/phone.h"
+#include "conf/config.h"
+#include "io/http.h"
 #include "serve/api.h"
 #include "serve/contacts.h"
-#include "conf/config.h"
-#include "io/db.h"
-#include "io/http.h"
-#include "base/log.h"
-#include "base/phone.h"
 #include "serve/server.h"
-#include "store/store.h"
-#include "base/address.h"
+#include "store/contacts.h"
 
 struct contacts_put {
 	struct server	*srv;
@@ -35,7 +33,6 @@ struct contacts_put {
 	char		 team[128];
 	int		 receipt;
 	int		 delete;
-	int		 existed;
 };
 
 /* Check a contact id: 1-64 of [A-Za-z0-9._-]. */
@@ -53,16 +50,6 @@ contacts_id_ok(const char *id)
 	return 1;
 }
 
-/* The routing key of an address. */
-static void
-contacts_route_key(const char *addr, char *buf, size_t len)
-{
-	char	ah[41];
-	int	p = store_partition(addr, ah);
-
-	snprintf(buf, len, "rd:{%d}:r:%s", p, ah);
-}
-
 /* Free a request's state. */
 static void
 contacts_put_free(struct contacts_put *c)
@@ -71,106 +58,65 @@ contacts_put_free(struct contacts_put *c)
 	free(c);
 }
 
-/* EXEC answered: the change is stored. */
+/* The change is stored (or not). */
 static void
-contacts_exec_done(struct db *db, redisReply *r, const char *err, void *arg)
+contacts_changed(enum store_contact_result res, void *arg)
 {
 	struct contacts_put	*c = arg;
 	cJSON			*j;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+	switch (res) {
+	case STORE_CONTACT_FAILED:
 		http_unavailable(c->req, "storage unavailable");
-		contacts_put_free(c);
-		return;
+		break;
+	case STORE_CONTACT_DELETED:
+		http_reply(c->req, 204, NULL, NULL, 0);
+		break;
+	case STORE_CONTACT_MISSING:
+		http_error(c->req, 404, "not found", "no such contact");
+		break;
+	case STORE_CONTACT_CREATED:
+	case STORE_CONTACT_REPLACED:
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "id", c->id);
+		if (c->name != NULL)
+			cJSON_AddStringToObject(j, "name", c->name);
+		if (c->phone[0] != '\0')
+			cJSON_AddStringToObject(j, "phone", c->phone);
+		if (c->email[0] != '\0')
+			cJSON_AddStringToObject(j, "email", c->email);
+		if (c->worker[0] != '\0')
+			cJSON_AddStringToObject(j, "worker", c->worker);
+		cJSON_AddStringToObject(j, "team", c->team);
+		cJSON_AddBoolToObject(j, "receipt", c->receipt);
+		http_reply_json(c->req, res == STORE_CONTACT_REPLACED ? 200 :
+		    201, j);
+		break;
 	}
-	if (c->delete) {
-		if (c->existed)
-			http_reply(c->req, 204, NULL, NULL, 0);
-		else
-			http_error(c->req, 404, "not found", "no such contact");
-		contacts_put_free(c);
-		return;
-	}
-	j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "id", c->id);
-	if (c->name != NULL)
-		cJSON_AddStringToObject(j, "name", c->name);
-	if (c->phone[0] != '\0')
-		cJSON_AddStringToObject(j, "phone", c->phone);
-	if (c->email[0] != '\0')
-		cJSON_AddStringToObject(j, "email", c->email);
-	if (c->worker[0] != '\0')
-		cJSON_AddStringToObject(j, "worker", c->worker);
-	cJSON_AddStringToObject(j, "team", c->team);
-	cJSON_AddBoolToObject(j, "receipt", c->receipt);
-	http_reply_json(c->req, c->existed ? 200 : 201, j);
 	contacts_put_free(c);
 }
 
-/* MULTI and the queued commands: their own replies carry nothing. */
-static void
-contacts_ignore(struct db *db, redisReply *r, const char *err, void *arg)
-{
-}
-
-/* The old addresses are known: replace the contact in one MULTI. */
-static void
-contacts_old_done(struct db *db, redisReply *r, const char *err, void *arg)
-{
-	struct contacts_put	*c = arg;
-	char			 key[96], ckey[96];
-	size_t			 i;
-	int			 rc = 0;
-
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-		http_unavailable(c->req, "storage unavailable");
-		contacts_put_free(c);
-		return;
-	}
-	c->existed = r->element[0]->type == REDIS_REPLY_STRING ||
-	    r->element[1]->type == REDIS_REPLY_STRING;
-	snprintf(ckey, sizeof ckey, "rd:contact:%s", c->id);
-	/* Commands on one connection are never interleaved with others. */
-	rc |= db_command(db, contacts_ignore, NULL, "MULTI");
-	for (i = 0; i < 2; i++)
-		if (r->element[i]->type == REDIS_REPLY_STRING &&
-		    r->element[i]->len > 0) {
-			contacts_route_key(r->element[i]->str, key, sizeof key);
-			rc |= db_command(db, contacts_ignore, NULL, "DEL %s",
-			    key);
-		}
-	rc |= db_command(db, contacts_ignore, NULL, "DEL %s", ckey);
-	if (!c->delete) {
-		rc |= db_command(db, contacts_ignore, NULL, "HSET %s id %s "
-		    "name %s phone %s email %s worker %s team %s receipt %d",
-		    ckey, c->id, c->name ? c->name : "", c->phone, c->email,
-		    c->worker, c->team, c->receipt);
-		if (c->phone[0] != '\0') {
-			contacts_route_key(c->phone, key, sizeof key);
-			rc |= db_command(db, contacts_ignore, NULL, "HSET %s "
-			    "contact %s team %s worker %s receipt %d", key,
-			    c->id, c->team, c->worker, c->receipt);
-		}
-		if (c->email[0] != '\0') {
-			contacts_route_key(c->email, key, sizeof key);
-			rc |= db_command(db, contacts_ignore, NULL, "HSET %s "
-			    "contact %s team %s worker %s receipt %d", key,
-			    c->id, c->team, c->worker, c->receipt);
-		}
-	}
-	if (rc != 0 || db_command(db, contacts_exec_done, c, "EXEC") == -1) {
-		/* The connection dropped mid-way: MULTI dies with it. */
-		http_unavailable(c->req, "storage unavailable");
-		contacts_put_free(c);
-	}
-}
-
-/* Read the old addresses, then replace or delete. */
+/* Replace or delete the contact. */
 static void
 contacts_change(struct contacts_put *c)
 {
-	if (db_command(c->srv->db, contacts_old_done, c,
-	    "HMGET rd:contact:%s phone email", c->id) == -1) {
+	struct store_contact	sc;
+	int			rc;
+
+	if (c->delete)
+		rc = store_contact_delete(c->srv->db, c->id, contacts_changed,
+		    c);
+	else {
+		sc.id = c->id;
+		sc.name = c->name != NULL ? c->name : "";
+		sc.phone = c->phone;
+		sc.email = c->email;
+		sc.worker = c->worker;
+		sc.team = c->team;
+		sc.receipt = c->receipt;
+		rc = store_contact_put(c->srv->db, &sc, contacts_changed, c);
+	}
+	if (rc == -1) {
 		http_unavailable(c->req, "storage unavailable");
 		contacts_put_free(c);
 	}
@@ -289,33 +235,37 @@ contacts_delete(struct api_call *call)
 	contacts_change(c);
 }
 
-/* HGETALL answered for GET. */
+/* A string member, unless empty. */
 static void
-contacts_get_done(struct db *db, redisReply *r, const char *err, void *arg)
+contacts_add(cJSON *j, const char *key, const char *v)
+{
+	if (v[0] != '\0')
+		cJSON_AddStringToObject(j, key, v);
+}
+
+/* The contact was read for GET. */
+static void
+contacts_get_done(const struct store_contact *c, int failed, void *arg)
 {
 	struct http_req	*req = arg;
 	cJSON		*j;
-	size_t		 i;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+	if (failed) {
 		http_unavailable(req, "storage unavailable");
 		return;
 	}
-	if (r->elements == 0) {
+	if (c == NULL) {
 		http_error(req, 404, "not found", "no such contact");
 		return;
 	}
 	j = cJSON_CreateObject();
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		const char *k = r->element[i]->str, *v = r->element[i + 1]->str;
-
-		if (k == NULL || v == NULL || v[0] == '\0')
-			continue;
-		if (strcmp(k, "receipt") == 0)
-			cJSON_AddBoolToObject(j, k, strcmp(v, "0") != 0);
-		else
-			cJSON_AddStringToObject(j, k, v);
-	}
+	contacts_add(j, "id", c->id);
+	contacts_add(j, "name", c->name);
+	contacts_add(j, "phone", c->phone);
+	contacts_add(j, "email", c->email);
+	contacts_add(j, "worker", c->worker);
+	contacts_add(j, "team", c->team);
+	cJSON_AddBoolToObject(j, "receipt", c->receipt);
 	http_reply_json(req, 200, j);
 }
 
@@ -324,15 +274,14 @@ static void
 contacts_get(struct api_call *call)
 {
 	struct http_req	*req = call->req;
-	struct server	*srv = call->srv;
 	const char	*id = api_param(call, 0);
 
 	if (!contacts_id_ok(id)) {
 		http_error(req, 404, "not found", "no such contact");
 		return;
 	}
-	if (db_command(srv->db, contacts_get_done, req,
-	    "HGETALL rd:contact:%s", id) == -1)
+	if (store_contact_get(call->srv->db, id, contacts_get_done,
+	    req) == -1)
 		http_unavailable(req, "storage unavailable");
 }
 

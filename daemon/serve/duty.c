@@ -3,8 +3,9 @@
  * conversation (POST /v1/conversations/{id}/ack), dated duty-rota
  * overrides (PUT/GET/DELETE /v1/teams/{team}/duty/{date}) and absences
  * (POST/GET /v1/absences, DELETE /v1/absences/{person}/{id}).  State is in
- * Redis so every instance sees the same rota; escalate.c reads it when a
- * step fires.
+ * Redis (store/duty.h) so every instance sees the same rota; escalation
+ * reads it when a step fires.  This file checks requests, works out times
+ * with the calendar and answers HTTP; it names no key.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,60 +13,18 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <hiredis/hiredis.h>
 
-#include "serve/api.h"
-#include "rules/calendar.h"
-#include "conf/config.h"
-#include "io/db.h"
-#include "serve/duty.h"
-#include "io/http.h"
 #include "base/log.h"
-#include "serve/server.h"
-#include "store/store.h"
 #include "base/timeutil.h"
-
-/* KEYS: conversation, events.  ARGV: by, ack_until (ms), now-event json. */
-static struct db_script duty_ack_script = {
-	.name = "ack",
-	.source =
-"local state = redis.call('HGET', KEYS[1], 'state')\n"
-"if not state then return 'missing' end\n"
-"if state ~= 'awaiting' then return 'already' end\n"
-"local t = redis.call('TIME')\n"
-"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-"redis.call('HSET', KEYS[1], 'ack_by', ARGV[1], 'ack_until', ARGV[2])\n"
-"redis.call('RPUSH', KEYS[2], cjson.encode({type = 'ack', at = now,\n"
-"  by = ARGV[1], until_ms = tonumber(ARGV[2])}))\n"
-"return 'ok'\n"
-};
-
-/* KEYS: absences hash, sequence.  ARGV: person, from ms, to ms. */
-static struct db_script duty_absence_add_script = {
-	.name = "absence_add",
-	.source =
-"local id = redis.call('INCR', KEYS[2])\n"
-"local cur = redis.call('HGET', KEYS[1], ARGV[1])\n"
-"local list = cur and cjson.decode(cur) or {}\n"
-"list[#list + 1] = {id, tonumber(ARGV[2]), tonumber(ARGV[3])}\n"
-"redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(list))\n"
-"return id\n"
-};
-
-/* KEYS: absences hash.  ARGV: person, id.  Returns 1 if removed. */
-static struct db_script duty_absence_del_script = {
-	.name = "absence_del",
-	.source =
-"local cur = redis.call('HGET', KEYS[1], ARGV[1])\n"
-"if not cur then return 0 end\n"
-"local out, found = {}, 0\n"
-"for _, r in ipairs(cjson.decode(cur)) do\n"
-"  if tostring(r[1]) == ARGV[2] then found = 1 else out[#out + 1] = r end\n"
-"end\n"
-"if #out == 0 then redis.call('HDEL', KEYS[1], ARGV[1])\n"
-"else redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(out)) end\n"
-"return found\n"
-};
+#include "conf/config.h"
+#include "io/http.h"
+#include "rules/calendar.h"
+#include "serve/api.h"
+#include "serve/duty.h"
+#include "serve/server.h"
+#include "store/conv.h"
+#include "store/duty.h"
+#include "store/store.h"
 
 struct duty_req {
 	struct api_call	*c;
@@ -85,18 +44,18 @@ duty_calendar(const struct config *cfg, const struct config_team *t)
 	    cfg->promise.calendar;
 }
 
-/* The ack script answered. */
+/* The acknowledgement is stored (or refused). */
 static void
-duty_ack_done(struct redisReply *r, const char *err, void *arg)
+duty_ack_done(enum store_ack_result res, void *arg)
 {
 	struct duty_req	*d = arg;
 	char		 buf[64], body[320];
 
-	if (r == NULL || r->str == NULL)
+	if (res == STORE_ACK_FAILED)
 		http_unavailable(d->req, "storage unavailable");
-	else if (strcmp(r->str, "missing") == 0)
+	else if (res == STORE_ACK_MISSING)
 		http_error(d->req, 404, "not found", "no such conversation");
-	else if (strcmp(r->str, "already") == 0)
+	else if (res == STORE_ACK_ALREADY)
 		http_error(d->req, 409, "conflict", "this conversation already "
 		    "has a response");
 	else {
@@ -116,28 +75,25 @@ duty_ack_done(struct redisReply *r, const char *err, void *arg)
 
 /* The conversation's team is known: compute the pause and store it. */
 static void
-duty_ack_team(struct db *db, redisReply *r, const char *err, void *arg)
+duty_ack_team(const struct store_conv *conv, int failed, void *arg)
 {
 	struct duty_req			*d = arg;
 	const struct config		*cfg = d->c->cfg;
 	const struct config_team	*t;
 	const struct calendar		*cal;
-	const char			*argv[5];
-	char				 kc[64], ke[64], until[24];
 	int64_t				 now, secs;
-	int				 p = store_id_partition(d->id);
 
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+	if (failed) {
 		http_unavailable(d->req, "storage unavailable");
 		free(d);
 		return;
 	}
-	if (r->type != REDIS_REPLY_STRING) {
+	if (conv == NULL) {
 		http_error(d->req, 404, "not found", "no such conversation");
 		free(d);
 		return;
 	}
-	snprintf(d->team, sizeof d->team, "%s", r->str);
+	snprintf(d->team, sizeof d->team, "%s", conv->team);
 	t = config_team(cfg, d->team);
 	cal = duty_calendar(cfg, t);
 	now = server_time(d->srv);
@@ -145,15 +101,9 @@ duty_ack_team(struct db *db, redisReply *r, const char *err, void *arg)
 	d->until_ms = (duration_is_working(&cfg->ack_timeout) ?
 	    calendar_deadline(cal, now, secs, CALENDAR_EXACT) :
 	    now + secs) * 1000;
-	snprintf(kc, sizeof kc, "rd:{%d}:c:%s", p, d->id);
-	snprintf(ke, sizeof ke, "rd:{%d}:e:%s", p, d->id);
-	snprintf(until, sizeof until, "%lld", (long long)d->until_ms);
-	argv[0] = kc;
-	argv[1] = ke;
-	argv[2] = d->by;
-	argv[3] = until;
-	if (store_eval(d->srv->db, &duty_ack_script, duty_ack_done, d, 2, 4,
-	    argv) == -1) {
+	/* The script checks the state again: a response may come first. */
+	if (store_ack(d->srv->db, d->id, d->by, d->until_ms, duty_ack_done,
+	    d) == -1) {
 		http_unavailable(d->req, "storage unavailable");
 		free(d);
 	}
@@ -167,7 +117,7 @@ duty_ack(struct api_call *c)
 	struct server	*srv = c->srv;
 	struct duty_req	*d;
 	const char	*id = api_param(c, 0), *by;
-	int		 failed = 0, p;
+	int		 failed = 0;
 
 	by = api_string(c, "by", 1, &failed);
 	if (failed)
@@ -177,7 +127,7 @@ duty_ack(struct api_call *c)
 		    "\"%s\"", by);
 		return;
 	}
-	if ((p = store_id_partition(id)) == -1) {
+	if (store_id_partition(id) == -1) {
 		http_error(req, 404, "not found", "no such conversation");
 		return;
 	}
@@ -190,20 +140,19 @@ duty_ack(struct api_call *c)
 	d->req = req;
 	snprintf(d->id, sizeof d->id, "%s", id);
 	snprintf(d->by, sizeof d->by, "%s", by);
-	if (db_command(srv->db, duty_ack_team, d, "HGET rd:{%d}:c:%s team", p,
-	    id) == -1) {
+	if (store_conv_load(srv->db, d->id, duty_ack_team, d) == -1) {
 		http_unavailable(req, "storage unavailable");
 		free(d);
 	}
 }
 
-/* A reply that only needs a status check. */
+/* A change of the overrides is stored (or not). */
 static void
-duty_written(struct db *db, redisReply *r, const char *err, void *arg)
+duty_written(int failed, void *arg)
 {
 	struct http_req	*req = arg;
 
-	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+	if (failed)
 		http_unavailable(req, "storage unavailable");
 	else
 		http_reply(req, 200, "application/json", "{\"ok\":true}", 11);
@@ -257,11 +206,8 @@ duty_override_put(struct api_call *c)
 		    "manager");
 		return;
 	}
-	if ((w != NULL && m != NULL ? db_command(srv->db, duty_written, req,
-	    "HSET rd:duty:%s %s:worker %s %s:manager %s", t->id, date, w,
-	    date, m) : db_command(srv->db, duty_written, req,
-	    "HSET rd:duty:%s %s:%s %s", t->id, date, w ? "worker" : "manager",
-	    w ? w : m)) == -1)
+	if (store_duty_set(srv->db, t->id, date, w, m, duty_written,
+	    req) == -1)
 		http_unavailable(req, "storage unavailable");
 }
 
@@ -279,8 +225,7 @@ duty_override_delete(struct api_call *c)
 		http_error(req, 404, "not found", "no such team or date");
 		return;
 	}
-	if (db_command(srv->db, duty_written, req, "HDEL rd:duty:%s %s:worker "
-	    "%s:manager", t->id, date, date) == -1)
+	if (store_duty_clear(srv->db, t->id, date, duty_written, req) == -1)
 		http_unavailable(req, "storage unavailable");
 }
 
@@ -293,24 +238,24 @@ struct duty_get {
 
 /* The overrides for a date answered. */
 static void
-duty_get_done(struct db *db, redisReply *r, const char *err, void *arg)
+duty_get_done(const struct store_duty *duty, void *arg)
 {
 	struct duty_get	*g = arg;
 	cJSON		*j;
 	const char	*w = g->team->duty[g->wday], *m = g->team->duty_manager;
 	int		 over = 0;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+	if (duty == NULL) {
 		http_unavailable(g->req, "storage unavailable");
 		free(g);
 		return;
 	}
-	if (r->element[0]->str != NULL) {
-		w = r->element[0]->str;
+	if (duty->worker != NULL) {
+		w = duty->worker;
 		over = 1;
 	}
-	if (r->element[1]->str != NULL) {
-		m = r->element[1]->str;
+	if (duty->manager != NULL) {
+		m = duty->manager;
 		over = 1;
 	}
 	j = cJSON_CreateObject();
@@ -352,25 +297,25 @@ duty_override_get(struct api_call *c)
 	}
 	snprintf(g->date, sizeof g->date, "%s", date);
 	g->wday = timeutil_weekday(days);
-	if (db_command(srv->db, duty_get_done, g, "HMGET rd:duty:%s %s:worker "
-	    "%s:manager", g->team->id, date, date) == -1) {
+	if (store_duty_get(srv->db, g->team->id, g->date, duty_get_done,
+	    g) == -1) {
 		free(g);
 		http_unavailable(req, "storage unavailable");
 	}
 }
 
-/* The absence script answered with the new id. */
+/* The absence is stored with its new id. */
 static void
-duty_absence_added(struct redisReply *r, const char *err, void *arg)
+duty_absence_added(int64_t id, int failed, void *arg)
 {
 	struct http_req	*req = arg;
 	char		 body[64];
 
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+	if (failed) {
 		http_unavailable(req, "storage unavailable");
 		return;
 	}
-	snprintf(body, sizeof body, "{\"id\":%lld}", r->integer);
+	snprintf(body, sizeof body, "{\"id\":%lld}", (long long)id);
 	http_reply(req, 201, "application/json", body, strlen(body));
 }
 
@@ -402,8 +347,7 @@ duty_absence_add(struct api_call *c)
 {
 	struct http_req	*req = c->req;
 	struct server	*srv = c->srv;
-	const char	*person, *from, *to, *argv[5];
-	char		 f[24], t[24];
+	const char	*person, *from, *to;
 	int64_t		 fs, ts;
 	int		 failed = 0;
 
@@ -426,49 +370,34 @@ duty_absence_add(struct api_call *c)
 		    "before to");
 		return;
 	}
-	snprintf(f, sizeof f, "%lld", (long long)fs * 1000);
-	snprintf(t, sizeof t, "%lld", (long long)ts * 1000);
-	argv[0] = "rd:absences";
-	argv[1] = "rd:absences:seq";
-	argv[2] = person;
-	argv[3] = f;
-	argv[4] = t;
-	if (store_eval(srv->db, &duty_absence_add_script, duty_absence_added,
-	    req, 2, 5, argv) == -1)
+	if (store_absence_add(srv->db, person, fs * 1000, ts * 1000,
+	    duty_absence_added, req) == -1)
 		http_unavailable(req, "storage unavailable");
 }
 
-/* The absences hash answered. */
+/* Every absence was read. */
 static void
-duty_absences_done(struct db *db, redisReply *r, const char *err, void *arg)
+duty_absences_done(const struct store_absence *a, size_t n, int failed,
+    void *arg)
 {
 	struct http_req	*req = arg;
-	cJSON		*j, *list, *ranges, *e;
+	cJSON		*j, *list, *e;
 	size_t		 i;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+	if (failed) {
 		http_unavailable(req, "storage unavailable");
 		return;
 	}
 	j = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(j, "absences");
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		if ((ranges = cJSON_Parse(r->element[i + 1]->str)) == NULL)
-			continue;
-		cJSON_ArrayForEach(e, ranges) {
-			cJSON *a = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(a, "person",
-			    r->element[i]->str);
-			cJSON_AddNumberToObject(a, "id",
-			    cJSON_GetArrayItem(e, 0)->valuedouble);
-			cJSON_AddNumberToObject(a, "from",
-			    cJSON_GetArrayItem(e, 1)->valuedouble / 1000);
-			cJSON_AddNumberToObject(a, "to",
-			    cJSON_GetArrayItem(e, 2)->valuedouble / 1000);
-			cJSON_AddItemToArray(list, a);
-		}
-		cJSON_Delete(ranges);
+	for (i = 0; i < n; i++) {
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "person", a[i].person);
+		cJSON_AddNumberToObject(e, "id", (double)a[i].id);
+		cJSON_AddNumberToObject(e, "from", (double)a[i].from_ms /
+		    1000);
+		cJSON_AddNumberToObject(e, "to", (double)a[i].to_ms / 1000);
+		cJSON_AddItemToArray(list, e);
 	}
 	http_reply_json(req, 200, j);
 }
@@ -477,26 +406,40 @@ duty_absences_done(struct db *db, redisReply *r, const char *err, void *arg)
 static void
 duty_absences(struct api_call *c)
 {
-	struct http_req	*req = c->req;
-	struct server	*srv = c->srv;
-
-	if (db_command(srv->db, duty_absences_done, req,
-	    "HGETALL rd:absences") == -1)
-		http_unavailable(req, "storage unavailable");
+	if (store_absences(c->srv->db, duty_absences_done, c->req) == -1)
+		http_unavailable(c->req, "storage unavailable");
 }
 
-/* The delete script answered. */
+/* The absence is removed, or was not there. */
 static void
-duty_absence_deleted(struct redisReply *r, const char *err, void *arg)
+duty_absence_deleted(enum store_absence_result res, void *arg)
 {
 	struct http_req	*req = arg;
 
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+	if (res == STORE_ABSENCE_FAILED)
 		http_unavailable(req, "storage unavailable");
-	else if (r->integer == 0)
+	else if (res == STORE_ABSENCE_MISSING)
 		http_error(req, 404, "not found", "no such absence");
 	else
 		http_reply(req, 204, NULL, NULL, 0);
+}
+
+/* An absence id from a path segment: a decimal number written the way it
+ * is stored (no sign, no leading zero), else -1. */
+static int64_t
+duty_absence_id(const char *s)
+{
+	int64_t	id = 0;
+	size_t	i, n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > 15 || s[0] == '0')
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		id = id * 10 + (s[i] - '0');
+	}
+	return id;
 }
 
 /* DELETE /v1/absences/{person}/{id} */
@@ -504,24 +447,17 @@ static void
 duty_absence_delete(struct api_call *c)
 {
 	struct http_req	*req = c->req;
-	struct server	*srv = c->srv;
-	const char	*argv[3];
+	const char	*person = api_param(c, 0);
+	int64_t		 id = duty_absence_id(api_param(c, 1));
 
-	argv[0] = "rd:absences";
-	argv[1] = api_param(c, 0);
-	argv[2] = api_param(c, 1);
-	if (store_eval(srv->db, &duty_absence_del_script,
-	    duty_absence_deleted, req, 1, 3, argv) == -1)
+	/* Nothing else can name a stored absence. */
+	if (person == NULL || id == -1) {
+		http_error(req, 404, "not found", "no such absence");
+		return;
+	}
+	if (store_absence_del(c->srv->db, person, id, duty_absence_deleted,
+	    req) == -1)
 		http_unavailable(req, "storage unavailable");
-}
-
-/* Compute the scripts' SHAs. */
-static void
-duty_init(void)
-{
-	db_script_init(&duty_ack_script);
-	db_script_init(&duty_absence_add_script);
-	db_script_init(&duty_absence_del_script);
 }
 
 static const struct api_route duty_routes[] = {
@@ -543,6 +479,5 @@ static const struct api_route duty_routes[] = {
 
 const struct api_module duty_api = {
 	.name = "duty",
-	.init = duty_init,
 	.routes = duty_routes,
 };
