@@ -208,92 +208,133 @@ esc_batch_fail(struct esc_req *rq, const char *err)
 	rq->cb.batch(&b, rq->arg);
 }
 
-/* XREADGROUP answered: [[stream key, [entry, ...]], ...], or nil. */
+/*
+ * One read round: a non-blocking XREADGROUP per partition's stream,
+ * gathered into one batch.  One command cannot read every stream: they
+ * live in 16 slots, and Redis Cluster refuses a command across slots.
+ */
+struct esc_read {
+	store_esc_batch_cb	 cb;
+	void			*arg;
+	struct store_esc_entry	*entries;
+	size_t			 n, cap;
+	int			 pending;
+	char			 err[256];
+	int			 nogroup;
+};
+
+struct esc_read_part {
+	struct esc_read	*rd;
+	int		 p;
+};
+
+/* One answer is in: hand the batch over after the last. */
+static void
+esc_read_release(struct esc_read *rd)
+{
+	struct store_esc_batch	b;
+
+	if (--rd->pending > 0)
+		return;
+	memset(&b, 0, sizeof b);
+	b.p = -1;
+	b.entries = rd->entries;
+	b.n = rd->n;
+	b.err = rd->err[0] != '\0' ? rd->err : NULL;
+	b.nogroup = rd->nogroup;
+	rd->cb(&b, rd->arg);
+	free(rd->entries);
+	free(rd);
+}
+
+/* Note the first error of a round. */
+static void
+esc_read_error(struct esc_read *rd, int p, const char *e)
+{
+	if (strncmp(e, "NOGROUP", 7) == 0)
+		rd->nogroup = 1;
+	if (rd->err[0] == '\0')
+		snprintf(rd->err, sizeof rd->err, "partition %d: %s", p, e);
+}
+
+/* One partition's XREADGROUP answered: [[stream key, [entry, ...]]], or
+ * nil when nothing is new. */
 static void
 esc_read_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
-	struct esc_req		*rq = arg;
-	struct store_esc_batch	 b;
-	struct store_esc_entry	*out = NULL;
+	struct esc_read_part	*pt = arg;
+	struct esc_read		*rd = pt->rd;
 	const char		*e = esc_error(r, err);
-	char			 key[32];
-	size_t			 i, total = 0, n = 0;
-	int			 p;
+	const redisReply	*list;
+	struct store_esc_entry	*ne;
+	size_t			 need;
 
-	memset(&b, 0, sizeof b);
-	b.p = -1;
 	if (e == NULL && r->type != REDIS_REPLY_ARRAY &&
 	    r->type != REDIS_REPLY_NIL)
 		e = "unexpected reply to XREADGROUP";
-	if (e == NULL && r->type == REDIS_REPLY_ARRAY) {
-		for (i = 0; i < r->elements; i++)
-			if (r->element[i]->type == REDIS_REPLY_ARRAY &&
-			    r->element[i]->elements == 2)
-				total += r->element[i]->element[1]->elements;
-		if (total > 0 && (out = calloc(total, sizeof *out)) == NULL)
-			e = "out of memory";
-	}
-	if (e != NULL) {
-		esc_batch_fail(rq, e);
-		free(rq);
-		return;
-	}
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-		const redisReply *s = r->element[i];
-
-		if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
-		    s->element[0]->str == NULL)
-			continue;
-		/* Which partition's stream: compare with the key names. */
-		for (p = 0; p < STORE_PARTITIONS; p++) {
-			snprintf(key, sizeof key, KEY_ESC, p);
-			if (strcmp(key, s->element[0]->str) == 0)
-				break;
+	if (e != NULL)
+		esc_read_error(rd, pt->p, e);
+	else if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    r->element[0]->type == REDIS_REPLY_ARRAY &&
+	    r->element[0]->elements == 2) {
+		list = r->element[0]->element[1];
+		need = rd->n + (list->type == REDIS_REPLY_ARRAY ?
+		    list->elements : 0);
+		if (need > rd->cap) {
+			if ((ne = realloc(rd->entries, need *
+			    sizeof *ne)) == NULL) {
+				esc_read_error(rd, pt->p, "out of memory");
+				goto out;
+			}
+			rd->entries = ne;
+			rd->cap = need;
 		}
-		if (p < STORE_PARTITIONS)
-			esc_entries_parse(s->element[1], p, 0, out, &n);
+		esc_entries_parse(list, pt->p, 0, rd->entries, &rd->n);
 	}
-	b.entries = out;
-	b.n = n;
-	rq->cb.batch(&b, rq->arg);
-	free(out);
-	free(rq);
+out:
+	free(pt);
+	esc_read_release(rd);
 }
 
 /* Read new entries of every partition's stream. */
 int
-store_esc_read(struct db *db, const char *consumer, int count, int block_ms,
+store_esc_read(struct db *db, const char *consumer, int count,
     store_esc_batch_cb cb, void *arg)
 {
-	const char	*argv[9 + 2 * STORE_PARTITIONS];
-	char		 keys[STORE_PARTITIONS][32], block[16], cnt[16];
-	struct esc_req	*rq;
-	int		 argc = 0, p;
+	struct esc_read		*rd;
+	struct esc_read_part	*pt;
+	char			 key[32], cnt[16];
+	int			 p;
 
-	if ((rq = esc_req_new(arg, -1)) == NULL)
+	if ((rd = calloc(1, sizeof *rd)) == NULL)
 		return -1;
-	rq->cb.batch = cb;
-	snprintf(block, sizeof block, "%d", block_ms);
+	rd->cb = cb;
+	rd->arg = arg;
+	rd->pending = 1;
 	snprintf(cnt, sizeof cnt, "%d", count);
-	argv[argc++] = "XREADGROUP";
-	argv[argc++] = "GROUP";
-	argv[argc++] = STORE_ESC_GROUP;
-	argv[argc++] = consumer;
-	argv[argc++] = "COUNT";
-	argv[argc++] = cnt;
-	argv[argc++] = "BLOCK";
-	argv[argc++] = block;
-	argv[argc++] = "STREAMS";
 	for (p = 0; p < STORE_PARTITIONS; p++) {
-		snprintf(keys[p], sizeof keys[p], KEY_ESC, p);
-		argv[argc++] = keys[p];
+		snprintf(key, sizeof key, KEY_ESC, p);
+		if ((pt = calloc(1, sizeof *pt)) == NULL) {
+			esc_read_error(rd, p, "out of memory");
+			continue;
+		}
+		pt->rd = rd;
+		pt->p = p;
+		if (db_command(db, esc_read_done, pt, "XREADGROUP GROUP %s %s "
+		    "COUNT %s STREAMS %s >", STORE_ESC_GROUP, consumer, cnt,
+		    key) == 0)
+			rd->pending++;
+		else {
+			esc_read_error(rd, p, "not connected");
+			free(pt);
+		}
 	}
-	for (p = 0; p < STORE_PARTITIONS; p++)
-		argv[argc++] = ">";
-	if (db_commandv(db, esc_read_done, rq, argc, argv, NULL) == -1) {
-		free(rq);
+	if (rd->pending == 1 && rd->err[0] != '\0') {
+		/* Nothing could be sent: say so without calling back. */
+		free(rd);
 		return -1;
 	}
+	esc_read_release(rd);	/* drop the guard */
 	return 0;
 }
 

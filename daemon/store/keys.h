@@ -5,8 +5,8 @@
  * Conversations live in STORE_PARTITIONS (store.h) partitions; every key of
  * partition P carries the hash tag {P}, so a script touches one slot and
  * the model works on Redis Cluster.  Keys without a tag (contacts, rota
- * overrides, absences, replay tokens) are only ever read or written by
- * plain commands, never inside a script with partition keys.
+ * overrides, absences, replay tokens) each sit in a slot of their own: a
+ * script never touches keys of two slots.
  *
  * Each macro is a printf format; the arguments are listed beside it.
  */

@@ -331,37 +331,3 @@ store_wait(struct db *db, int replicas, int timeout_ms, store_wait_cb cb,
 	}
 	return 0;
 }
-
-struct store_eval_req {
-	store_reply_cb	 cb;
-	void		*arg;
-};
-
-/* Hand a script's reply to the caller. */
-static void
-store_eval_done(struct db *db, redisReply *r, const char *err, void *arg)
-{
-	struct store_eval_req	*er = arg;
-
-	er->cb(r, err, er->arg);
-	free(er);
-}
-
-/* Run another module's script with a plain callback. */
-int
-store_eval(struct db *db, const struct db_script *s, store_reply_cb cb,
-    void *arg, int nkeys, int argc, const char **argv)
-{
-	struct store_eval_req	*er;
-
-	if ((er = calloc(1, sizeof *er)) == NULL)
-		return -1;
-	er->cb = cb;
-	er->arg = arg;
-	if (db_eval(db, s, store_eval_done, er, nkeys, argc, argv,
-	    NULL) == -1) {
-		free(er);
-		return -1;
-	}
-	return 0;
-}

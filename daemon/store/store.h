@@ -52,14 +52,6 @@ int	 store_stats(struct db *, int64_t now_ms, store_stats_cb, void *);
 int	 store_claim_token(struct db *, const char *provider,
 	    const char *token, const char *message_id, int ttl,
 	    store_claim_cb, void *);
-/* Run a script of a serving module with a plain callback (being moved
- * into store/: escalation and duty still use it). */
-struct db_script;
-struct redisReply;
-typedef void (*store_reply_cb)(struct redisReply *, const char *err,
-    void *arg);
-int	 store_eval(struct db *, const struct db_script *, store_reply_cb,
-	    void *, int nkeys, int argc, const char **argv);
 /* Wait until replicas have the writes so far (Redis WAIT). */
 int	 store_wait(struct db *, int replicas, int timeout_ms, store_wait_cb,
 	    void *);
