@@ -3,11 +3,18 @@
  * sees of replyd: no libevent, hiredis, curl or cJSON types, only opaque
  * handles for what the host owns and a table of host functions.
  *
- * A plugin is build/plugins/NAME.so exporting two symbols:
+ * A plugin is build/plugins/NAME.so exporting two symbols, marked with
+ * REPLYD_EXPORT (plugins are built with -fvisibility=hidden, so nothing
+ * else leaks out, and replyd exports nothing a plugin could call: a plugin
+ * reaches the host only through the api table):
  *
- *	const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
- *	int replyd_plugin_init(const struct replyd_host_api *api,
+ *	REPLYD_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+ *	REPLYD_EXPORT int replyd_plugin_init(const struct replyd_host_api *api,
  *	    struct replyd_host *host);
+ *
+ * The api table grows at its end; api->size says how much of it this host
+ * has.  A plugin that uses a call added after the first version checks it
+ * first: REPLYD_API_HAS(api, http) is true when the host has api->http.
  *
  * The loader refuses a plugin whose replyd_plugin_abi differs from its
  * own.  replyd_plugin_init reads the plugin's configuration through the
@@ -29,6 +36,14 @@
 #include <stdint.h>
 
 #define REPLYD_PLUGIN_ABI	1
+
+/* Marks the two symbols a plugin exports. */
+#define REPLYD_EXPORT	__attribute__((visibility("default")))
+
+/* Whether the host's api table has member m (it grows at its end). */
+#define REPLYD_API_HAS(api, m)						\
+	((api)->size >= offsetof(struct replyd_host_api, m) +		\
+	    sizeof((api)->m) && (api)->m != NULL)
 
 struct replyd_host;		/* one loaded plugin's handle on the host */
 struct replyd_config;		/* a plugin's configuration section */

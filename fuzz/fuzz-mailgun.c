@@ -11,6 +11,8 @@
 #include "../plugins/mailgun/mailgun-inbound.c"
 #include "../plugins/mailgun/mailgun-signature.c"
 #include "../plugins/shared/mail-auth.c"
+#include "../plugins/shared/json-unnul.c"
+#include "../plugins/shared/strict-json.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

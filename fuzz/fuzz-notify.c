@@ -12,6 +12,7 @@
 #include "../plugins/notify/notify-inbound.c"
 #include "../plugins/shared/http-auth.c"
 #include "../plugins/shared/json-unnul.c"
+#include "../plugins/shared/strict-json.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

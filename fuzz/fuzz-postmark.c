@@ -16,6 +16,7 @@
 #include "../plugins/shared/http-auth.c"
 #include "../plugins/shared/json-unnul.c"
 #include "../plugins/shared/mail-auth.c"
+#include "../plugins/shared/strict-json.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

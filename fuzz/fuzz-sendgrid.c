@@ -12,6 +12,8 @@
 #include "../plugins/sendgrid/sendgrid-inbound.c"
 #include "../plugins/shared/http-auth.c"
 #include "../plugins/shared/mail-auth.c"
+#include "../plugins/shared/json-unnul.c"
+#include "../plugins/shared/strict-json.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -224,12 +224,17 @@ plugin_register_webhook(struct replyd_host *h, const struct replyd_webhook *w)
 static int
 plugin_register_sender(struct replyd_host *h, const struct replyd_sender *s)
 {
-	if (s->size < sizeof *s || s->send == NULL) {
+	/* The first layout ended at state; later fields may be missing. */
+	size_t	first = offsetof(struct replyd_sender, whatsapp);
+
+	if (s->size < first || s->send == NULL) {
 		jerr_at(h->errs, h->section, "%s: plugin %s registered a bad "
 		    "sender", jv_path(h->section), h->plugin);
 		return -1;
 	}
-	h->sender = *s;
+	memset(&h->sender, 0, sizeof h->sender);
+	memcpy(&h->sender, s, s->size < sizeof *s ? s->size : sizeof *s);
+	h->sender.size = sizeof h->sender;
 	h->has_sender = 1;
 	return 0;
 }

@@ -8,27 +8,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "strict-json.h"
 #include "mail-auth.h"
 #include "mailgun-inbound.h"
-
-/* Parse exactly len bytes of JSON (nothing but spaces after it), or NULL. */
-static cJSON *
-mailgun_inbound_json(const char *s, size_t len)
-{
-	cJSON		*j;
-	const char	*end = NULL;
-
-	if ((j = cJSON_ParseWithLengthOpts(s, len, &end, 0)) == NULL)
-		return NULL;
-	while (end != NULL && end < s + len && (*end == ' ' || *end == '\t' ||
-	    *end == '\r' || *end == '\n'))
-		end++;
-	if (end != s + len) {
-		cJSON_Delete(j);
-		return NULL;
-	}
-	return j;
-}
 
 /* The value of header name in message-headers JSON, malloc'd, or NULL. */
 char *
@@ -39,7 +21,7 @@ mailgun_inbound_header(const char *json, size_t len, const char *name)
 	char		*value = NULL;
 
 	if (json == NULL || name == NULL ||
-	    (j = mailgun_inbound_json(json, len)) == NULL)
+	    (j = strict_json(json, len)) == NULL)
 		return NULL;
 	if (cJSON_IsArray(j)) {
 		cJSON_ArrayForEach(pair, j) {
@@ -110,7 +92,7 @@ mailgun_inbound_auth_json(const char *json, size_t len, const char *sender,
 	const char	**names = NULL, **values = NULL;
 	size_t		 n = 0, cap;
 
-	if (json == NULL || (j = mailgun_inbound_json(json, len)) == NULL)
+	if (json == NULL || (j = strict_json(json, len)) == NULL)
 		return -1;
 	if (!cJSON_IsArray(j)) {
 		cJSON_Delete(j);

@@ -14,15 +14,14 @@
 #include <strings.h>
 
 #include "mail-auth.h"
+#include "attachments.h"
 #include "mailgun-inbound.h"
 #include "mailgun-signature.h"
 #include "replyd-plugin.h"
 
-#define MAILGUN_EXPORT		__attribute__((visibility("default")))
 #define MAILGUN_WINDOW_MAX	1000000000LL	/* ~31 years: ttl fits int */
-#define MAILGUN_MAX_ATTACHMENTS	10000
 
-MAILGUN_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+REPLYD_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
 
 struct mailgun {
 	const struct replyd_host_api	*api;
@@ -112,57 +111,6 @@ mailgun_auth(const struct mailgun *mg, const struct replyd_form *form,
 		mailgun_inbound_auth(names, values, m, sender, out);
 	free(names);
 	free(values);
-}
-
-/* Count file parts and list their names (malloc'd, or NULL if none). */
-static char *
-mailgun_attachments(const struct mailgun *mg, const struct replyd_form *form,
-    int *count)
-{
-	const char	*k, *v, *fn, *p;
-	size_t		 i, n, klen, vlen, size = 0;
-	char		*names = NULL;
-	FILE		*f;
-
-	*count = 0;
-	if ((f = open_memstream(&names, &size)) == NULL)
-		return NULL;
-	n = mg->api->form_count(form);
-	for (i = 0; i < n; i++) {
-		fn = NULL;
-		if (mg->api->form_field(form, i, &k, &klen, &v, &vlen,
-		    &fn) == -1 || fn == NULL || fn[0] == '\0')
-			continue;
-		if ((*count)++ > 0)
-			fputc(',', f);
-		/* A comma would split the list; controls have no place. */
-		for (p = fn; *p != '\0'; p++)
-			fputc(*p == ',' || (unsigned char)*p < 0x20 ||
-			    *p == 0x7f ? '_' : *p, f);
-	}
-	if (fclose(f) != 0 || *count == 0) {
-		free(names);
-		return NULL;
-	}
-	return names;
-}
-
-/* A count field of decimal digits, or 0. */
-static int
-mailgun_count(const char *s)
-{
-	long	n = 0;
-
-	if (s == NULL || *s == '\0')
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		n = n * 10 + (*s - '0');
-		if (n > MAILGUN_MAX_ATTACHMENTS)
-			return MAILGUN_MAX_ATTACHMENTS;
-	}
-	return (int)n;
 }
 
 /* Is the body multipart (by its Content-Type value)? */
@@ -278,10 +226,10 @@ mailgun_inbound(void *state, struct replyd_request *req)
 	m.message_id = message_id;
 	m.in_reply_to = in_reply_to;
 	m.provider_id = message_id ? message_id : token;
-	names = mailgun_attachments(mg, form, &m.attachments);
+	names = attachments_named(mg->api, form, &m.attachments);
 	m.attachment_names = names;
 	if (m.attachments == 0)
-		m.attachments = mailgun_count(mailgun_get(mg, form,
+		m.attachments = attachments_count(mailgun_get(mg, form,
 		    "attachment-count", NULL));
 	m.replay_token = token;
 	m.replay_ttl = (int)(mg->window * 2);
@@ -301,7 +249,7 @@ mailgun_free(void *state)
 }
 
 /* Read the configuration and register the webhook. */
-MAILGUN_EXPORT int
+REPLYD_EXPORT int
 replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 {
 	struct replyd_config	*cfg;

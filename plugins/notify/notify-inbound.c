@@ -9,42 +9,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "strict-json.h"
 #include "json-unnul.h"
 #include "notify-inbound.h"
 
 #define NOTIFY_INBOUND_MIN_DIGITS	7
 #define NOTIFY_INBOUND_MAX_DIGITS	15
-
-/*
- * Parse exactly len bytes of JSON (nothing but spaces after it), with NULs
- * made U+FFFD first so no string (the message, the id) is cut short; or
- * NULL.
- */
-static cJSON *
-notify_inbound_json(const char *in, size_t inlen)
-{
-	cJSON		*j;
-	const char	*end = NULL;
-	char		*s;
-	size_t		 len;
-
-	if ((s = json_unnul(in, inlen, &len)) == NULL)
-		return NULL;
-	if ((j = cJSON_ParseWithLengthOpts(s, len, &end, 0)) == NULL) {
-		free(s);
-		return NULL;
-	}
-	while (end != NULL && end < s + len && (*end == ' ' || *end == '\t' ||
-	    *end == '\r' || *end == '\n'))
-		end++;
-	if (end != s + len) {
-		cJSON_Delete(j);
-		free(s);
-		return NULL;
-	}
-	free(s);
-	return j;
-}
 
 /* Set a parse error. */
 static int
@@ -104,7 +74,7 @@ notify_inbound_parse(const char *body, size_t len, struct notify_inbound *out,
 	int	 rc = -1;
 
 	memset(out, 0, sizeof *out);
-	if (body == NULL || (j = notify_inbound_json(body, len)) == NULL)
+	if (body == NULL || (j = strict_json(body, len)) == NULL)
 		return notify_inbound_error(field, "body", err, errlen,
 		    "is not valid JSON");
 	if (!cJSON_IsObject(j))

@@ -13,9 +13,8 @@
 #include "notify-send.h"
 #include "replyd-plugin.h"
 
-#define NOTIFY_EXPORT	__attribute__((visibility("default")))
 
-NOTIFY_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+REPLYD_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
 
 struct notify {
 	const struct replyd_host_api	*api;
@@ -67,7 +66,7 @@ notify_free(void *state)
 }
 
 /* Read the configuration and register the webhook. */
-NOTIFY_EXPORT int
+REPLYD_EXPORT int
 replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 {
 	struct replyd_config	*cfg;

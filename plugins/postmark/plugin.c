@@ -11,9 +11,8 @@
 #include "postmark-inbound.h"
 #include "replyd-plugin.h"
 
-#define POSTMARK_EXPORT	__attribute__((visibility("default")))
 
-POSTMARK_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+REPLYD_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
 
 struct postmark {
 	const struct replyd_host_api	*api;
@@ -88,7 +87,7 @@ postmark_free(void *state)
 }
 
 /* Read the configuration and register the webhook. */
-POSTMARK_EXPORT int
+REPLYD_EXPORT int
 replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 {
 	struct replyd_config	*cfg;

@@ -10,38 +10,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "strict-json.h"
 #include "json-unnul.h"
 #include "postmark-inbound.h"
-
-/*
- * Parse exactly len bytes of JSON (nothing but spaces after it), with NULs
- * made U+FFFD first so no string is cut short; or NULL.
- */
-static cJSON *
-postmark_inbound_json(const char *in, size_t inlen)
-{
-	cJSON		*j;
-	const char	*end = NULL;
-	char		*s;
-	size_t		 len;
-
-	if ((s = json_unnul(in, inlen, &len)) == NULL)
-		return NULL;
-	if ((j = cJSON_ParseWithLengthOpts(s, len, &end, 0)) == NULL) {
-		free(s);
-		return NULL;
-	}
-	while (end != NULL && end < s + len && (*end == ' ' || *end == '\t' ||
-	    *end == '\r' || *end == '\n'))
-		end++;
-	if (end != s + len) {
-		cJSON_Delete(j);
-		free(s);
-		return NULL;
-	}
-	free(s);
-	return j;
-}
 
 /*
  * The string at key: 0 with *out set (NULL when absent or null), -1 when
@@ -229,7 +200,7 @@ postmark_inbound_parse(const char *body, size_t len,
 	cJSON	*j;
 
 	memset(out, 0, sizeof *out);
-	if (body == NULL || (j = postmark_inbound_json(body, len)) == NULL)
+	if (body == NULL || (j = strict_json(body, len)) == NULL)
 		return postmark_inbound_error(field, "body", err, errlen,
 		    "is not valid JSON");
 	if (!cJSON_IsObject(j)) {

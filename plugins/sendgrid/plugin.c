@@ -13,12 +13,11 @@
 #include "replyd-plugin.h"
 #include "http-auth.h"
 #include "mail-auth.h"
+#include "attachments.h"
 #include "sendgrid-inbound.h"
 
-#define SENDGRID_EXPORT		__attribute__((visibility("default")))
-#define SENDGRID_MAX_ATTACHMENTS 10000
 
-SENDGRID_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+REPLYD_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
 
 struct sendgrid {
 	const struct replyd_host_api	*api;
@@ -41,57 +40,6 @@ sendgrid_get(const struct sendgrid *sg, const struct replyd_form *form,
 	if (len != NULL)
 		*len = n;
 	return v;
-}
-
-/* Count file parts and list their names (malloc'd, or NULL if none). */
-static char *
-sendgrid_files(const struct sendgrid *sg, const struct replyd_form *form,
-    int *count)
-{
-	const char	*k, *v, *fn, *p;
-	size_t		 i, n, klen, vlen, size = 0;
-	char		*names = NULL;
-	FILE		*f;
-
-	*count = 0;
-	if ((f = open_memstream(&names, &size)) == NULL)
-		return NULL;
-	n = sg->api->form_count(form);
-	for (i = 0; i < n; i++) {
-		fn = NULL;
-		if (sg->api->form_field(form, i, &k, &klen, &v, &vlen,
-		    &fn) == -1 || fn == NULL || fn[0] == '\0')
-			continue;
-		if ((*count)++ > 0)
-			fputc(',', f);
-		/* A comma would split the list; controls have no place. */
-		for (p = fn; *p != '\0'; p++)
-			fputc(*p == ',' || (unsigned char)*p < 0x20 ||
-			    *p == 0x7f ? '_' : *p, f);
-	}
-	if (fclose(f) != 0 || *count == 0) {
-		free(names);
-		return NULL;
-	}
-	return names;
-}
-
-/* A count field of decimal digits, or 0. */
-static int
-sendgrid_count(const char *s)
-{
-	long	n = 0;
-
-	if (s == NULL)
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		n = n * 10 + (*s - '0');
-		if (n > SENDGRID_MAX_ATTACHMENTS)
-			return SENDGRID_MAX_ATTACHMENTS;
-	}
-	return (int)n;
 }
 
 /* Is the body multipart (by its Content-Type value)? */
@@ -209,9 +157,9 @@ sendgrid_inbound(void *state, struct replyd_request *req)
 		n = text ? n : 0;
 	}
 	m.text_len = n;
-	names = sendgrid_files(sg, form, &m.attachments);
+	names = attachments_named(sg->api, form, &m.attachments);
 	if (m.attachments == 0) {
-		m.attachments = sendgrid_count(sendgrid_get(sg, form,
+		m.attachments = attachments_count(sendgrid_get(sg, form,
 		    "attachments", NULL));
 		if ((info = sendgrid_get(sg, form, "attachment-info",
 		    &n)) != NULL) {
@@ -240,7 +188,7 @@ sendgrid_free(void *state)
 }
 
 /* Read the configuration and register the webhook. */
-SENDGRID_EXPORT int
+REPLYD_EXPORT int
 replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 {
 	struct replyd_config	*cfg;

@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "strict-json.h"
 #include "sendgrid-inbound.h"
 
 /* Is c a space or a tab? */
@@ -83,25 +84,6 @@ sendgrid_inbound_header(const char *block, size_t len, const char *name)
 	return v;
 }
 
-/* Parse exactly len bytes of JSON (nothing but spaces after it), or NULL. */
-static cJSON *
-sendgrid_inbound_json(const char *s, size_t len)
-{
-	cJSON		*j;
-	const char	*end = NULL;
-
-	if ((j = cJSON_ParseWithLengthOpts(s, len, &end, 0)) == NULL)
-		return NULL;
-	while (end != NULL && end < s + len && (*end == ' ' || *end == '\t' ||
-	    *end == '\r' || *end == '\n'))
-		end++;
-	if (end != s + len) {
-		cJSON_Delete(j);
-		return NULL;
-	}
-	return j;
-}
-
 /* Names and count of the attachments in attachment-info JSON. */
 char *
 sendgrid_inbound_attachment_names(const char *json, size_t len, int *count)
@@ -115,7 +97,7 @@ sendgrid_inbound_attachment_names(const char *json, size_t len, int *count)
 	FILE		*f;
 
 	*count = 0;
-	if (json == NULL || (j = sendgrid_inbound_json(json, len)) == NULL)
+	if (json == NULL || (j = strict_json(json, len)) == NULL)
 		return NULL;
 	if (!cJSON_IsObject(j) || (f = open_memstream(&names, &size)) == NULL) {
 		cJSON_Delete(j);
@@ -181,7 +163,7 @@ sendgrid_inbound_utf8(const char *charsets, size_t charsets_len,
 	int		 latin1;
 
 	if (charsets == NULL || field == NULL || in == NULL ||
-	    (j = sendgrid_inbound_json(charsets, charsets_len)) == NULL)
+	    (j = strict_json(charsets, charsets_len)) == NULL)
 		return NULL;
 	cs = cJSON_GetObjectItemCaseSensitive(j, field);
 	latin1 = cJSON_IsString(cs) && sendgrid_inbound_is_latin1(
@@ -218,7 +200,7 @@ sendgrid_inbound_envelope_from(const char *json, size_t len)
 	const cJSON	*from;
 	char		*out = NULL;
 
-	if (json == NULL || (j = sendgrid_inbound_json(json, len)) == NULL)
+	if (json == NULL || (j = strict_json(json, len)) == NULL)
 		return NULL;
 	from = cJSON_GetObjectItemCaseSensitive(j, "from");
 	if (cJSON_IsString(from) && from->valuestring[0] != '\0')

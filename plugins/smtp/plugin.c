@@ -18,9 +18,8 @@
 #include "replyd-plugin.h"
 #include "smtp-message.h"
 
-#define SMTP_EXPORT	__attribute__((visibility("default")))
 
-SMTP_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+REPLYD_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
 
 struct smtp {
 	const struct replyd_host_api	*api;
@@ -148,7 +147,7 @@ smtp_free(void *state)
 }
 
 /* Read the configuration and register the sender. */
-SMTP_EXPORT int
+REPLYD_EXPORT int
 replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 {
 	struct replyd_config	*cfg;

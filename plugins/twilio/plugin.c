@@ -13,11 +13,10 @@
 #include "twilio-inbound.h"
 #include "twilio-signature.h"
 
-#define TWILIO_EXPORT	__attribute__((visibility("default")))
 #define TWILIO_MAX_PARAMS	1000
 #define TWILIO_WHATSAPP		"whatsapp:"
 
-TWILIO_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+REPLYD_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
 
 struct twilio {
 	const struct replyd_host_api	*api;
@@ -337,7 +336,7 @@ twilio_free(void *state)
 }
 
 /* Read the configuration and register the webhook and the sender. */
-TWILIO_EXPORT int
+REPLYD_EXPORT int
 replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 {
 	struct replyd_config	*cfg = api->config(host);

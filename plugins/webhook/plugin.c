@@ -18,9 +18,8 @@
 #include "replyd-plugin.h"
 #include "webhook-payload.h"
 
-#define WEBHOOK_EXPORT	__attribute__((visibility("default")))
 
-WEBHOOK_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
+REPLYD_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
 
 struct webhook {
 	const struct replyd_host_api	*api;
@@ -132,7 +131,7 @@ webhook_free(void *state)
 }
 
 /* Read the configuration and register the sender. */
-WEBHOOK_EXPORT int
+REPLYD_EXPORT int
 replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 {
 	struct replyd_config	*cfg;
