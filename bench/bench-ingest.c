@@ -2,9 +2,10 @@
  * bench-ingest.c: the ingest benchmark of SPEC §13.
  *
  * Starts its own redis-server with the durability settings replyd ships
- * (appendonly yes, appendfsync always, no snapshots, noeviction), a
- * minimal libevent evhttp + hiredis server (the baseline: one MULTI with
- * HSET + ZADD per body, answered after EXEC) and replyd, then drives both
+ * (appendonly yes, appendfsync always, no snapshots, noeviction), the
+ * baseline (build/bench/baseline-store, bench/baseline-store.c: a minimal
+ * libevent evhttp + hiredis server, one MULTI with HSET + ZADD per body,
+ * answered after EXEC) and replyd, then drives both
  * with the same stream of signed Twilio webhooks from a libevent load
  * generator in this process: closed-loop maximum throughput for each,
  * then an open loop at half of replyd's maximum for each.  Afterwards it
@@ -54,14 +55,12 @@
 #include <hiredis/async.h>
 #include <hiredis/adapters/libevent.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "twilio-signature.h"
 
 #define TWILIO_TOKEN	"bench-token"
 #define PUBLIC_URL	"https://bench.test"
 #define WEBHOOK_PATH	"/webhooks/twilio"
 #define API_TOKEN	"bench-api-token-0123456789"
-#define TWIML		"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"
 #define FEED		"config/calendars/uk-bank-holidays.json"
 
 #define NSEC		1000000000ULL
@@ -612,73 +611,29 @@ bench_log_tail(const char *path, int lines)
 }
 
 /* ------------------------------------------------------------------ */
-/* Twilio signatures.                                                  */
-
-struct param {
-	const char	*key;
-	const char	*value;
-};
-
-/* Bytewise order of keys, then of a repeated key's values. */
-static int
-param_cmp(const void *a, const void *b)
-{
-	const struct param	*pa = a, *pb = b;
-	int			 c;
-
-	if ((c = strcmp(pa->key, pb->key)) != 0)
-		return c;
-	return strcmp(pa->value, pb->value);
-}
-
-/* X-Twilio-Signature of a form POST to url (sorts params). */
-static int
-twilio_sign(const char *token, const char *url, struct param *p, size_t n,
-    char *out, size_t outlen)
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
-	char		 data[4096];
-	size_t		 len, i;
-	int		 w;
-
-	out[0] = '\0';
-	qsort(p, n, sizeof *p, param_cmp);
-	len = (size_t)snprintf(data, sizeof data, "%s", url);
-	for (i = 0; i < n && len < sizeof data; i++) {
-		w = snprintf(data + len, sizeof data - len, "%s%s", p[i].key,
-		    p[i].value);
-		len += (size_t)w;
-	}
-	if (len >= sizeof data)
-		return -1;
-	if (HMAC(EVP_sha1(), token, (int)strlen(token),
-	    (const unsigned char *)data, len, md, &mdlen) == NULL ||
-	    outlen < 4 * ((mdlen + 2) / 3) + 1)
-		return -1;
-	EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
-	return 0;
-}
+/* Twilio signatures: the twilio plugin's own code (twilio-signature.c),
+ * so the benchmark signs exactly as replyd checks. */
 
 /* Check the signer against the vectors in SPEC §5. */
 static int
 twilio_selftest(void)
 {
-	struct param	 p[] = {
-		{ "To", "+18005551212" }, { "Caller", "+14158675309" },
-		{ "From", "+14158675309" }, { "Digits", "1234" },
-		{ "CallSid", "CA1234567890ABCDE" },
+	static const struct twilio_param p[] = {
+		{ "To", 2, "+18005551212", 12 },
+		{ "Caller", 6, "+14158675309", 12 },
+		{ "From", 4, "+14158675309", 12 },
+		{ "Digits", 6, "1234", 4 },
+		{ "CallSid", 7, "CA1234567890ABCDE", 17 },
 	};
-	char		 sig[64];
+	char	sig[TWILIO_SIGNATURE_SIZE];
 
-	if (twilio_sign("12345", "https://mycompany.com/myapp.php?foo=1&bar=2",
-	    p, 5, sig, sizeof sig) == -1 ||
-	    strcmp(sig, "RSOYDt4T1cUTdK1PDd93/VVr8B8=") != 0)
+	if (twilio_signature_compute("12345",
+	    "https://mycompany.com/myapp.php?foo=1&bar=2", p, 5, sig,
+	    sizeof sig) == -1 || strcmp(sig, "RSOYDt4T1cUTdK1PDd93/VVr8B8=") != 0)
 		return -1;
-	if (twilio_sign("12345",
-	    "https://mycompany.com:443/myapp.php?foo=1&bar=2",
-	    p, 5, sig, sizeof sig) == -1 ||
-	    strcmp(sig, "kvajT1Ptam85bY51eRf/AJRuM3w=") != 0)
+	if (twilio_signature_compute("12345",
+	    "https://mycompany.com:443/myapp.php?foo=1&bar=2", p, 5, sig,
+	    sizeof sig) == -1 || strcmp(sig, "kvajT1Ptam85bY51eRf/AJRuM3w=") != 0)
 		return -1;
 	return 0;
 }
@@ -701,7 +656,7 @@ pool_build(struct pool *p, size_t n, int senders)
 	size_t		 cap = n * 460 + 1024, len = 0, i;
 	char		 sid[40], from[24], text[40], nfrom[16], sig[64];
 	char		 body[512];
-	struct param	 params[6];
+	struct twilio_param params[6];
 	uint64_t	 seq;
 	int		 blen, w;
 	char		*nb;
@@ -724,14 +679,19 @@ pool_build(struct pool *p, size_t n, int senders)
 		    "&AccountSid=ACbench&From=%%2B4477009%s"
 		    "&To=%%2B447700900000&Body=hello+bench+%" PRIu64
 		    "&NumMedia=0", sid, nfrom, seq);
-		params[0] = (struct param){ "MessageSid", sid };
-		params[1] = (struct param){ "AccountSid", "ACbench" };
-		params[2] = (struct param){ "From", from };
-		params[3] = (struct param){ "To", "+447700900000" };
-		params[4] = (struct param){ "Body", text };
-		params[5] = (struct param){ "NumMedia", "0" };
-		if (twilio_sign(TWILIO_TOKEN, PUBLIC_URL WEBHOOK_PATH, params,
-		    6, sig, sizeof sig) == -1) {
+		params[0] = (struct twilio_param){ "MessageSid", 10, sid,
+		    strlen(sid) };
+		params[1] = (struct twilio_param){ "AccountSid", 10, "ACbench",
+		    7 };
+		params[2] = (struct twilio_param){ "From", 4, from,
+		    strlen(from) };
+		params[3] = (struct twilio_param){ "To", 2, "+447700900000",
+		    13 };
+		params[4] = (struct twilio_param){ "Body", 4, text,
+		    strlen(text) };
+		params[5] = (struct twilio_param){ "NumMedia", 8, "0", 1 };
+		if (twilio_signature_compute(TWILIO_TOKEN,
+		    PUBLIC_URL WEBHOOK_PATH, params, 6, sig, sizeof sig) == -1) {
 			pool_free(p);
 			return -1;
 		}
@@ -757,151 +717,6 @@ pool_build(struct pool *p, size_t n, int senders)
 	p->off[n] = len;
 	p->n = n;
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* The baseline server (a forked child).                               */
-
-struct baseline {
-	struct event_base	*base;
-	redisAsyncContext	*redis;
-	unsigned long long	 seq;
-	int			 ready;
-};
-
-static void
-baseline_connected(const redisAsyncContext *c, int status)
-{
-	if (status != REDIS_OK) {
-		fprintf(stderr, "baseline: redis connect: %s\n", c->errstr);
-		_exit(1);
-	}
-}
-
-static void
-baseline_disconnected(const redisAsyncContext *c, int status)
-{
-	fprintf(stderr, "baseline: redis disconnected: %s\n",
-	    status == REDIS_OK ? "" : c->errstr);
-	_exit(1);
-}
-
-/* SELECT 1 answered: the baseline's keys never meet replyd's. */
-static void
-baseline_selected(redisAsyncContext *c, void *r, void *arg)
-{
-	struct baseline	*b = arg;
-	redisReply	*reply = r;
-
-	(void)c;
-	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-		fprintf(stderr, "baseline: SELECT 1 failed\n");
-		_exit(1);
-	}
-	b->ready = 1;
-}
-
-/* EXEC answered: the body is stored, so answer the request. */
-static void
-baseline_exec_done(redisAsyncContext *c, void *r, void *arg)
-{
-	struct evhttp_request	*req = arg;
-	redisReply		*reply = r;
-	struct evbuffer		*out;
-	size_t			 i;
-
-	(void)c;
-	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-		evhttp_send_error(req, 503, "Redis failed");
-		return;
-	}
-	for (i = 0; i < reply->elements; i++) {
-		if (reply->element[i]->type == REDIS_REPLY_ERROR) {
-			evhttp_send_error(req, 503, "Redis failed");
-			return;
-		}
-	}
-	out = evbuffer_new();
-	evbuffer_add(out, TWIML, sizeof TWIML - 1);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/xml");
-	evhttp_send_reply(req, 200, "OK", out);
-	evbuffer_free(out);
-}
-
-/* One HTTP request: GET /readyz, or a POST whose body is stored. */
-static void
-baseline_request(struct evhttp_request *req, void *arg)
-{
-	struct baseline		*b = arg;
-	struct evbuffer		*in;
-	struct timeval		 tv;
-	const char		*uri;
-	unsigned char		*body;
-	size_t			 len;
-	unsigned long long	 n;
-	long long		 now_ms;
-
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
-		uri = evhttp_request_get_uri(req);
-		if (uri != NULL && strcmp(uri, "/readyz") == 0 && b->ready)
-			evhttp_send_reply(req, 200, "OK", NULL);
-		else
-			evhttp_send_error(req, uri != NULL &&
-			    strcmp(uri, "/readyz") == 0 ? 503 : 404, NULL);
-		return;
-	}
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		evhttp_send_error(req, 405, NULL);
-		return;
-	}
-	in = evhttp_request_get_input_buffer(req);
-	len = evbuffer_get_length(in);
-	if ((body = evbuffer_pullup(in, -1)) == NULL)
-		body = (unsigned char *)"";
-	n = ++b->seq;
-	gettimeofday(&tv, NULL);
-	now_ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-	if (redisAsyncCommand(b->redis, NULL, NULL, "MULTI") != REDIS_OK ||
-	    redisAsyncCommand(b->redis, NULL, NULL,
-	    "HSET bench:msg:%llu body %b", n, body, len) != REDIS_OK ||
-	    redisAsyncCommand(b->redis, NULL, NULL, "ZADD bench:due %lld %llu",
-	    now_ms, n) != REDIS_OK ||
-	    redisAsyncCommand(b->redis, baseline_exec_done, req, "EXEC") !=
-	    REDIS_OK)
-		evhttp_send_error(req, 503, NULL);
-}
-
-/* The baseline's main: serve until killed. */
-static int
-baseline_main(int redis_port, int http_port)
-{
-	struct baseline	 b;
-	struct evhttp	*http;
-
-	memset(&b, 0, sizeof b);
-	if ((b.base = event_base_new()) == NULL)
-		return 1;
-	b.redis = redisAsyncConnect("127.0.0.1", redis_port);
-	if (b.redis == NULL || b.redis->err) {
-		fprintf(stderr, "baseline: redis: %s\n",
-		    b.redis != NULL ? b.redis->errstr : "out of memory");
-		return 1;
-	}
-	redisLibeventAttach(b.redis, b.base);
-	redisAsyncSetConnectCallback(b.redis, baseline_connected);
-	redisAsyncSetDisconnectCallback(b.redis, baseline_disconnected);
-	redisAsyncCommand(b.redis, baseline_selected, &b, "SELECT 1");
-	if ((http = evhttp_new(b.base)) == NULL)
-		return 1;
-	evhttp_set_gencb(http, baseline_request, &b);
-	if (evhttp_bind_socket(http, "127.0.0.1", (ev_uint16_t)http_port) !=
-	    0) {
-		fprintf(stderr, "baseline: cannot listen on %d\n", http_port);
-		return 1;
-	}
-	event_base_dispatch(b.base);
-	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1932,29 +1747,32 @@ bench_start_redis(int *port)
 	return 0;
 }
 
-/* Fork the baseline (before this process has an event base). */
+/* Start the baseline server (bench/baseline-store.c, beside this program). */
 static int
-bench_start_baseline(struct target *t, int redis_port)
+bench_start_baseline(struct target *t, int redis_port, const char *self)
 {
-	int	fd;
+	char	 exe[PATH_MAX], rport[16], hport[16], *dir;
+	char	*argv[4];
+	ssize_t	 n;
 
 	if ((t->port = bench_free_port()) == -1)
 		return -1;
-	fflush(NULL);
-	if ((bench_children[CHILD_BASELINE] = fork()) == -1) {
-		bench_warnx("fork: %s", strerror(errno));
+	/* The program beside this one, wherever it was started from. */
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0)
+		exe[n] = '\0';
+	else
+		snprintf(exe, sizeof exe, "%s", self);
+	dir = strrchr(exe, '/');
+	snprintf(dir != NULL ? dir + 1 : exe, sizeof exe - (size_t)(dir != NULL ?
+	    dir + 1 - exe : 0), "baseline-store");
+	snprintf(rport, sizeof rport, "%d", redis_port);
+	snprintf(hport, sizeof hport, "%d", t->port);
+	argv[0] = exe;
+	argv[1] = rport;
+	argv[2] = hport;
+	argv[3] = NULL;
+	if ((bench_children[CHILD_BASELINE] = bench_spawn(argv, t->log)) == -1)
 		return -1;
-	}
-	if (bench_children[CHILD_BASELINE] == 0) {
-		bench_child_setup();
-		if ((fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND, 0644)) !=
-		    -1) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-		_exit(baseline_main(redis_port, t->port));
-	}
 	if (bench_wait_ready(CHILD_BASELINE, t->port, 10) == -1) {
 		bench_log_tail(t->log, 20);
 		return -1;
@@ -2060,7 +1878,7 @@ main(int argc, char **argv)
 
 	/* 1-3. Redis, the baseline, replyd. */
 	if (bench_start_redis(&b.redis_port) == -1 ||
-	    bench_start_baseline(&base_t, b.redis_port) == -1)
+	    bench_start_baseline(&base_t, b.redis_port, argv[0]) == -1)
 		return 1;
 	base_t.up = 1;
 	if (bench_start_replyd(&replyd_t, o.replyd, b.redis_port) == 0)
