@@ -143,6 +143,9 @@ def test_duty_worker_then_duty_manager_are_alerted_after_the_deadline(
     for body in sink.bodies():
         assert conv in body and "secret" not in body and "447700900123" not in body
         assert "https://replyd.test/c/" + conv in body
+    # A step's audit event is written once its alerts were answered: after
+    # the sink saw them, so wait for the second.
+    wait_for(lambda: len(events(d, conv, "escalation")) >= 2, what="both steps on the record")
     status, full = d.api("GET", "/v1/conversations/" + conv)
     types = [e["type"] for e in full["events"]]
     assert types.count("escalation") == 2 and "send" in types

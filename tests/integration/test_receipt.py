@@ -123,9 +123,10 @@ def test_new_conversation_gets_a_receipt_with_the_deadline_in_words(replyd, twil
     assert "tomorrow." in body and URGENT not in body
     [msg] = [m for m in twilio.messages() if m["To"] == YP]
     assert msg["From"] == FROM
-    sends = [e for e in replyd.api("GET", "/v1/conversations/" + c["id"])[1]["events"]
-             if e["type"] == "send"]
-    assert [(e["purpose"], e["outcome"]) for e in sends] == [("receipt", "sent")]
+    # replyd records the send once Twilio's answer is back: after Twilio
+    # saw the request, so wait for it.
+    wait_for(lambda: sends(replyd, c["id"]), what="the receipt's send on the record")
+    assert sends(replyd, c["id"]) == [("receipt", "sent")]
 
 
 def test_second_message_in_the_conversation_gets_no_receipt(replyd, twilio):
