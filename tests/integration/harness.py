@@ -164,7 +164,7 @@ def base_config(redis_port, tmpdir, **overrides):
     cfg = {
         "listen": "127.0.0.1:%d" % free_port(),
         "public_url": "https://replyd.test",
-        "redis": {"url": "redis://127.0.0.1:%d/0" % redis_port, "timeout": "1s"},
+        "redis": {"url": "redis://127.0.0.1:%d/0" % redis_port, "timeout": "3s"},
         "calendars": {
             "office": {
                 "timezone": "Europe/London",
