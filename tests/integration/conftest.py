@@ -10,6 +10,70 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import RedisServer, Replyd, base_config, rmtree, tempdir  # noqa: E402,F401
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow(seconds): takes that long in real time; run first")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slowest first: with workers (pytest -n) no long test then starts near
+    the end and holds the whole run up.  The sort is stable, so every worker
+    collects the same order, as pytest-xdist requires."""
+    def seconds(item):
+        mark = item.get_closest_marker("slow")
+        return mark.args[0] if mark is not None else 0
+    items.sort(key=lambda item: -seconds(item))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's "load" mode first hands each worker a run of about a
+    sixteenth of the tests in order: one worker would get every slow test.
+    Hand them out one at a time instead, slowest first, each to the worker
+    that has room: a worker holds the test it runs and the next one."""
+    from xdist.scheduler import LoadScheduling
+
+    class OneAtATime(LoadScheduling):
+        def _send(self, node, index):
+            self.pending.remove(index)
+            self.node2pending[node].append(index)
+            node.send_runtest_some([index])
+
+        def schedule(self):
+            assert self.collection_is_completed
+            if self.collection is not None:
+                for node in self.nodes:
+                    self.check_schedule(node)
+                return
+            if not self._check_nodes_have_same_collection():
+                self.log("**Different tests collected, aborting run**")
+                return
+            self.collection = list(self.node2collection.values())[0]
+            self.pending[:] = range(len(self.collection))
+            # Each worker: a test from the front (slowest) to run, and one
+            # from the back (quick) to hold as its next, so that no slow
+            # test waits behind another.
+            for node in self.nodes:
+                if self.pending:
+                    self._send(node, self.pending[0])
+            for node in self.nodes:
+                if self.pending:
+                    self._send(node, self.pending[-1])
+            if not self.pending:
+                for node in self.nodes:
+                    node.shutdown()
+
+        def check_schedule(self, node, duration=0):
+            if node.shutting_down:
+                return
+            if not self.pending:
+                node.shutdown()
+                return
+            while self.pending and len(self.node2pending[node]) < 2:
+                self._send(node, self.pending[0])
+
+    return OneAtATime(config, log)
+
+
 @pytest.fixture
 def tmpdir_path():
     path = tempdir()

@@ -49,6 +49,14 @@ class Request:
         self.error = None       # why the fake refused it, if it did
 
 
+class Server(http.server.ThreadingHTTPServer):
+    """socketserver listens with a backlog of 5: a burst of connections
+    beyond that (three replyd instances alerting at once) has SYNs dropped
+    and retried 1, 3, 7 s later, which looks like a slow daemon."""
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FakeHTTP:
     """A threaded HTTP server on 127.0.0.1 with a port of its own."""
 
@@ -72,11 +80,13 @@ class FakeHTTP:
                 req = Request("POST", self.path, dict(self.headers), self.rfile.read(n))
                 fake.handle(self, req)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d" % self.port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for serve_forever to look at its flag, which it
+        # does every poll_interval (0.5 s by default: half a second per test).
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def close(self):

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -18,10 +19,75 @@ TOKEN = "test-manager-token-0123456789"
 
 
 def free_port():
-    """A TCP port nothing listens on right now."""
+    """A TCP port nothing listens on right now.  Another process may take it
+    before ours binds it (tests run in parallel): starts check that the
+    process they started is the one listening, and retry on a new port."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listening_inodes(port):
+    """The inodes of the TCP sockets listening on port (any address).
+
+    Asked of the kernel over NETLINK_SOCK_DIAG for listening sockets only:
+    /proc/net/tcp would do, but the kernel writes it out afresh for each
+    read, a line per socket, TIME_WAIT ones too, which costs tens of ms of
+    CPU once the tests have made thousands of connections."""
+    inodes = set()
+    for family in (socket.AF_INET, socket.AF_INET6):
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 4) as nl:   # NETLINK_SOCK_DIAG
+            # inet_diag_req_v2: family, IPPROTO_TCP, no extensions, states
+            # 1 << TCP_LISTEN, and an all-zero socket id (a dump ignores it).
+            req = struct.pack("=BBBxI", family, socket.IPPROTO_TCP, 0, 1 << 10) + bytes(48)
+            # nlmsghdr: length, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP
+            nl.sendto(struct.pack("=IHHII", 16 + len(req), 20, 0x301, 1, 0) + req, (0, 0))
+            done = False
+            while not done:
+                data = nl.recv(65536)
+                off = 0
+                while off + 16 <= len(data):
+                    length, kind = struct.unpack_from("=IH", data, off)
+                    if kind == 3:                   # NLMSG_DONE
+                        done = True
+                        break
+                    if kind == 2:                   # NLMSG_ERROR
+                        raise OSError("sock_diag refused the request")
+                    # inet_diag_msg: family, state, timer, retrans, then the
+                    # socket id (sport first, network order) ... inode at 68.
+                    sport = struct.unpack_from("!H", data, off + 16 + 4)[0]
+                    if sport == port:
+                        inodes.add(struct.unpack_from("=I", data, off + 16 + 68)[0])
+                    off += (length + 3) & ~3
+    return {"socket:[%d]" % i for i in inodes}
+
+
+def listens(pid, port):
+    """Whether process pid holds a listening TCP socket on port."""
+    inodes = listening_inodes(port)
+    if not inodes:
+        return False
+    fds = "/proc/%d/fd" % pid
+    try:
+        for fd in os.listdir(fds):
+            try:
+                if os.readlink(os.path.join(fds, fd)) in inodes:
+                    return True
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return False
+
+
+def wait_listening(proc, port, what, timeout=10.0):
+    """Wait until proc listens on port (True) or exits (False)."""
+    wait_for(lambda: proc.poll() is not None or listens(proc.pid, port),
+             timeout=timeout, what=what)
+    return proc.poll() is None
+
+
+PORT_ATTEMPTS = 5
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
@@ -41,17 +107,32 @@ class RedisServer:
     def __init__(self, tmpdir, port=None, extra=(), name="redis"):
         self.dir = os.path.join(tmpdir, name)
         os.makedirs(self.dir, exist_ok=True)
+        # A port we chose may be changed until the first start succeeds;
+        # after that others know it (a restart must keep it).
+        self.movable = port is None
         self.port = port or free_port()
         self.extra = list(extra)
         self.proc = None
 
     def start(self):
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", self.dir, "--appendonly", "yes", "--appendfsync", "always",
-                "--save", "", "--maxmemory-policy", "noeviction"] + self.extra
-        self.log = open(os.path.join(self.dir, "redis.log"), "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        logpath = os.path.join(self.dir, "redis.log")
+        for attempt in range(PORT_ATTEMPTS):
+            args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                    "--dir", self.dir, "--appendonly", "yes", "--appendfsync", "always",
+                    "--save", "", "--maxmemory-policy", "noeviction"] + self.extra
+            self.log = open(logpath, "ab")
+            self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+            if wait_listening(self.proc, self.port, f"redis-server on {self.port}"):
+                break
+            self.log.close()
+            with open(logpath, errors="replace") as f:
+                text = f.read()
+            if not (self.movable and "in use" in text) or attempt == PORT_ATTEMPTS - 1:
+                raise AssertionError("redis-server exited %s:\n%s"
+                                     % (self.proc.returncode, text[-3000:]))
+            self.port = free_port()     # another process took it: try another
         wait_for(self.ping, what=f"redis-server on {self.port}")
+        self.movable = False
         return self
 
     def ping(self):
@@ -83,7 +164,7 @@ def base_config(redis_port, tmpdir, **overrides):
     cfg = {
         "listen": "127.0.0.1:%d" % free_port(),
         "public_url": "https://replyd.test",
-        "redis": {"url": "redis://127.0.0.1:%d/0" % redis_port, "timeout": "1s"},
+        "redis": {"url": "redis://127.0.0.1:%d/0" % redis_port, "timeout": "3s"},
         "calendars": {
             "office": {
                 "timezone": "Europe/London",
@@ -136,9 +217,23 @@ class Replyd:
             json.dump(config, f, indent=2)
 
     def start(self, wait_ready=True, args=()):
-        self.log = open(self.logpath, "ab")
-        self.proc = subprocess.Popen([os.path.join(BUILD, "replyd"), "-c", self.path] + list(args),
-                                     stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        for attempt in range(PORT_ATTEMPTS):
+            self.log = open(self.logpath, "ab")
+            self.proc = subprocess.Popen([os.path.join(BUILD, "replyd"), "-c", self.path]
+                                         + list(args),
+                                         stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+            if wait_listening(self.proc, self.port, "replyd listening on %d" % self.port):
+                break
+            self.log.close()
+            text = self.logtext()
+            if "cannot listen" not in text or "in use" not in text or \
+                    attempt == PORT_ATTEMPTS - 1:
+                break       # not a port taken meanwhile: the test sees the exit
+            # Another process took the port between free_port() and bind:
+            # keep that attempt's log aside and start again on a new port.
+            os.rename(self.logpath, "%s.port-taken.%d" % (self.logpath, attempt))
+            host = self.config["listen"].rsplit(":", 1)[0]
+            self.write_config(dict(self.config, listen="%s:%d" % (host, free_port())))
         if wait_ready:
             wait_for(lambda: self.status("/readyz") == 200 or self.proc.poll() is not None,
                      what="replyd /readyz")

@@ -8,6 +8,8 @@ import json
 import threading
 import urllib.parse
 
+from fakes import Server
+
 
 class TwilioSink:
     def __init__(self, account_sid="ACtest", auth_token="twilio-auth-token-for-tests"):
@@ -47,10 +49,11 @@ class TwilioSink:
                 self.end_headers()
                 self.wfile.write(out)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d" % self.port
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
 
     def to(self, number):
         with self.lock:

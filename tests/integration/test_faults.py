@@ -27,6 +27,7 @@ class Stream:
     def __init__(self, replyd, senders=40):
         self.replyd, self.senders = replyd, senders
         self.accepted, self.stop = [], threading.Event()
+        self.refused = 0                # answered otherwise, or not at all
         self.thread = threading.Thread(target=self.run)
 
     def run(self):
@@ -46,6 +47,7 @@ class Stream:
             if status == 200:
                 self.accepted.append(sid)
             else:
+                self.refused += 1
                 time.sleep(0.02)
 
     def __enter__(self):
@@ -81,9 +83,10 @@ return {dd, msgs, bad}"""
 def test_sigkill_during_a_stream_loses_nothing_answered(make_replyd, redis_server, tmpdir_path):
     d = make_replyd(config(redis_server.port, tmpdir_path))
     with Stream(d) as s:
-        time.sleep(1.5)
+        wait_for(lambda: len(s.accepted) >= 50, what="the stream under way")
         d.kill()
-        time.sleep(0.5)
+        r = s.refused
+        wait_for(lambda: s.refused >= r + 5, what="webhooks failing while replyd is down")
         d.start()
         n = len(s.accepted)
         wait_for(lambda: len(s.accepted) > n + 20, what="accepting after restart")
@@ -94,9 +97,10 @@ def test_redis_restart_during_a_stream_loses_nothing_answered(make_replyd, redis
                                                                tmpdir_path):
     d = make_replyd(config(redis_server.port, tmpdir_path))
     with Stream(d) as s:
-        time.sleep(1.5)
+        wait_for(lambda: len(s.accepted) >= 50, what="the stream under way")
         redis_server.stop()
-        time.sleep(1)
+        r = s.refused
+        wait_for(lambda: s.refused >= r + 5, what="webhooks refused while Redis is down")
         redis_server.start()
         n = len(s.accepted)
         wait_for(lambda: len(s.accepted) > n + 20, timeout=20, what="accepting after restart")

@@ -4,7 +4,6 @@ hear back; out of hours with the urgent-help text; never for a contact who
 switched it off; never a response; never a word about a worker's absence."""
 
 import datetime
-import time
 import uuid
 import zoneinfo
 
@@ -67,6 +66,16 @@ def receipts(twilio, to=YP):
     return [m["Body"] for m in twilio.messages() if m["To"] == to]
 
 
+def sends(replyd, cid):
+    return [(e["purpose"], e["outcome"])
+            for e in replyd.api("GET", "/v1/conversations/" + cid)[1]["events"]
+            if e["type"] == "send"]
+
+
+def metrics(replyd):
+    return replyd.request("GET", "/metrics")[2].decode()
+
+
 def clock(t):
     """GOV.UK style: 9am, 4:55pm, midday."""
     if (t.hour, t.minute) == (12, 0):
@@ -114,9 +123,10 @@ def test_new_conversation_gets_a_receipt_with_the_deadline_in_words(replyd, twil
     assert "tomorrow." in body and URGENT not in body
     [msg] = [m for m in twilio.messages() if m["To"] == YP]
     assert msg["From"] == FROM
-    sends = [e for e in replyd.api("GET", "/v1/conversations/" + c["id"])[1]["events"]
-             if e["type"] == "send"]
-    assert [(e["purpose"], e["outcome"]) for e in sends] == [("receipt", "sent")]
+    # replyd records the send once Twilio's answer is back: after Twilio
+    # saw the request, so wait for it.
+    wait_for(lambda: sends(replyd, c["id"]), what="the receipt's send on the record")
+    assert sends(replyd, c["id"]) == [("receipt", "sent")]
 
 
 def test_second_message_in_the_conversation_gets_no_receipt(replyd, twilio):
@@ -124,9 +134,15 @@ def test_second_message_in_the_conversation_gets_no_receipt(replyd, twilio):
     wait_for(lambda: receipts(twilio), what="the receipt")
     send_sms(replyd, body="second")
     send_sms(replyd, body="third")
-    time.sleep(1)
+    # A receipt decided for "second" or "third" would be on its way before
+    # the one for a conversation opened after them.
+    other = "+447700900456"
+    assert replyd.api("PUT", "/v1/contacts/yp-2", {"phone": other, "worker": "alice"})[0] == 201
+    send_sms(replyd, sender=other)
+    wait_for(lambda: receipts(twilio, other), what="the next conversation's receipt")
     assert len(receipts(twilio)) == 1
-    assert len(replyd.api("GET", "/v1/conversations")[1]["conversations"]) == 1
+    assert len([c for c in replyd.api("GET", "/v1/conversations")[1]["conversations"]
+                if c["contact"] != "yp-2"]) == 1
 
 
 def test_contact_with_receipts_off_gets_none(replyd, twilio):
@@ -136,7 +152,8 @@ def test_contact_with_receipts_off_gets_none(replyd, twilio):
     other = "+447700900456"
     send_sms(replyd, sender=other)
     wait_for(lambda: receipts(twilio, other), what="the other young person's receipt")
-    time.sleep(0.5)
+    # Decided at once when the message is stored, before anything is sent.
+    assert 'replyd_receipts_total{outcome="opted_out"} 1' in metrics(replyd)
     assert receipts(twilio) == []
 
 
@@ -144,8 +161,14 @@ def test_receipts_switched_off_for_the_deployment_send_nothing(
         make_replyd, redis_server, tmpdir_path, twilio):
     d = make_replyd(receipt_config(redis_server.port, tmpdir_path, twilio.url, enabled=False))
     send_sms(d)
-    time.sleep(1)
-    assert twilio.requests == []
+    # A receipt would be decided when the message is stored and be on its
+    # way before a reply sent afterwards has been accepted.
+    cid = only_conversation(d)["id"]
+    status, _ = d.api("POST", "/v1/conversations/%s/reply" % cid, {"by": "alice", "text": "hi"})
+    assert status == 200
+    assert [r.form["Body"] for r in twilio.requests] == ["hi"]
+    assert sends(d, cid) == [("reply", "sent")]
+    assert "\nreplyd_receipts_total{" not in metrics(d)     # no receipt, not even tried
 
 
 def test_out_of_hours_receipt_adds_the_urgent_help_text(
@@ -172,7 +195,9 @@ def test_receipt_in_hours_has_no_urgent_help_text(replyd, twilio):
 def test_receipt_is_never_a_response(replyd, twilio):
     send_sms(replyd)
     wait_for(lambda: receipts(twilio), what="the receipt")
-    time.sleep(0.3)
+    # Done with the receipt once its send is on the record.
+    cid = only_conversation(replyd)["id"]
+    wait_for(lambda: sends(replyd, cid) == [("receipt", "sent")], what="the receipt recorded")
     c = only_conversation(replyd)
     assert c["state"] == "awaiting" and c["responded_at"] is None
     events = replyd.api("GET", "/v1/conversations/" + c["id"])[1]["events"]

@@ -125,6 +125,7 @@ def test_provider_429_then_201_gets_the_message_exactly_once(replyd, twilio):
     assert [e["outcome"] for e in events(replyd, cid, "send")] == ["retry", "sent"]
 
 
+@pytest.mark.slow(2)
 def test_retry_after_longer_than_the_backoff_is_honoured(replyd, twilio):
     twilio.script = [(429, {"Retry-After": "2"}), 201]
     send_sms(replyd)
@@ -144,7 +145,9 @@ def test_provider_400_is_tried_once_answered_502_and_no_response_is_recorded(rep
     assert status == 502
     assert body["error"] == "provider refused" and "400" in body["detail"]
     assert body["attempts"] == 1
-    time.sleep(1.5)                              # a retry would have come by now
+    # A retry would come within retry_base (1 s, jittered) of the refusal.
+    while time.monotonic() < twilio.requests[0].at + 1.5:
+        time.sleep(0.02)
     assert len(twilio.requests) == 1
     c = conversation(replyd, cid)
     assert c["state"] == "awaiting" and c["responded_at"] is None
@@ -162,6 +165,7 @@ def test_provider_500_then_201_is_retried_and_recorded(replyd, twilio):
     assert conversation(replyd, cid)["state"] == "responded"
 
 
+@pytest.mark.slow(4)
 def test_provider_that_never_answers_is_tried_a_few_times_then_502(
         make_replyd, redis_server, tmpdir_path, twilio):
     d = make_replyd(reply_config(redis_server.port, tmpdir_path, twilio.url, timeout_ms=400))
@@ -344,6 +348,7 @@ def test_replyd_stops_promptly_when_the_smtp_server_never_answers_quit(
     assert time.monotonic() - started < 5
 
 
+@pytest.mark.slow(3)
 def test_smtp_server_without_tls_is_never_given_the_message(smtp_fakes, make_replyd,
                                                             redis_server, tmpdir_path):
     # A server on smtp:// that offers no STARTTLS: replyd must not send.

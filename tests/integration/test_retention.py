@@ -5,6 +5,8 @@ and reports keep working on metadata alone in between."""
 import time
 import uuid
 
+import pytest
+
 from harness import base_config, wait_for
 from providers import form_body, twilio_signature
 
@@ -12,6 +14,7 @@ TOKEN = "twilio-auth-token-for-tests"
 URL = "https://replyd.test/webhooks/twilio"
 
 
+@pytest.mark.slow(5)
 def test_text_expires_first_then_the_record(make_replyd, redis_server, tmpdir_path):
     cfg = base_config(redis_server.port, tmpdir_path,
                       retention={"message_text": "2s", "metadata": "5s"})

@@ -8,7 +8,9 @@ import threading
 import time
 import uuid
 
-from harness import RedisServer, base_config, free_port, wait_for
+import pytest
+
+from harness import PORT_ATTEMPTS, RedisServer, base_config, free_port, wait_for, wait_listening
 from providers import form_body, twilio_signature
 
 TOKEN = "twilio-auth-token-for-tests"
@@ -17,19 +19,28 @@ URL = "https://replyd.test/webhooks/twilio"
 
 class Sentinel:
     def __init__(self, tmpdir, name, master_port):
-        self.port = free_port()
         self.dir = os.path.join(tmpdir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.conf = os.path.join(self.dir, "sentinel.conf")
-        with open(self.conf, "w") as f:
-            f.write("port %d\nbind 127.0.0.1\ndir %s\n"
-                    "sentinel monitor replyd 127.0.0.1 %d 2\n"
-                    "sentinel down-after-milliseconds replyd 1000\n"
-                    "sentinel failover-timeout replyd 5000\n"
-                    "sentinel parallel-syncs replyd 1\n" % (self.port, self.dir, master_port))
-        self.log = open(os.path.join(self.dir, "log"), "ab")
-        self.proc = subprocess.Popen(["redis-server", self.conf, "--sentinel"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        logpath = os.path.join(self.dir, "log")
+        for attempt in range(PORT_ATTEMPTS):
+            self.port = free_port()
+            with open(self.conf, "w") as f:
+                f.write("port %d\nbind 127.0.0.1\ndir %s\n"
+                        "sentinel monitor replyd 127.0.0.1 %d 2\n"
+                        "sentinel down-after-milliseconds replyd 1000\n"
+                        "sentinel failover-timeout replyd 5000\n"
+                        "sentinel parallel-syncs replyd 1\n" % (self.port, self.dir, master_port))
+            self.log = open(logpath, "ab")
+            self.proc = subprocess.Popen(["redis-server", self.conf, "--sentinel"],
+                                         stdout=self.log, stderr=subprocess.STDOUT)
+            if wait_listening(self.proc, self.port, "sentinel on %d" % self.port):
+                return
+            self.log.close()
+            # Another process took the port before the sentinel bound it?
+            if "in use" not in open(logpath, errors="replace").read():
+                break
+        raise AssertionError("sentinel did not start:\n" + open(logpath, errors="replace").read())
 
     def master(self):
         out = subprocess.run(["redis-cli", "-p", str(self.port), "SENTINEL",
@@ -43,11 +54,16 @@ class Sentinel:
         self.log.close()
 
 
+@pytest.mark.slow(24)
 def test_failover_under_a_stream_of_webhooks_loses_nothing_answered(
         tmpdir_path, make_replyd, redis_server):
     master = redis_server
+    # Redis waits repl-diskless-sync-delay (5 s) for more replicas before a
+    # full sync: once here, and again when the old master comes back.
+    master.cli("CONFIG", "SET", "repl-diskless-sync-delay", "0")
     replica = RedisServer(tmpdir_path, name="replica",
-                          extra=["--replicaof", "127.0.0.1", str(master.port)]).start()
+                          extra=["--replicaof", "127.0.0.1", str(master.port),
+                                 "--repl-diskless-sync-delay", "0"]).start()
     sentinels = [Sentinel(tmpdir_path, "s%d" % i, master.port) for i in range(3)]
     try:
         wait_for(lambda: all(s.master() == master.port for s in sentinels), what="sentinels")
@@ -79,7 +95,7 @@ def test_failover_under_a_stream_of_webhooks_loses_nothing_answered(
 
         t = threading.Thread(target=stream)
         t.start()
-        time.sleep(2)
+        wait_for(lambda: len(accepted) >= 50, what="webhooks accepted before the failover")
         before = len(accepted)
         master.proc.kill()                  # the master dies without warning
         master.proc.wait()
@@ -98,8 +114,8 @@ def test_failover_under_a_stream_of_webhooks_loses_nothing_answered(
         stop.set()
         t.join()
         assert before > 0
-        # Every acknowledged message's dedupe key is on the new master.
-        time.sleep(1)
+        # Every acknowledged message's dedupe key is on the new master (the
+        # stream has stopped: nothing is in flight).
         stored = replica.cli("--raw", "EVAL",
                              "local n = 0 for _, k in ipairs(redis.call('KEYS', 'rd:*:d:twilio:*'))"
                              " do n = n + 1 end return n", "0")
