@@ -139,7 +139,12 @@ db_drop(struct db *db, const char *why)
 		return;
 	log_warnx("redis %s:%d: %s; reconnecting", db->cfg->host,
 	    db->cfg->port, why);
-	db->ac->data = NULL;
+	/*
+	 * The context keeps its data pointer: hiredis may still free it
+	 * itself (a connection lost, a connect that fails) before
+	 * db_drop_cb runs, and the callbacks must then forget it, or it
+	 * would be freed twice.
+	 */
 	if (db->to_free == NULL) {
 		db->to_free = db->ac;
 		event_active(db->drop_ev, 0, 0);
@@ -479,6 +484,15 @@ db_connected_cb(const redisAsyncContext *ac, int status)
 
 	if (db == NULL)
 		return;
+	if (ac == db->to_free) {
+		/* A dropped context: hiredis frees it itself on failure;
+		 * on success db_drop_cb frees it. */
+		if (status != REDIS_OK)
+			db->to_free = NULL;
+		return;
+	}
+	if (ac != db->ac)
+		return;
 	evtimer_del(db->connect_timer);
 	if (status != REDIS_OK) {
 		/* hiredis frees this context itself after we return. */
@@ -512,8 +526,15 @@ db_disconnected_cb(const redisAsyncContext *ac, int status)
 {
 	struct db	*db = ac->data;
 
-	if (db == NULL || db->ac != ac)
-		return;		/* we dropped it ourselves */
+	if (db == NULL)
+		return;
+	if (ac == db->to_free) {
+		/* A dropped context being freed (by us or by hiredis). */
+		db->to_free = NULL;
+		return;
+	}
+	if (db->ac != ac)
+		return;
 	db->ac = NULL;
 	log_warnx("redis %s:%d: connection lost%s%s", db->cfg->host,
 	    db->cfg->port, ac->errstr[0] ? ": " : "", ac->errstr);
