@@ -59,6 +59,7 @@ struct db {
 	int			 ever_ready;
 	unsigned long		 reconnects;
 	int			 health_pending;
+	int			 cluster;	/* the server is a cluster node */
 	int64_t			 offset_ms;	/* Redis TIME minus our clock */
 	size_t			 sentinel_next;
 	redisAsyncContext	*sentinel;
@@ -418,6 +419,16 @@ db_eval(struct db *db, const struct db_script *s, db_cb cb, void *arg,
 	return db_submit(db, r);
 }
 
+/* INFO cluster answered: is this node part of a Redis Cluster? */
+static void
+db_cluster_cb(struct db *db, redisReply *reply, const char *err, void *arg)
+{
+	/* An old server or a refused INFO: not a cluster. */
+	db->cluster = reply != NULL && reply->type == REDIS_REPLY_STRING &&
+	    reply->str != NULL &&
+	    strstr(reply->str, "cluster_enabled:1") != NULL;
+}
+
 /* The handshake's last step: ready unless Redis is still loading. */
 static void
 db_probe_cb(struct db *db, redisReply *reply, const char *err, void *arg)
@@ -480,6 +491,7 @@ db_connected_cb(const redisAsyncContext *ac, int status)
 	const char	*sel[] = { "SELECT", NULL };
 	const char	*role[] = { "ROLE" };
 	const char	*probe[] = { "EXISTS", "replyd:probe" };
+	const char	*info[] = { "INFO", "cluster" };
 	char		 dbn[16];
 
 	if (db == NULL)
@@ -516,6 +528,7 @@ db_connected_cb(const redisAsyncContext *ac, int status)
 	}
 	if (db->cfg->nsentinels > 0)
 		db_internal(db, db_step_cb, "ROLE", 1, role);
+	db_internal(db, db_cluster_cb, NULL, 2, info);
 	/* Refused with LOADING while Redis reads its AOF: retried. */
 	db_internal(db, db_probe_cb, NULL, 2, probe);
 }
@@ -820,4 +833,11 @@ unsigned long
 db_reconnects(const struct db *db)
 {
 	return db->reconnects;
+}
+
+/* Whether the server is a Redis Cluster node (known once ready). */
+int
+db_cluster(const struct db *db)
+{
+	return db->cluster;
 }

@@ -42,6 +42,9 @@ void		 db_set_state_cb(struct db *, db_state_cb, void *);
 int		 db_ready(const struct db *);
 /* Why the database is not ready (for /readyz), or NULL when it is. */
 const char	*db_status(const struct db *);
+/* Whether the server is a Redis Cluster node (known once ready): a
+ * command may then only name keys of one slot. */
+int		 db_cluster(const struct db *);
 /* Times the connection was (re)established after having been lost. */
 unsigned long	 db_reconnects(const struct db *);
 /* The time by Redis's clock (ms), kept by a TIME once a second. */

@@ -44,7 +44,7 @@
 
 #define ESC_TICK_MS		500	/* other instances add due items too */
 #define ESC_CLAIM_LIMIT		500
-#define ESC_READ_IDLE_MS	200	/* between reads that found nothing */
+#define ESC_READ_IDLE_MS	200	/* cluster: between empty reads */
 #define ESC_READ_COUNT		64
 #define ESC_MAX_TARGETS		16
 #define ESC_ERRORS		"replyd_escalation_errors_total"
@@ -239,12 +239,8 @@ esc_tick_release(struct esc_tick *t)
 	}
 	e->ticking = 0;
 	esc_fails_log(e, &e->quiet_claim, &t->fails, "claiming due items");
-	if (t->claimed > 0) {
+	if (t->claimed > 0)
 		log_debug("escalation: %d items fell due", t->claimed);
-		/* Wake the reader: what this instance claimed is waiting. */
-		if (!e->reading && e->groups_ready)
-			esc_arm(e->read_ev, 0);
-	}
 	now = server_time_ms(e->srv);
 	wait = ESC_TICK_MS;
 	if (t->next >= 0 && t->next - now < wait)
@@ -326,21 +322,27 @@ esc_read_done(const struct store_esc_batch *b, void *arg)
 		esc_deliver_entry(e, &b->entries[i]);
 	/*
 	 * Read again from the loop, not from inside this callback: at once
-	 * while there is more, else after a pause (a claim that moved
-	 * something wakes the reader sooner).
+	 * (a blocking read waits in Redis), or after a pause when reads do
+	 * not block (a cluster node) and this one found nothing.
 	 */
-	esc_arm(e->read_ev, b->err != NULL ? 200 : b->n > 0 ? 0 :
-	    ESC_READ_IDLE_MS);
+	esc_arm(e->read_ev, b->err != NULL ? 200 : b->n > 0 ||
+	    !db_cluster(e->rdb) ? 0 : ESC_READ_IDLE_MS);
 }
 
 /* Read what is new in every partition's stream. */
 static void
 esc_read(struct escalate *e)
 {
+	int	ms;
+
 	if (e->reading || e->srv->draining || !db_ready(e->rdb) ||
 	    !e->groups_ready)
 		return;
-	if (store_esc_read(e->rdb, e->consumer, ESC_READ_COUNT,
+	/* Block for less than the command deadline, or we would time out. */
+	ms = e->srv->cfg->redis.timeout_ms / 2;
+	if (ms > 1000)
+		ms = 1000;
+	if (store_esc_read(e->rdb, e->consumer, ESC_READ_COUNT, ms,
 	    esc_read_done, e) == 0)
 		e->reading = 1;
 }

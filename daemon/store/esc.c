@@ -208,11 +208,7 @@ esc_batch_fail(struct esc_req *rq, const char *err)
 	rq->cb.batch(&b, rq->arg);
 }
 
-/*
- * One read round: a non-blocking XREADGROUP per partition's stream,
- * gathered into one batch.  One command cannot read every stream: they
- * live in 16 slots, and Redis Cluster refuses a command across slots.
- */
+/* One read round: its answers gathered into one batch. */
 struct esc_read {
 	store_esc_batch_cb	 cb;
 	void			*arg;
@@ -253,8 +249,10 @@ esc_read_error(struct esc_read *rd, int p, const char *e)
 {
 	if (strncmp(e, "NOGROUP", 7) == 0)
 		rd->nogroup = 1;
-	if (rd->err[0] == '\0')
+	if (rd->err[0] == '\0' && p >= 0)
 		snprintf(rd->err, sizeof rd->err, "partition %d: %s", p, e);
+	else if (rd->err[0] == '\0')
+		snprintf(rd->err, sizeof rd->err, "%s", e);
 }
 
 /* One partition's XREADGROUP answered: [[stream key, [entry, ...]]], or
@@ -296,22 +294,108 @@ out:
 	esc_read_release(rd);
 }
 
-/* Read new entries of every partition's stream. */
+/* One XREADGROUP over every stream answered: [[stream key, [entry, ...]],
+ * ...], or nil when it blocked to the end with nothing new. */
+static void
+esc_read_all_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct esc_read		*rd = arg;
+	const char		*e = esc_error(r, err);
+	const redisReply	*s;
+	struct store_esc_entry	*ne;
+	char			 key[32];
+	size_t			 i, total = 0;
+	int			 p;
+
+	if (e == NULL && r->type != REDIS_REPLY_ARRAY &&
+	    r->type != REDIS_REPLY_NIL)
+		e = "unexpected reply to XREADGROUP";
+	if (e == NULL && r->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < r->elements; i++)
+			if (r->element[i]->type == REDIS_REPLY_ARRAY &&
+			    r->element[i]->elements == 2 &&
+			    r->element[i]->element[1]->type ==
+			    REDIS_REPLY_ARRAY)
+				total += r->element[i]->element[1]->elements;
+		if (total > 0) {
+			if ((ne = calloc(total, sizeof *ne)) == NULL)
+				e = "out of memory";
+			else {
+				rd->entries = ne;
+				rd->cap = total;
+			}
+		}
+	}
+	if (e != NULL)
+		esc_read_error(rd, -1, e);
+	for (i = 0; e == NULL && r->type == REDIS_REPLY_ARRAY &&
+	    i < r->elements; i++) {
+		s = r->element[i];
+		if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
+		    s->element[0]->str == NULL)
+			continue;
+		/* Which partition's stream: compare with the key names. */
+		for (p = 0; p < STORE_PARTITIONS; p++) {
+			snprintf(key, sizeof key, KEY_ESC, p);
+			if (strcmp(key, s->element[0]->str) == 0)
+				break;
+		}
+		if (p < STORE_PARTITIONS)
+			esc_entries_parse(s->element[1], p, 0, rd->entries,
+			    &rd->n);
+	}
+	esc_read_release(rd);
+}
+
+/*
+ * Read new entries of every partition's stream.  On one Redis (or behind
+ * Sentinel) one XREADGROUP blocks on all the streams, and Redis hands what
+ * arrives to the blocked instances in turn; a Redis Cluster node refuses a
+ * command across slots, so there each stream is read on its own, without
+ * blocking.
+ */
 int
-store_esc_read(struct db *db, const char *consumer, int count,
+store_esc_read(struct db *db, const char *consumer, int count, int block_ms,
     store_esc_batch_cb cb, void *arg)
 {
 	struct esc_read		*rd;
 	struct esc_read_part	*pt;
-	char			 key[32], cnt[16];
-	int			 p;
+	const char		*argv[9 + 2 * STORE_PARTITIONS];
+	char			 key[32], keys[STORE_PARTITIONS][32];
+	char			 cnt[16], block[16];
+	int			 p, argc = 0;
 
 	if ((rd = calloc(1, sizeof *rd)) == NULL)
 		return -1;
 	rd->cb = cb;
 	rd->arg = arg;
-	rd->pending = 1;
 	snprintf(cnt, sizeof cnt, "%d", count);
+	if (!db_cluster(db)) {
+		rd->pending = 1;
+		snprintf(block, sizeof block, "%d", block_ms);
+		argv[argc++] = "XREADGROUP";
+		argv[argc++] = "GROUP";
+		argv[argc++] = STORE_ESC_GROUP;
+		argv[argc++] = consumer;
+		argv[argc++] = "COUNT";
+		argv[argc++] = cnt;
+		argv[argc++] = "BLOCK";
+		argv[argc++] = block;
+		argv[argc++] = "STREAMS";
+		for (p = 0; p < STORE_PARTITIONS; p++) {
+			snprintf(keys[p], sizeof keys[p], KEY_ESC, p);
+			argv[argc++] = keys[p];
+		}
+		for (p = 0; p < STORE_PARTITIONS; p++)
+			argv[argc++] = ">";
+		if (db_commandv(db, esc_read_all_done, rd, argc, argv,
+		    NULL) == -1) {
+			free(rd);
+			return -1;
+		}
+		return 0;
+	}
+	rd->pending = 1;
 	for (p = 0; p < STORE_PARTITIONS; p++) {
 		snprintf(key, sizeof key, KEY_ESC, p);
 		if ((pt = calloc(1, sizeof *pt)) == NULL) {

@@ -84,10 +84,11 @@ int	 store_esc_group(struct db *, int p, store_esc_done_cb, void *);
 int	 store_esc_claim(struct db *, int p, int limit, store_esc_claim_cb,
 	    void *);
 /* Read new entries of every partition's stream as consumer, at most
- * count per stream, without blocking (one command per partition: the
- * streams live in different slots). */
+ * count per stream: blocking up to block_ms on one Redis (a connection of
+ * its own), without blocking on a Redis Cluster node (one command per
+ * stream: they live in different slots). */
 int	 store_esc_read(struct db *, const char *consumer, int count,
-	    store_esc_batch_cb, void *);
+	    int block_ms, store_esc_batch_cb, void *);
 /* Take over up to count entries of partition p pending for longer than
  * idle_ms with another consumer (or with this one, left unfinished). */
 int	 store_esc_autoclaim(struct db *, int p, const char *consumer,

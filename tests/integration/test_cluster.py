@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from harness import RedisServer, base_config, rmtree, tempdir, wait_for
+from harness import RedisServer, base_config, free_port, rmtree, tempdir, wait_for
 from providers import form_body, twilio_signature
 from sink import TwilioSink
 
@@ -24,7 +24,10 @@ YP = "+447700900123"
 def cluster():
     """A redis-server in cluster mode holding every slot itself."""
     path = tempdir()
+    # The cluster bus port is given too: by default it is the port plus
+    # 10000, which a high free port would overflow.
     r = RedisServer(path, extra=["--cluster-enabled", "yes",
+                                 "--cluster-port", str(free_port()),
                                  "--cluster-config-file",
                                  os.path.join(path, "nodes.conf")]).start()
     assert r.cli("CLUSTER", "ADDSLOTSRANGE", "0", "16383") == "OK"
