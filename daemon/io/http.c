@@ -3,11 +3,15 @@
  * largest route's body limit and the header limit) before calling us; the
  * route's own limit is then checked so each provider gets the status code
  * that stops it retrying an oversized request.
+ *
+ * http_head_parse reads request heads more strictly than evhttp does (see
+ * http.h), to check each request before evhttp reads it.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -22,6 +26,331 @@
 #include "base/metrics.h"
 
 #define HTTP_MAX_PARAMS	4
+
+/* ------------------------------------------------------------------ */
+/* The request head: a pure parser.                                    */
+
+/* Whether c may be in a token (RFC 9110 section 5.6.2). */
+static int
+http_tchar(unsigned char c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z'))
+		return 1;
+	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* Write why (if asked for) and return code. */
+static int
+http_fail(int code, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (why != NULL && whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/*
+ * The next line of [*p, end): its start and length without the line end
+ * (LF, or CRLF).  -1 when there is no LF left, or a CR that does not end
+ * the line.
+ */
+static int
+http_next_line(const char **p, const char *end, const char **line,
+    size_t *len)
+{
+	const char	*lf, *s = *p;
+	size_t		 n;
+
+	if ((lf = memchr(s, '\n', (size_t)(end - s))) == NULL)
+		return -1;
+	n = (size_t)(lf - s);
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (memchr(s, '\r', n) != NULL)
+		return -1;
+	*line = s;
+	*len = n;
+	*p = lf + 1;
+	return 0;
+}
+
+/* Whether a header name is name (ASCII, any case). */
+static int
+http_name_is(const struct http_field *f, const char *name)
+{
+	return f->name_len == strlen(name) &&
+	    strncasecmp(f->name, name, f->name_len) == 0;
+}
+
+/*
+ * Parse field lines from *p up to and including the empty line; each one
+ * goes into hd (which also learns the framing fields).  0 or a status.
+ */
+static int
+http_fields_parse(const char **p, const char *end, struct http_head *hd,
+    char *why, size_t whylen)
+{
+	const char		*line, *v, *ve;
+	size_t			 len, i, j;
+	struct http_field	*f;
+	unsigned char		 c;
+
+	for (;;) {
+		if (http_next_line(p, end, &line, &len) == -1)
+			return http_fail(400, why, whylen, "a header line "
+			    "has a CR that does not end it, or no end");
+		if (len == 0)
+			break;
+		if (line[0] == ' ' || line[0] == '\t')
+			return http_fail(400, why, whylen, "a header field "
+			    "is folded over lines (obsolete line folding)");
+		for (i = 0; i < len && http_tchar((unsigned char)line[i]); i++)
+			;
+		if (i == 0)
+			return http_fail(400, why, whylen, "header field %zu "
+			    "has no name", hd->nfields + 1);
+		if (i < len && line[i] != ':') {
+			/* RFC 9112 section 5.1: such a field must be refused,
+			 * or it could be read as another header's. */
+			for (j = i; j < len && (line[j] == ' ' ||
+			    line[j] == '\t'); j++)
+				;
+			if (j > i && j < len && line[j] == ':')
+				return http_fail(400, why, whylen, "header "
+				    "field %.*s has whitespace before its "
+				    "colon", (int)i, line);
+		}
+		if (i == len || line[i] != ':')
+			return http_fail(400, why, whylen, "header field %zu "
+			    "is not a name, a colon and a value",
+			    hd->nfields + 1);
+		if (hd->nfields == HTTP_HEAD_MAX_FIELDS)
+			return http_fail(431, why, whylen, "more than %d "
+			    "header fields", HTTP_HEAD_MAX_FIELDS);
+		f = &hd->fields[hd->nfields++];
+		f->name = line;
+		f->name_len = i;
+		v = line + i + 1;
+		ve = line + len;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		for (i = 0; v + i < ve; i++) {
+			c = (unsigned char)v[i];
+			if (c == '\0')
+				return http_fail(400, why, whylen, "header "
+				    "field %.*s has a NUL byte in its value",
+				    (int)f->name_len, f->name);
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return http_fail(400, why, whylen, "header "
+				    "field %.*s has a control character in its "
+				    "value", (int)f->name_len, f->name);
+		}
+		f->value = v;
+		f->value_len = (size_t)(ve - v);
+		if (http_name_is(f, "Content-Length")) {
+			long long	n = 0;
+
+			if (hd->content_length != -1)
+				return http_fail(400, why, whylen,
+				    "Content-Length appears more than once");
+			if (f->value_len == 0 || f->value_len > 18)
+				return http_fail(400, why, whylen,
+				    "Content-Length is not a number of bytes");
+			for (i = 0; i < f->value_len; i++) {
+				if (f->value[i] < '0' || f->value[i] > '9')
+					return http_fail(400, why, whylen,
+					    "Content-Length is not a number of "
+					    "bytes (digits only)");
+				n = n * 10 + (f->value[i] - '0');
+			}
+			hd->content_length = n;
+		} else if (http_name_is(f, "Transfer-Encoding")) {
+			if (hd->chunked)
+				return http_fail(400, why, whylen,
+				    "Transfer-Encoding appears more than once");
+			if (f->value_len != 7 ||
+			    strncasecmp(f->value, "chunked", 7) != 0)
+				return http_fail(501, why, whylen, "only the "
+				    "chunked transfer coding is supported");
+			hd->chunked = 1;
+		} else if (http_name_is(f, "Expect") && hd->minor >= 1) {
+			if (f->value_len != 12 ||
+			    strncasecmp(f->value, "100-continue", 12) != 0)
+				return http_fail(417, why, whylen, "the only "
+				    "expectation supported is 100-continue");
+			hd->expect_continue = 1;
+		}
+	}
+	if (*p != end)
+		return http_fail(400, why, whylen, "bytes after the end of "
+		    "the header fields");
+	return 0;
+}
+
+/* Parse a request head; see http.h. */
+int
+http_head_parse(const char *buf, size_t len, struct http_head *hd,
+    char *why, size_t whylen)
+{
+	const char	*p = buf, *end = buf + len, *line;
+	size_t		 n, i, j;
+	int		 rc;
+
+	memset(hd, 0, sizeof *hd);
+	hd->content_length = -1;
+	if (http_next_line(&p, end, &line, &n) == -1)
+		return http_fail(400, why, whylen, "the request line has a CR "
+		    "that does not end it, or no end");
+	for (i = 0; i < n && http_tchar((unsigned char)line[i]); i++)
+		;
+	if (i == 0 || i == n || line[i] != ' ')
+		return http_fail(400, why, whylen, "the request line is not "
+		    "a method, a path and a version");
+	hd->method = line;
+	hd->method_len = i;
+	for (j = i + 1; j < n && line[j] > ' ' && line[j] < 0x7f; j++)
+		;
+	if (j == i + 1 || j == n || line[j] != ' ')
+		return http_fail(400, why, whylen, "the request target is "
+		    "empty or has a byte that is not printable ASCII");
+	hd->target = line + i + 1;
+	hd->target_len = j - i - 1;
+	j++;
+	/* A later HTTP/1.x is read as the 1.1 we speak (RFC 9112 2.3). */
+	if (n - j == 8 && memcmp(line + j, "HTTP/1.", 7) == 0 &&
+	    line[j + 7] >= '0' && line[j + 7] <= '9')
+		hd->minor = line[j + 7] == '0' ? 0 : 1;
+	else if (n - j == 8 && memcmp(line + j, "HTTP/", 5) == 0 &&
+	    line[j + 5] >= '0' && line[j + 5] <= '9' && line[j + 6] == '.' &&
+	    line[j + 7] >= '0' && line[j + 7] <= '9')
+		return http_fail(505, why, whylen, "HTTP/%c.%c is not "
+		    "supported: use HTTP/1.1", line[j + 5], line[j + 7]);
+	else
+		return http_fail(400, why, whylen, "the request line does not "
+		    "end with HTTP/1.1 or HTTP/1.0");
+	if ((rc = http_fields_parse(&p, end, hd, why, whylen)) != 0)
+		return rc;
+	if (hd->chunked && hd->content_length != -1)
+		return http_fail(400, why, whylen, "both Content-Length and "
+		    "Transfer-Encoding");
+	if (hd->chunked && hd->minor == 0)
+		return http_fail(400, why, whylen, "Transfer-Encoding in an "
+		    "HTTP/1.0 request");
+	return 0;
+}
+
+/* Check a trailer section; see http.h. */
+int
+http_trailer_parse(const char *buf, size_t len, char *why, size_t whylen)
+{
+	struct http_head	*hd;
+	const char		*p = buf;
+	int			 rc;
+
+	if ((hd = calloc(1, sizeof *hd)) == NULL)
+		return http_fail(500, why, whylen, "out of memory");
+	hd->content_length = -1;
+	hd->minor = 1;
+	rc = http_fields_parse(&p, buf + len, hd, why, whylen);
+	free(hd);
+	return rc;
+}
+
+/* A token (RFC 9110 section 5.6.2) at *p: 0 and past it, or -1. */
+static int
+http_skip_token(const char **p, const char *end)
+{
+	const char	*s = *p;
+
+	while (s < end && http_tchar((unsigned char)*s))
+		s++;
+	if (s == *p)
+		return -1;
+	*p = s;
+	return 0;
+}
+
+/* A quoted-string (RFC 9110 section 5.6.4) at *p: 0 and past it, or -1. */
+static int
+http_skip_quoted(const char **p, const char *end)
+{
+	const char	*s = *p + 1;
+	unsigned char	 c;
+
+	for (; s < end; s++) {
+		c = (unsigned char)*s;
+		if (c == '"') {
+			*p = s + 1;
+			return 0;
+		}
+		if (c == '\\') {
+			if (++s == end)
+				return -1;
+			c = (unsigned char)*s;
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return -1;
+	}
+	return -1;
+}
+
+/* Parse a chunk-size line; see http.h.  RFC 9112 section 7.1.1:
+ * chunk-size *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ). */
+int
+http_chunk_line(const char *line, size_t len, unsigned long long *size)
+{
+	const char		*p = line, *end = line + len;
+	unsigned long long	 n = 0;
+	int			 d;
+
+#define HTTP_SKIP_BWS() while (p < end && (*p == ' ' || *p == '\t')) p++
+	for (; p < end; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			d = *p - 'A' + 10;
+		else
+			break;
+		if (n > (1ULL << 59))
+			return -1;
+		n = n * 16 + (unsigned long long)d;
+	}
+	if (p == line)
+		return -1;
+	for (;;) {
+		HTTP_SKIP_BWS();
+		if (p == end)
+			break;
+		if (*p++ != ';')
+			return -1;
+		HTTP_SKIP_BWS();
+		if (http_skip_token(&p, end) == -1)
+			return -1;
+		HTTP_SKIP_BWS();
+		if (p == end || *p != '=')
+			continue;
+		p++;
+		HTTP_SKIP_BWS();
+		if (p < end && *p == '"') {
+			if (http_skip_quoted(&p, end) == -1)
+				return -1;
+		} else if (http_skip_token(&p, end) == -1)
+			return -1;
+	}
+#undef HTTP_SKIP_BWS
+	*size = n;
+	return 0;
+}
+
 
 struct http_route {
 	int			 methods;

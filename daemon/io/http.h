@@ -98,4 +98,51 @@ void		 http_error(struct http_req *, int code, const char *error,
 /* Answer 503 with Retry-After for our own failures. */
 void		 http_unavailable(struct http_req *, const char *detail);
 
+/*
+ * The request-head parser replyd checks each request with, exposed for its
+ * unit tests and fuzz target.  It never allocates; every pointer points into
+ * the caller's buffer.
+ */
+#define HTTP_HEAD_MAX_FIELDS	100
+
+struct http_field {
+	const char	*name;
+	size_t		 name_len;
+	const char	*value;		/* without surrounding whitespace */
+	size_t		 value_len;
+};
+
+struct http_head {
+	const char		*method;
+	size_t			 method_len;
+	const char		*target;
+	size_t			 target_len;
+	int			 minor;		/* HTTP/1.minor: 0 or 1 */
+	struct http_field	 fields[HTTP_HEAD_MAX_FIELDS];
+	size_t			 nfields;
+	long long		 content_length;	/* -1: none */
+	int			 chunked;	/* Transfer-Encoding: chunked */
+	int			 expect_continue;
+};
+
+/*
+ * Parse a request head: the request line and the header fields, up to and
+ * including the empty line that ends them (CRLF or LF line ends).  0, or
+ * the status to answer (400, 417, 431, 501, 505) with why saying what was
+ * wrong.  Stricter than evhttp: no whitespace before a colon, no obsolete
+ * line folding, no NUL or other control character, one Content-Length of
+ * digits only, no Content-Length beside Transfer-Encoding, which must be
+ * "chunked".
+ */
+int		 http_head_parse(const char *buf, size_t len,
+		    struct http_head *, char *why, size_t whylen);
+/* Check a chunked body's trailer section (field lines and the empty line
+ * that ends it) as http_head_parse checks fields: 0 or 400 with why. */
+int		 http_trailer_parse(const char *buf, size_t len, char *why,
+		    size_t whylen);
+/* A chunk-size line without its line end (hex size, then any chunk
+ * extensions): 0 with the size, or -1. */
+int		 http_chunk_line(const char *line, size_t len,
+		    unsigned long long *size);
+
 #endif
