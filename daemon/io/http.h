@@ -2,9 +2,15 @@
  * http.h: replyd's HTTP server on libevent's evhttp.  One routing table
  * (method + path pattern, where "*" matches one path segment); limits on
  * body size (per route, with the status code the route's provider needs),
- * header size and read time; JSON errors; in-flight request counting so
- * SIGTERM can drain.  Handlers may answer later (after Redis replies); a
- * request must be answered exactly once.
+ * header size and the time a whole request may take; JSON errors, never
+ * libevent's HTML pages; in-flight request counting so SIGTERM can drain.  Handlers may answer later (after Redis
+ * replies); a request must be answered exactly once.
+ *
+ * Every connection's bytes pass through a filter before evhttp sees them
+ * (libevent 2.1 has no hook between a request's head and its body): the
+ * filter checks each request head strictly (http_head_parse), decides from
+ * Content-Length and the route's own limit before any body is read, de-
+ * chunks a chunked body up to that limit, and enforces the deadline.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -33,8 +39,8 @@ typedef int (*http_limit_fn)(const char *path, void *ctx, size_t *max_body,
 struct http_limits {
 	size_t	max_body;	/* default for routes that set none */
 	size_t	max_big_body;	/* the most any limited route accepts */
-	size_t	max_headers;
-	int	read_timeout;	/* seconds */
+	size_t	max_headers;	/* the request line and header fields */
+	int	read_timeout;	/* seconds for a whole request, head and body */
 };
 
 struct http	*http_new(struct event_base *, const struct http_limits *);
@@ -61,6 +67,8 @@ void		 http_set_hooks(struct http *, void *(*begin)(void *),
 void		 http_stop_accepting(struct http *);
 /* Requests handed to a handler and not yet answered. */
 int		 http_inflight(const struct http *);
+/* Connections open now (closing ones included). */
+int		 http_connections(const struct http *);
 void		 http_set_limits(struct http *, const struct http_limits *);
 
 /* Request accessors. */
@@ -99,8 +107,8 @@ void		 http_error(struct http_req *, int code, const char *error,
 void		 http_unavailable(struct http_req *, const char *detail);
 
 /*
- * The request-head parser replyd checks each request with, exposed for its
- * unit tests and fuzz target.  It never allocates; every pointer points into
+ * The request-head parser the connection filter uses, exposed for its unit
+ * tests and fuzz target.  It never allocates; every pointer points into
  * the caller's buffer.
  */
 #define HTTP_HEAD_MAX_FIELDS	100

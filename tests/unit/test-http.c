@@ -1,10 +1,21 @@
 /*
  * test-http.c: the request-head parser (http_head_parse), the trailer
  * check and the chunk-size line parser that replyd's connection filter
- * runs before evhttp sees a request, as listed in http.h.
+ * runs before evhttp sees a request, as listed in http.h; then the server
+ * itself over loopback, for what its filter does to the answers.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include "check.h"
 #include "io/http.h"
@@ -283,6 +294,176 @@ test_malformed_chunk_extensions_are_refused(void)
 	CHECK_INT(chunk("5 5"), -1);
 }
 
+/* --- the server itself, over loopback ----------------------------- */
+
+#define BIG_LEN		(8 << 20)
+
+static struct {
+	struct event_base	*base;
+	struct http		*http;
+	int			 port;
+	char			*big;
+} sv;
+
+/* GET /big: a body larger than the socket buffers hold. */
+static void
+big_handler(struct http_req *req, void *arg)
+{
+	http_reply(req, 200, "application/octet-stream", sv.big, BIG_LEN);
+}
+
+/* A server on an ephemeral port with one route. */
+static void
+server_start(void)
+{
+	struct http_limits	l = { .max_body = 1024, .max_big_body = 1024,
+				    .max_headers = 4096, .read_timeout = 30 };
+	size_t			i;
+
+	CHECK((sv.big = malloc(BIG_LEN)) != NULL);
+	for (i = 0; i < BIG_LEN; i++)
+		sv.big[i] = (char)('a' + i % 26);
+	CHECK((sv.base = event_base_new()) != NULL);
+	CHECK((sv.http = http_new(sv.base, &l)) != NULL);
+	http_route(sv.http, HTTP_GET, "/big", 0, 0, big_handler, NULL);
+	CHECK_INT(http_listen(sv.http, "127.0.0.1", 0), 0);
+	sv.port = http_port(sv.http);
+}
+
+static void
+server_stop(void)
+{
+	http_free(sv.http);
+	event_base_free(sv.base);
+	free(sv.big);
+	memset(&sv, 0, sizeof sv);
+}
+
+/* A non-blocking client with a small receive window. */
+static int
+client_connect(void)
+{
+	struct sockaddr_in	sin;
+	int			fd, small = 4096;
+
+	CHECK((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)sv.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_INT(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	CHECK(fcntl(fd, F_SETFL, O_NONBLOCK) == 0);
+	return fd;
+}
+
+/* Turn the server's loop n times without waiting. */
+static void
+turn(int n)
+{
+	while (n-- > 0)
+		event_base_loop(sv.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+}
+
+/* Read until the server closes; returns what arrived (caller frees). */
+static char *
+read_to_eof(int fd, size_t *len)
+{
+	size_t	size = BIG_LEN + 65536, n = 0;
+	char	*buf;
+	ssize_t	 r;
+	int	 spins = 0;
+
+	CHECK((buf = malloc(size)) != NULL);
+	for (;;) {
+		CHECK(n < size);
+		r = recv(fd, buf + n, size - n, 0);
+		if (r > 0) {
+			n += (size_t)r;
+			spins = 0;
+			continue;
+		}
+		if (r == 0)
+			break;
+		CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
+		/* Nothing to read: let the server run (it must make progress
+		 * or close within a bounded number of turns). */
+		CHECK(++spins < 1000000);
+		event_base_loop(sv.base, EVLOOP_ONCE);
+	}
+	*len = n;
+	return buf;
+}
+
+/* Whether [buf, buf + len) contains s. */
+static int
+has(const char *buf, size_t len, const char *s)
+{
+	return memmem(buf, len, s, strlen(s)) != NULL;
+}
+
+/* Whether buf holds an answer of 200 with the whole big body. */
+static int
+whole_big_answer(const char *buf, size_t len)
+{
+	const char	*body;
+
+	if (len < 12 || memcmp(buf, "HTTP/1.1 200", 12) != 0 ||
+	    (body = memmem(buf, len, "\r\n\r\n", 4)) == NULL)
+		return 0;
+	body += 4;
+	return (size_t)(buf + len - body) == BIG_LEN &&
+	    memcmp(body, sv.big, BIG_LEN) == 0;
+}
+
+static void
+test_a_large_answer_reaches_a_slow_reader_whole_before_the_close(void)
+{
+	static const char	req[] = "GET /big HTTP/1.1\r\nHost: x\r\n"
+				    "Connection: close\r\n\r\n";
+	char			*buf;
+	size_t			 len;
+	int			 fd;
+
+	server_start();
+	fd = client_connect();
+	CHECK(send(fd, req, sizeof req - 1, 0) == (ssize_t)(sizeof req - 1));
+	/* Read nothing for a while: the server's writes fill the socket
+	 * and it must wait for room, not drop the rest or close early. */
+	turn(200);
+	buf = read_to_eof(fd, &len);
+	CHECK(whole_big_answer(buf, len));
+	free(buf);
+	close(fd);
+	while (http_connections(sv.http) > 0)
+		event_base_loop(sv.base, EVLOOP_ONCE);
+	server_stop();
+}
+
+static void
+test_a_refused_request_is_answered_in_json_and_closed(void)
+{
+	static const char	req[] = "POST /big HTTP/1.1\r\nHost: x\r\n"
+				    "Content-Length: 999999\r\n\r\n";
+	char			*buf;
+	size_t			 len;
+	int			 fd;
+
+	server_start();
+	fd = client_connect();
+	CHECK(send(fd, req, sizeof req - 1, 0) == (ssize_t)(sizeof req - 1));
+	shutdown(fd, SHUT_WR);
+	buf = read_to_eof(fd, &len);
+	CHECK(len > 12 && memcmp(buf, "HTTP/1.1 405", 12) == 0);
+	CHECK(has(buf, len, "\r\nConnection: close\r\n"));
+	CHECK(has(buf, len, "{\"error\":\"method not allowed\""));
+	free(buf);
+	close(fd);
+	while (http_connections(sv.http) > 0)
+		event_base_loop(sv.base, EVLOOP_ONCE);
+	server_stop();
+}
+
 static const struct check_test tests[] = {
 	TEST(test_a_plain_request_is_split_into_method_target_version_and_fields),
 	TEST(test_lf_alone_ends_a_line_too),
@@ -302,6 +483,8 @@ static const struct check_test tests[] = {
 	TEST(test_a_chunk_size_is_hexadecimal),
 	TEST(test_valid_chunk_extensions_are_accepted),
 	TEST(test_malformed_chunk_extensions_are_refused),
+	TEST(test_a_large_answer_reaches_a_slow_reader_whole_before_the_close),
+	TEST(test_a_refused_request_is_answered_in_json_and_closed),
 	{ NULL, NULL }
 };
 

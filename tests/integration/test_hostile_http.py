@@ -1,0 +1,336 @@
+"""Hostile HTTP (issue 11, items 3, 4 and 8): slow senders, oversized
+bodies and requests that could hide another request.  Each test starts the real
+replyd on loopback and is bounded well under 30 s.
+
+Pacing sleeps appear only where the test *is* a slow client (a byte every
+quarter of a second); everything else waits for state."""
+
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+
+import pytest
+
+import harness
+from harness import base_config
+
+SMS_LIMIT = 2048
+EMAIL_LIMIT = 8192
+
+
+# --- helpers -------------------------------------------------------------
+
+def connect(d, timeout=10):
+    return socket.create_connection(("127.0.0.1", d.port), timeout=timeout)
+
+
+def read_response(s, data=b""):
+    """One HTTP response from a socket (data: bytes of it already read):
+    (status, headers, body), or None if the connection closed first."""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    n = int(headers.get("content-length", "0"))
+    while len(rest) < n:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return status, headers, rest[:n]
+
+
+def closed(s):
+    """Whether the server closes the connection (nothing more to read)."""
+    try:
+        return s.recv(65536) == b""
+    except ConnectionResetError:
+        return True
+
+
+def exchange(d, data):
+    """Send raw bytes; return the first response and whether the server
+    then closed the connection without answering anything else."""
+    with connect(d) as s:
+        s.sendall(data)
+        resp = read_response(s)
+        return resp, closed(s)
+
+
+def json_error(resp):
+    status, headers, body = resp
+    assert headers.get("content-type") == "application/json", (status, headers, body)
+    return status, json.loads(body)
+
+
+def metric(d, name):
+    text = d.request("GET", "/metrics")[2].decode()
+    m = re.search(r"^%s(?:\{[^}]*\})? (\S+)$" % re.escape(name), text, re.M)
+    return float(m.group(1)) if m else None
+
+
+def limits_config(redis_server, tmpdir, **limits):
+    cfg = base_config(redis_server.port, tmpdir)
+    cfg["channels"] = {
+        "twilio": {"auth_token": "twilio-auth-token-for-tests", "account_sid": "ACtest",
+                   "from": "+447700900000", "api_base": "http://127.0.0.1:9"},
+        "notify": {"callback_token": "notify-callback-token-for-tests-0123",
+                   "api_key": "replyd-test-" + str(uuid.uuid4()) + "-" + str(uuid.uuid4()),
+                   "api_base": "http://127.0.0.1:9",
+                   "sms_template_id": "f1c7a2b0-0000-4000-8000-000000000001"},
+        "mailgun": {"signing_key": "mailgun-signing-key-for-tests"},
+        "sendgrid": {"username": "sendgrid", "password": "sendgrid-password-for-tests"},
+        "postmark": {"username": "postmark", "password": "postmark-password-for-tests"},
+    }
+    if limits:
+        cfg["limits"] = limits
+    return cfg
+
+
+# --- item 3: slow senders -------------------------------------------------
+
+@pytest.mark.parametrize("part", ["head", "body"])
+def test_read_timeout_is_a_deadline_for_the_whole_request(make_replyd, redis_server,
+                                                          tmpdir_path, part):
+    d = make_replyd(limits_config(redis_server, tmpdir_path, read_timeout="2s"))
+    s = connect(d)
+    head = b"POST /webhooks/twilio HTTP/1.1\r\nHost: x\r\n"
+    if part == "body":
+        s.sendall(head + b"Content-Length: 1000\r\n\r\n")
+    else:
+        s.sendall(head)
+    started = time.monotonic()
+    # One byte every quarter second: never idle for 2 s, never complete.
+    cut = False
+    while time.monotonic() - started < 20:
+        try:
+            s.sendall(b"a")
+        except OSError:
+            cut = True
+            break
+        s.settimeout(0.25)
+        try:
+            if s.recv(1024) == b"":
+                cut = True
+                break
+        except socket.timeout:
+            pass
+        except OSError:
+            cut = True
+            break
+    s.close()
+    assert cut, "a client sending a byte every 0.25 s was still connected after 20 s"
+    assert metric(d, "replyd_http_slow_requests_total") >= 1
+    assert d.status("/healthz") == 200
+
+
+# --- item 4: oversized bodies ----------------------------------------------
+
+@pytest.mark.parametrize("path,status", [
+    ("/webhooks/mailgun", 406),
+    ("/webhooks/postmark", 403),
+    ("/webhooks/sendgrid", 413),
+    ("/webhooks/twilio", 413),
+    ("/webhooks/notify", 413),
+])
+def test_an_oversized_body_is_refused_from_its_content_length_with_the_providers_status(
+        make_replyd, redis_server, tmpdir_path, path, status):
+    d = make_replyd(limits_config(redis_server, tmpdir_path, sms_body_bytes=SMS_LIMIT,
+                                  email_body_bytes=EMAIL_LIMIT))
+    limit = EMAIL_LIMIT if path in ("/webhooks/mailgun", "/webhooks/postmark",
+                                    "/webhooks/sendgrid") else SMS_LIMIT
+    with connect(d) as s:
+        # Only the head: the answer must not wait for the body.
+        s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (path.encode(), limit + 1))
+        resp = read_response(s)
+        assert resp is not None
+        got, body = json_error(resp)
+        assert got == status and body["error"] == "too large", body
+        assert str(limit) in body["detail"]
+        assert resp[1].get("connection") == "close"
+        assert closed(s)
+    assert metric(d, 'replyd_webhook_rejections_total') >= 1
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/healthz"), ("PUT", "/v1/contacts/yp-1"),
+                                         ("POST", "/nowhere")])
+def test_healthz_the_api_and_unknown_paths_never_read_a_body_over_their_own_limit(
+        make_replyd, redis_server, tmpdir_path, method, path):
+    # Default limits: the email limit (40 MiB) is far above these routes'.
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+    with connect(d) as s:
+        s.sendall(b"%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (method.encode(), path.encode(),
+                                                  harness.TOKEN.encode(), 4 << 20))
+        resp = read_response(s)
+        assert resp is not None
+        status, body = json_error(resp)
+        assert status in (404, 413), body
+        assert closed(s)
+
+
+@pytest.mark.parametrize("path,status", [("/webhooks/mailgun", 406), ("/webhooks/twilio", 413)])
+def test_a_chunked_body_is_cut_at_the_routes_limit(make_replyd, redis_server, tmpdir_path,
+                                                   path, status):
+    d = make_replyd(limits_config(redis_server, tmpdir_path, sms_body_bytes=SMS_LIMIT,
+                                  email_body_bytes=EMAIL_LIMIT))
+    with connect(d) as s:
+        s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  % path.encode())
+        # Keep sending 1 KiB chunks; the answer comes once the limit is
+        # passed (the client never sends the last chunk).
+        sent = 0
+        s.settimeout(0.05)
+        answer = b""
+        while sent < 40 * EMAIL_LIMIT and not answer:
+            try:
+                s.sendall(b"400\r\n" + b"x" * 1024 + b"\r\n")
+                sent += 1024
+                answer = s.recv(65536)
+            except socket.timeout:
+                pass
+            except OSError:
+                break
+        s.settimeout(10)
+        assert answer, "no answer after %d bytes" % sent
+        assert sent <= 2 * EMAIL_LIMIT + 4096
+        resp = read_response(s, answer)
+        assert resp is not None
+        got, body = json_error(resp)
+        assert got == status and body["error"] == "too large", body
+
+
+def test_an_oversized_body_flood_keeps_memory_flat(make_replyd, redis_server, tmpdir_path):
+    # Ten unauthenticated clients each send a 40 MiB body to an SMS webhook
+    # (whose limit is 1 MiB) with the default limits.
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+
+    def rss(field):
+        with open("/proc/%d/status" % d.proc.pid) as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1]) * 1024
+    before = rss("VmRSS")
+    size, chunk, answers = 40 << 20, b"x" * 65536, []
+
+    def flood():
+        with connect(d, timeout=20) as s:
+            try:
+                s.sendall(b"POST /webhooks/twilio HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Length: %d\r\n\r\n" % size)
+                for _ in range(size // len(chunk)):
+                    s.sendall(chunk)
+            except OSError:
+                pass
+            try:
+                answers.append(s.recv(12))
+            except OSError as e:
+                answers.append(repr(e).encode())
+    threads = [threading.Thread(target=flood) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(25)
+    grown = rss("VmHWM") - before
+    assert answers == [b"HTTP/1.1 413"] * 10, answers
+    assert grown < 48 << 20, "RSS grew by %d MB" % (grown >> 20)
+    assert d.status("/healthz") == 200
+
+
+# --- item 8: HTTP strictness -----------------------------------------------
+
+SMUGGLED = b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def refused_400(d, data):
+    resp, was_closed = exchange(d, data)
+    assert resp is not None, "no answer"
+    status, body = json_error(resp)
+    assert status == 400, body
+    assert resp[1].get("connection") == "close"
+    assert was_closed, "the connection stayed open (a second request could follow)"
+    return body["detail"]
+
+
+def test_two_content_length_headers_are_refused_with_400_and_close(make_replyd, redis_server,
+                                                                   tmpdir_path):
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+    detail = refused_400(d, b"POST /webhooks/twilio HTTP/1.1\r\nHost: x\r\n"
+                            b"Content-Length: 0\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(SMUGGLED), SMUGGLED))
+    assert "Content-Length" in detail and "more than once" in detail
+
+
+def test_content_length_with_a_space_before_the_colon_is_refused_with_400_and_close(
+        make_replyd, redis_server, tmpdir_path):
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+    detail = refused_400(d, b"POST /webhooks/twilio HTTP/1.1\r\nHost: x\r\n"
+                            b"Content-Length : %d\r\n\r\n%s" % (len(SMUGGLED), SMUGGLED))
+    assert "Content-Length" in detail and "before its colon" in detail
+
+
+def test_content_length_with_a_plus_sign_is_refused_with_400_and_close(make_replyd,
+                                                                       redis_server,
+                                                                       tmpdir_path):
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+    detail = refused_400(d, b"POST /webhooks/twilio HTTP/1.1\r\nHost: x\r\n"
+                            b"Content-Length: +3\r\n\r\nabc")
+    assert "Content-Length" in detail
+
+
+def test_a_nul_in_a_header_value_is_refused_with_400_and_close(make_replyd, redis_server,
+                                                               tmpdir_path):
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+    detail = refused_400(d, b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                            b"Authorization: Bearer a\x00b\r\n\r\n")
+    assert "Authorization" in detail and "NUL" in detail
+
+
+def test_valid_chunk_extensions_are_accepted(make_replyd, redis_server, tmpdir_path):
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+    body = json.dumps({"email": "yp@example.org", "worker": "alice"}).encode()
+    a, b = body[:10], body[10:]
+    chunked = (b"%x;name=value\r\n%s\r\n%x ; quoted=\"a \\\" b\" ;flag\r\n%s\r\n"
+               b"0;last\r\nX-Trailer: ignored\r\n\r\n" % (len(a), a, len(b), b))
+    resp, _ = exchange(d, b"PUT /v1/contacts/yp-1 HTTP/1.1\r\nHost: x\r\n"
+                          b"Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                          b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n%s"
+                       % (harness.TOKEN.encode(), chunked))
+    assert resp is not None and resp[0] == 201, resp
+    status, contact = d.api("GET", "/v1/contacts/yp-1")
+    assert status == 200 and contact["email"] == "yp@example.org", contact
+
+
+@pytest.mark.parametrize("data,status", [
+    (b"BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+    (b"hello\r\n\r\n", 400),
+    (b"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400),
+    (b"POST /webhooks/twilio HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+    (b"POST /webhooks/twilio HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+     b"Content-Length: 3\r\n\r\nabc", 400),
+    (b"POST /webhooks/twilio HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"zz\r\n", 400),
+    (b"POST /webhooks/twilio HTTP/1.1\r\nHost: x\r\nExpect: tea\r\nContent-Length: 1\r\n\r\nx",
+     417),
+])
+def test_malformed_requests_get_a_json_error_never_libevents_html(make_replyd, redis_server,
+                                                                 tmpdir_path, data, status):
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+    resp, was_closed = exchange(d, data)
+    assert resp is not None
+    got, body = json_error(resp)
+    assert got == status and body["detail"], body
+    assert was_closed
