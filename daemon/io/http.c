@@ -37,6 +37,12 @@
  * sending (a refused body): we read and drop until it closes, so that it
  * can read the answer (closing with unread input would reset the
  * connection, and a reset can destroy the answer).
+ *
+ * Connections are counted from accept to close: no more than
+ * max_connections are held at once (the listener pauses at the cap and
+ * resumes when one closes), and an accept that fails (EMFILE, ENFILE)
+ * pauses the listener for a moment instead of retrying at once in a loop,
+ * logging once per interval.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -48,6 +54,7 @@
 #include <time.h>
 
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <cjson/cJSON.h>
@@ -56,6 +63,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "io/http.h"
 #include "base/log.h"
@@ -64,8 +72,12 @@
 #define HTTP_MAX_PARAMS		4
 /* A chunk-size line with its extensions. */
 #define HTTP_CHUNK_LINE_MAX	4096
-/* Repeated warnings (deadlines): one line per interval. */
+/* After a failed accept, wait this long before trying again. */
+#define HTTP_ACCEPT_RETRY_MS	250
+/* Repeated warnings (accept failures, the cap, deadlines): one line per. */
 #define HTTP_LOG_INTERVAL_S	60
+/* Whatever the limits say, room for this many connections. */
+#define HTTP_MIN_CONNECTIONS	8
 
 /* ------------------------------------------------------------------ */
 /* The request head: a pure parser.                                    */
@@ -486,6 +498,7 @@ struct http {
 	struct event_base		*base;
 	struct evhttp			*ev;
 	struct evhttp_bound_socket	*sock;
+	struct evconnlistener		*listener;
 	struct http_route		*routes, **tail;
 	struct http_limits		 limits;
 	int				 inflight;
@@ -495,10 +508,19 @@ struct http {
 	void				*hook_arg;
 	struct http_conns		 conns;
 	int				 nconns;
+	int				 max_conns;	/* after the fd limit */
 	struct http_conn		**byfd;		/* connections by fd */
 	size_t				 nbyfd;
-	struct http_ratelimit		 rl_deadline;
+	int				 accepting;	/* listener enabled */
+	int				 accept_failed;	/* paused after an error */
+	struct event			*accept_timer;
+	struct http_ratelimit		 rl_accept, rl_cap, rl_deadline;
+	struct http			*next_server;
 };
+
+/* Every server, so a listener's error callback finds its own (libevent
+ * hands that callback evhttp's argument, not ours). */
+static struct http	*http_servers;
 
 struct http_req {
 	struct http		*http;
@@ -517,6 +539,7 @@ struct http_req {
 };
 
 static void	http_dispatch(struct evhttp_request *, void *);
+static void	http_accept_update(struct http *);
 static void	http_conn_writable_cb(evutil_socket_t, short, void *);
 
 /* Seconds on the monotonic clock. */
@@ -545,9 +568,38 @@ http_ratelimit(struct http_ratelimit *rl, unsigned long *held)
 	return 1;
 }
 
+/* The most connections the limits and the open-file limit allow; say so
+ * (unless quiet) when the open-file limit is the smaller. */
+static int
+http_conn_cap(const struct http_limits *l, int quiet)
+{
+	struct rlimit	rl;
+	long long	room;
+	int		max;
+
+	max = l->max_connections > 0 ? l->max_connections :
+	    HTTP_DEFAULT_MAX_CONNECTIONS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		room = (long long)rl.rlim_cur - HTTP_FD_RESERVE;
+		if (room < HTTP_MIN_CONNECTIONS)
+			room = HTTP_MIN_CONNECTIONS;
+		if (max > room) {
+			if (!quiet)
+				log_warnx("http: the open-file limit is %llu, so "
+				    "at most %lld connections are held at once "
+				    "(limits.max_connections asks for %d; %d "
+				    "descriptors are kept for Redis and sends)",
+				    (unsigned long long)rl.rlim_cur, room, max,
+				    HTTP_FD_RESERVE);
+			max = (int)room;
+		}
+	}
+	return max < HTTP_MIN_CONNECTIONS ? HTTP_MIN_CONNECTIONS : max;
+}
+
 /* Apply limits to evhttp (its body limit is the largest route's). */
 static void
-http_apply_limits(struct http *h)
+http_apply_limits(struct http *h, int quiet)
 {
 	struct http_route	*r;
 	size_t			 max = h->limits.max_body;
@@ -564,6 +616,89 @@ http_apply_limits(struct http *h)
 	/* Idle connections (between requests) and clients that never read
 	 * their answers; the filter keeps each request's own deadline. */
 	evhttp_set_timeout(h->ev, h->limits.read_timeout);
+	h->max_conns = http_conn_cap(&h->limits, quiet);
+	metrics_set("replyd_http_connections_max", NULL, h->max_conns);
+	http_accept_update(h);
+}
+
+/* ------------------------------------------------------------------ */
+/* Accepting: the cap and accept failures.                             */
+
+/* Enable or pause the listener as the counts say. */
+static void
+http_accept_update(struct http *h)
+{
+	unsigned long	held;
+	int		want;
+
+	if (h->listener == NULL)
+		return;
+	want = !h->accept_failed && h->nconns < h->max_conns;
+	if (want == h->accepting)
+		return;
+	if (want) {
+		if (evconnlistener_enable(h->listener) == 0)
+			h->accepting = 1;
+		return;
+	}
+	if (evconnlistener_disable(h->listener) == 0)
+		h->accepting = 0;
+	if (h->accept_failed)
+		return;
+	metrics_inc("replyd_http_accept_paused_total", "reason=\"limit\"");
+	if (http_ratelimit(&h->rl_cap, &held))
+		log_warnx("http: %d connections open, the most allowed "
+		    "(limits.max_connections); new ones wait to be accepted "
+		    "until one closes (%lu more times since the last message)",
+		    h->nconns, held);
+}
+
+/* The pause after a failed accept is over: try again. */
+static void
+http_accept_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http	*h = arg;
+
+	h->accept_failed = 0;
+	http_accept_update(h);
+}
+
+/*
+ * accept() failed.  Out of descriptors (EMFILE, ENFILE) or memory, the
+ * listening socket stays readable, so trying again at once would spin:
+ * pause for a moment, or until a connection closes.
+ */
+static void
+http_accept_error(struct evconnlistener *listener, void *arg)
+{
+	struct http	*h;
+	int		 err = EVUTIL_SOCKET_ERROR();
+	struct timeval	 tv = { 0, HTTP_ACCEPT_RETRY_MS * 1000 };
+	struct rlimit	 rl;
+	unsigned long	 held;
+
+	for (h = http_servers; h != NULL && h->listener != listener;
+	    h = h->next_server)
+		;
+	if (h == NULL) {
+		/* Not ours: at least never spin. */
+		evconnlistener_disable(listener);
+		return;
+	}
+	metrics_inc("replyd_http_accept_paused_total",
+	    "reason=\"accept_failed\"");
+	if (http_ratelimit(&h->rl_accept, &held)) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			rl.rlim_cur = 0;
+		log_warnx("http: cannot accept a connection: %s; pausing "
+		    "new connections for %d ms at a time (%d open, open-file "
+		    "limit %llu; %lu more failures since the last message)",
+		    strerror(err), HTTP_ACCEPT_RETRY_MS, h->nconns,
+		    (unsigned long long)rl.rlim_cur, held);
+	}
+	h->accept_failed = 1;
+	http_accept_update(h);
+	evtimer_add(h->accept_timer, &tv);
 }
 
 /* ------------------------------------------------------------------ */
@@ -595,6 +730,13 @@ http_conn_free(struct http_conn *c)
 		    h->byfd[c->fd] == c)
 			h->byfd[c->fd] = NULL;
 		h->nconns--;
+		metrics_set("replyd_http_connections", NULL, h->nconns);
+		/* A descriptor is free again. */
+		if (h->accept_failed) {
+			h->accept_failed = 0;
+			evtimer_del(h->accept_timer);
+		}
+		http_accept_update(h);
 	}
 	if (c->timer != NULL)
 		event_free(c->timer);
@@ -1230,6 +1372,8 @@ http_conn_new(struct event_base *base, void *arg)
 	c->http = h;
 	TAILQ_INSERT_TAIL(&h->conns, c, entry);
 	h->nconns++;
+	metrics_set("replyd_http_connections", NULL, h->nconns);
+	http_accept_update(h);
 	return c->filter;
 fail:
 	/* evhttp falls back to a plain socket: no checks, but served. */
@@ -1276,7 +1420,11 @@ http_new(struct event_base *base, const struct http_limits *limits)
 	h->tail = &h->routes;
 	h->limits = *limits;
 	TAILQ_INIT(&h->conns);
-	if ((h->ev = evhttp_new(base)) == NULL) {
+	if ((h->ev = evhttp_new(base)) == NULL ||
+	    (h->accept_timer = evtimer_new(base, http_accept_timer_cb,
+	    h)) == NULL) {
+		if (h->ev != NULL)
+			evhttp_free(h->ev);
 		free(h);
 		return NULL;
 	}
@@ -1284,12 +1432,23 @@ http_new(struct event_base *base, const struct http_limits *limits)
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(h->ev, http_dispatch, h);
 	evhttp_set_bevcb(h->ev, http_conn_new, h);
+	h->next_server = http_servers;
+	http_servers = h;
 	metrics_define("replyd_http_requests_total", METRICS_COUNTER,
 	    "HTTP requests answered, by status code.");
+	metrics_define("replyd_http_connections", METRICS_GAUGE,
+	    "HTTP connections open now (closing ones included).");
+	metrics_define("replyd_http_connections_max", METRICS_GAUGE,
+	    "The most HTTP connections held at once "
+	    "(limits.max_connections, within the open-file limit).");
+	metrics_define("replyd_http_accept_paused_total", METRICS_COUNTER,
+	    "Times accepting paused: at the connection limit, or after "
+	    "accept failed (out of file descriptors).");
 	metrics_define("replyd_http_slow_requests_total", METRICS_COUNTER,
 	    "Connections closed because a request was not complete within "
 	    "limits.read_timeout.");
-	http_apply_limits(h);
+	metrics_set("replyd_http_connections", NULL, 0);
+	http_apply_limits(h, 0);
 	return h;
 }
 
@@ -1297,8 +1456,11 @@ http_new(struct event_base *base, const struct http_limits *limits)
 void
 http_set_limits(struct http *h, const struct http_limits *limits)
 {
+	int	changed = limits->max_connections !=
+		    h->limits.max_connections;
+
 	h->limits = *limits;
-	http_apply_limits(h);
+	http_apply_limits(h, !changed);
 }
 
 /* Free the server, its routes and its connections. */
@@ -1307,9 +1469,15 @@ http_free(struct http *h)
 {
 	struct http_route	*r, *next;
 	struct http_conn	*c;
+	struct http		**hp;
 
 	if (h == NULL)
 		return;
+	for (hp = &http_servers; *hp != NULL; hp = &(*hp)->next_server)
+		if (*hp == h) {
+			*hp = h->next_server;
+			break;
+		}
 	/* Frees each connection's filter; their sockets are still ours. */
 	evhttp_free(h->ev);
 	while ((c = TAILQ_FIRST(&h->conns)) != NULL) {
@@ -1319,6 +1487,7 @@ http_free(struct http *h)
 		if (c->filter == NULL)
 			http_conn_free(c);
 	}
+	event_free(h->accept_timer);
 	for (r = h->routes; r != NULL; r = next) {
 		next = r->next;
 		free(r->pattern);
@@ -1341,6 +1510,10 @@ http_listen(struct http *h, const char *host, int port)
 		log_warn("cannot listen on %s:%d", host, port);
 		return -1;
 	}
+	h->listener = evhttp_bound_socket_get_listener(h->sock);
+	h->accepting = 1;
+	evconnlistener_set_error_cb(h->listener, http_accept_error);
+	http_accept_update(h);
 	fd = evhttp_bound_socket_get_fd(h->sock);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET)
@@ -1365,6 +1538,8 @@ http_stop_accepting(struct http *h)
 	if (h->sock != NULL) {
 		evhttp_del_accept_socket(h->ev, h->sock);
 		h->sock = NULL;
+		h->listener = NULL;
+		evtimer_del(h->accept_timer);
 	}
 }
 
@@ -1380,6 +1555,13 @@ int
 http_connections(const struct http *h)
 {
 	return h->nconns;
+}
+
+/* The most connections held at once. */
+int
+http_max_connections(const struct http *h)
+{
+	return h->max_conns;
 }
 
 /* Add a route; returns it. */
@@ -1399,7 +1581,7 @@ http_route_add(struct http *h, int methods, const char *pattern,
 	r->arg = arg;
 	*h->tail = r;
 	h->tail = &r->next;
-	http_apply_limits(h);
+	http_apply_limits(h, 1);
 	return r;
 }
 

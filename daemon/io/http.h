@@ -2,8 +2,9 @@
  * http.h: replyd's HTTP server on libevent's evhttp.  One routing table
  * (method + path pattern, where "*" matches one path segment); limits on
  * body size (per route, with the status code the route's provider needs),
- * header size and the time a whole request may take; JSON errors, never
- * libevent's HTML pages; in-flight request counting so SIGTERM can drain.  Handlers may answer later (after Redis
+ * header size, the time a whole request may take and the connections held
+ * at once; JSON errors, never libevent's HTML pages; in-flight request
+ * counting so SIGTERM can drain.  Handlers may answer later (after Redis
  * replies); a request must be answered exactly once.
  *
  * Every connection's bytes pass through a filter before evhttp sees them
@@ -41,7 +42,13 @@ struct http_limits {
 	size_t	max_big_body;	/* the most any limited route accepts */
 	size_t	max_headers;	/* the request line and header fields */
 	int	read_timeout;	/* seconds for a whole request, head and body */
+	int	max_connections; /* held at once; 0 for the default */
 };
+
+/* Connections held at once when limits.max_connections is not set. */
+#define HTTP_DEFAULT_MAX_CONNECTIONS	1024
+/* File descriptors kept for Redis, outbound sends and the rest. */
+#define HTTP_FD_RESERVE			64
 
 struct http	*http_new(struct event_base *, const struct http_limits *);
 void		 http_free(struct http *);
@@ -67,8 +74,9 @@ void		 http_set_hooks(struct http *, void *(*begin)(void *),
 void		 http_stop_accepting(struct http *);
 /* Requests handed to a handler and not yet answered. */
 int		 http_inflight(const struct http *);
-/* Connections open now (closing ones included). */
+/* Connections open now, and the most that may be (after the fd limit). */
 int		 http_connections(const struct http *);
+int		 http_max_connections(const struct http *);
 void		 http_set_limits(struct http *, const struct http_limits *);
 
 /* Request accessors. */

@@ -1,11 +1,13 @@
-"""Hostile HTTP (issue 11, items 3, 4 and 8): slow senders, oversized
-bodies and requests that could hide another request.  Each test starts the real
+"""Hostile HTTP (issue 11, items 2, 3, 4 and 8): floods of connections,
+slow senders, oversized bodies and requests that could hide another
+request.  Each test starts the real
 replyd on loopback and is bounded well under 30 s.
 
 Pacing sleeps appear only where the test *is* a slow client (a byte every
 quarter of a second); everything else waits for state."""
 
 import json
+import os
 import re
 import socket
 import threading
@@ -15,7 +17,7 @@ import uuid
 import pytest
 
 import harness
-from harness import base_config
+from harness import base_config, wait_for
 
 SMS_LIMIT = 2048
 EMAIL_LIMIT = 8192
@@ -74,10 +76,38 @@ def json_error(resp):
     return status, json.loads(body)
 
 
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_sockets(pid):
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:"):
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
 def metric(d, name):
     text = d.request("GET", "/metrics")[2].decode()
     m = re.search(r"^%s(?:\{[^}]*\})? (\S+)$" % re.escape(name), text, re.M)
     return float(m.group(1)) if m else None
+
+
+def idle_sockets(d, n):
+    """n connections that never send anything."""
+    out = []
+    for _ in range(n):
+        s = socket.socket()
+        s.settimeout(10)
+        s.connect(("127.0.0.1", d.port))
+        out.append(s)
+    return out
 
 
 def limits_config(redis_server, tmpdir, **limits):
@@ -96,6 +126,93 @@ def limits_config(redis_server, tmpdir, **limits):
     if limits:
         cfg["limits"] = limits
     return cfg
+
+
+@pytest.fixture
+def wrapped_build(tmpdir_path, monkeypatch):
+    """Run replyd through a wrapper (prlimit ...): returns set(prefix)."""
+    def use(*prefix):
+        wrap = os.path.join(tmpdir_path, "wrapped")
+        os.makedirs(wrap, exist_ok=True)
+        real = os.path.join(harness.BUILD, "replyd")
+        with open(os.path.join(wrap, "replyd"), "w") as f:
+            f.write("#!/bin/sh\nexec %s %s \"$@\"\n" % (" ".join(prefix), real))
+        os.chmod(os.path.join(wrap, "replyd"), 0o755)
+        monkeypatch.setattr(harness, "BUILD", wrap)
+    return use
+
+
+# --- item 2: file-descriptor exhaustion -----------------------------------
+
+def test_no_more_connections_than_max_connections_are_held_and_the_rest_wait(
+        make_replyd, redis_server, tmpdir_path):
+    d = make_replyd(limits_config(redis_server, tmpdir_path, max_connections=8,
+                                  read_timeout="2s"))
+    assert metric(d, "replyd_http_connections_max") == 8
+    wait_for(lambda: metric(d, "replyd_http_connections") == 1, what="one connection")
+    baseline = open_sockets(d.proc.pid)
+    held = idle_sockets(d, 14)
+    # The 15th asks for /healthz and waits behind the idle ones.
+    waiting = connect(d, timeout=20)
+    waiting.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    wait_for(lambda: "connections open, the most allowed" in d.logtext(),
+             what="replyd to pause at the limit")
+    cpu0, t0 = cpu_seconds(d.proc.pid), time.monotonic()
+    assert open_sockets(d.proc.pid) <= baseline + 8
+    # Idle connections are closed after read_timeout; the freed slots go to
+    # the next in the queue, and /healthz is answered at once.
+    resp = read_response(waiting)
+    waiting.close()
+    assert resp is not None and resp[0] == 200
+    busy = (cpu_seconds(d.proc.pid) - cpu0) / (time.monotonic() - t0)
+    assert busy < 0.5, "replyd used %.0f%% of a core while at the limit" % (100 * busy)
+    for s in held:
+        s.close()
+    assert d.logtext().count("connections open, the most allowed") <= 2
+    assert metric(d, "replyd_http_accept_paused_total") >= 1
+
+
+def test_accept_failing_for_want_of_file_descriptors_pauses_instead_of_spinning(
+        make_replyd, redis_server, tmpdir_path):
+    d = make_replyd(limits_config(redis_server, tmpdir_path, read_timeout="2s"))
+    # Leave room for a few connections only: accept() fails with EMFILE.
+    nfd = len(os.listdir("/proc/%d/fd" % d.proc.pid))
+    assert os.system("prlimit --pid %d --nofile=%d:%d" % (d.proc.pid, nfd + 4, nfd + 4)) == 0
+    held = idle_sockets(d, 8)
+    waiting = connect(d, timeout=20)
+    waiting.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    wait_for(lambda: "Too many open files" in d.logtext(), what="accept to fail")
+    cpu0, t0 = cpu_seconds(d.proc.pid), time.monotonic()
+    # replyd closes the idle connections itself (read_timeout), accepting
+    # resumes as descriptors free, and the waiting request is answered.
+    resp = read_response(waiting)
+    waiting.close()
+    assert resp is not None and resp[0] == 200
+    busy = (cpu_seconds(d.proc.pid) - cpu0) / (time.monotonic() - t0)
+    for s in held:
+        s.close()
+    assert busy < 0.5, "replyd used %.0f%% of a core out of descriptors" % (100 * busy)
+    assert d.logtext().count("Too many open files") <= 2, d.logtext()[-2000:]
+    assert metric(d, "replyd_http_accept_paused_total") >= 1
+
+
+def test_the_open_file_limit_is_raised_to_the_hard_limit_at_start(
+        make_replyd, redis_server, tmpdir_path, wrapped_build):
+    wrapped_build("prlimit", "--nofile=256:4096")
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+    with open("/proc/%d/limits" % d.proc.pid) as f:
+        line = [l for l in f if l.startswith("Max open files")][0]
+    assert line.split()[3:5] == ["4096", "4096"], line
+    # And the connection limit keeps room for Redis and sends.
+    assert metric(d, "replyd_http_connections_max") == 1024
+
+
+def test_the_connection_limit_keeps_descriptors_for_redis_and_sends(
+        make_replyd, redis_server, tmpdir_path, wrapped_build):
+    wrapped_build("prlimit", "--nofile=256")
+    d = make_replyd(limits_config(redis_server, tmpdir_path))
+    assert metric(d, "replyd_http_connections_max") == 256 - 64
+    assert "the open-file limit is 256" in d.logtext()
 
 
 # --- item 3: slow senders -------------------------------------------------

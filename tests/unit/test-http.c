@@ -317,7 +317,8 @@ static void
 server_start(void)
 {
 	struct http_limits	l = { .max_body = 1024, .max_big_body = 1024,
-				    .max_headers = 4096, .read_timeout = 30 };
+				    .max_headers = 4096, .read_timeout = 30,
+				    .max_connections = 16 };
 	size_t			i;
 
 	CHECK((sv.big = malloc(BIG_LEN)) != NULL);
