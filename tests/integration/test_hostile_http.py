@@ -1,11 +1,12 @@
-"""Hostile HTTP (issue 11, items 2, 3, 4 and 8): floods of connections,
-slow senders, oversized bodies and requests that could hide another
-request.  Each test starts the real
+"""Hostile HTTP (issue 11, items 2, 3, 4, 8 and 9): floods of connections,
+slow senders, oversized bodies, requests that could hide another request,
+and an SMTP server that closes idle connections.  Each test starts the real
 replyd on loopback and is bounded well under 30 s.
 
 Pacing sleeps appear only where the test *is* a slow client (a byte every
 quarter of a second); everything else waits for state."""
 
+import asyncio
 import json
 import os
 import re
@@ -17,7 +18,9 @@ import uuid
 import pytest
 
 import harness
+from fakes import FakeSMTP, make_certificate
 from harness import base_config, wait_for
+from providers import basic_auth
 
 SMS_LIMIT = 2048
 EMAIL_LIMIT = 8192
@@ -451,3 +454,72 @@ def test_malformed_requests_get_a_json_error_never_libevents_html(make_replyd, r
     got, body = json_error(resp)
     assert got == status and body["detail"], body
     assert was_closed
+
+
+# --- item 9: SMTP after an idle close -----------------------------------------
+
+class IdleReader:
+    """A stream reader whose reads give up after the server's idle time."""
+
+    def __init__(self, reader, fake):
+        self.reader, self.fake = reader, fake
+
+    async def readline(self):
+        try:
+            return await asyncio.wait_for(self.reader.readline(), self.fake.idle)
+        except asyncio.TimeoutError:
+            with self.fake.lock:
+                self.fake.idle_closes += 1
+            raise
+
+    def __getattr__(self, name):
+        return getattr(self.reader, name)
+
+
+class IdleClosingSMTP(FakeSMTP):
+    """FakeSMTP that ends a session (close_notify, then FIN) after `idle`
+    seconds without a command, as many mail servers do."""
+
+    def __init__(self, *args, idle=1.0, **kwargs):
+        self.idle = idle
+        self.idle_closes = 0
+        super().__init__(*args, **kwargs)
+
+    async def session(self, reader, writer):
+        await super().session(IdleReader(reader, self), writer)
+
+
+def test_an_smtp_connection_the_server_closed_while_idle_costs_no_attempt(
+        make_replyd, redis_server, tmpdir_path):
+    cert, key = make_certificate(tmpdir_path)
+    smtp = IdleClosingSMTP(cert, key, mode="smtps", idle=1.0)
+    try:
+        cfg = limits_config(redis_server, tmpdir_path)
+        cfg["calendars"]["office"]["hours"] = {
+            d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+        cfg["channels"]["smtp"] = {"url": smtp.url, "from": "replies@council.test",
+                                   "ca_file": cert, "timeout_ms": 5000}
+        cfg["alerts"] = {"email": "smtp"}
+        cfg["delivery"] = {"retry_base": "1s", "retry_max": "2s"}
+        d = make_replyd(cfg)
+        assert d.api("PUT", "/v1/contacts/yp-1", {"email": "yp@example.org",
+                                                  "worker": "alice"})[0] == 201
+        auth = {"Authorization": basic_auth("postmark", "postmark-password-for-tests")}
+        for i in range(2):
+            body = {"From": "yp@example.org", "FromFull": {"Email": "yp@example.org", "Name": "Sam"},
+                    "To": "inbound@replyd.test", "Subject": "Help %d" % i,
+                    "MessageID": str(uuid.uuid4()), "TextBody": "Can you call me?",
+                    "HtmlBody": "", "Headers": [], "Attachments": []}
+            assert d.request("POST", "/webhooks/postmark", body, auth)[0] == 200
+            [c] = [c for c in d.api("GET", "/v1/conversations")[1]["conversations"]
+                   if c["state"] != "responded"]
+            closes = smtp.idle_closes
+            status, out = d.api("POST", "/v1/conversations/%s/reply" % c["id"],
+                                {"by": "alice", "text": "I'll call you at 3pm."})
+            assert status == 200 and out["attempts"] == 1, out
+            # The server now closes the connection replyd keeps cached.
+            wait_for(lambda: smtp.idle_closes > closes, what="the server's idle close")
+        assert len(smtp.received()) == 2
+        assert "retry 2" not in d.logtext()
+    finally:
+        smtp.close()
