@@ -547,7 +547,7 @@ config_api(struct config *cfg, struct jv *obj, struct jerrs *errs)
 	jv_unknown_keys(obj, errs);
 }
 
-/* limits: body sizes, header size, read timeout. */
+/* limits: body sizes, header size, read timeout, connections. */
 static void
 config_limits(struct config *cfg, struct jv *obj, struct jerrs *errs)
 {
@@ -559,6 +559,7 @@ config_limits(struct config *cfg, struct jv *obj, struct jerrs *errs)
 	l->email_body = 40 * 1024 * 1024;
 	l->headers = 16 * 1024;
 	l->read_timeout = 30;
+	l->max_connections = 1024;
 	if (obj == NULL || jv_expect(errs, obj, JV_OBJECT) == -1)
 		return;
 	n = (long long)l->sms_body;
@@ -578,6 +579,9 @@ config_limits(struct config *cfg, struct jv *obj, struct jerrs *errs)
 			jerr_at(errs, jv_get(obj, "read_timeout"),
 			    "limits.read_timeout: must be at least 1s");
 	}
+	n = l->max_connections;
+	if (config_int(obj, "max_connections", 8, 1000000, &n, errs) == 0)
+		l->max_connections = (int)n;
 	jv_unknown_keys(obj, errs);
 }
 

@@ -84,7 +84,8 @@ struct config_limits {
 	size_t	sms_body;	/* bytes */
 	size_t	email_body;
 	size_t	headers;
-	int	read_timeout;	/* seconds */
+	int	read_timeout;	/* seconds for a whole request */
+	int	max_connections; /* HTTP connections held at once */
 };
 
 struct config_delivery {

@@ -30,6 +30,14 @@
 #define FETCH_USER_AGENT	"replyd"
 #define FETCH_HTTP_PROTOCOLS	"http,https"
 #define FETCH_SMTP_PROTOCOLS	"smtp,smtps"
+/*
+ * A cached SMTP connection is reused only within this many seconds of its
+ * last use, and never once this old: servers close idle sessions (RFC
+ * 5321 lets them after 5 minutes; many do much sooner), and a connection
+ * they closed fails the next email.
+ */
+#define FETCH_SMTP_MAX_IDLE_S	30
+#define FETCH_SMTP_MAX_AGE_S	300
 
 /* One socket libcurl asked us to watch. */
 struct fetch_sock {
@@ -55,6 +63,7 @@ struct fetch_xfer {
 	size_t			 body_size;
 	int			 retry_after;
 	int			 setopt_failed;
+	int			 fresh;		/* retried on a new connection */
 	struct timespec		 start;
 	char			 errbuf[CURL_ERROR_SIZE];
 	replyd_http_done	 done;
@@ -244,6 +253,57 @@ fetch_finish(struct fetch_xfer *x, CURLcode rc, const char *why)
 	fetch_xfer_free(x);
 }
 
+/*
+ * An email that failed on a cached connection before the server answered
+ * anything in this transfer: the server had closed the connection while it
+ * sat idle (at TLS level it says close_notify, which libcurl's check of a
+ * cached connection does not notice).  No command of this transfer was
+ * accepted, so nothing was sent: send it again, once, on a new connection,
+ * rather than answer a failed attempt.  0 when restarted.
+ */
+static int
+fetch_retry_fresh(struct fetch_xfer *x, CURLcode rc)
+{
+	struct fetch	*f = x->fetch;
+	CURLMcode	 mc;
+	long		 code = -1, connects = -1;
+
+	if (!x->smtp || x->fresh || f->closing)
+		return -1;
+	if (rc != CURLE_SEND_ERROR && rc != CURLE_RECV_ERROR &&
+	    rc != CURLE_GOT_NOTHING)
+		return -1;
+	/* No new connection: this transfer ran on a cached one. */
+	if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS,
+	    &connects) != CURLE_OK || connects != 0)
+		return -1;
+	if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE,
+	    &code) != CURLE_OK || code != 0)
+		return -1;
+	if ((mc = curl_multi_remove_handle(f->multi, x->easy)) != CURLM_OK) {
+		log_warnx("fetch: curl_multi_remove_handle: %s",
+		    curl_multi_strerror(mc));
+		return -1;
+	}
+	x->fresh = 1;
+	x->upload_off = 0;
+	x->body_len = 0;
+	if (x->body != NULL)
+		x->body[0] = '\0';
+	x->errbuf[0] = '\0';
+	x->retry_after = -1;
+	FETCH_SETOPT(x, CURLOPT_FRESH_CONNECT, 1L);
+	if (x->setopt_failed ||
+	    (mc = curl_multi_add_handle(f->multi, x->easy)) != CURLM_OK) {
+		log_warnx("fetch: %s: cannot start again on a new connection",
+		    x->label);
+		return -1;
+	}
+	log_info("fetch: %s: the server had closed the cached connection "
+	    "(%s); sending on a new one", x->label, curl_easy_strerror(rc));
+	return 0;
+}
+
 /* Collect every finished transfer and answer it. */
 static void
 fetch_check_done(struct fetch *f)
@@ -274,6 +334,8 @@ fetch_check_done(struct fetch *f)
 			continue;
 		}
 		x = (struct fetch_xfer *)priv;
+		if (fetch_retry_fresh(x, rc) == 0)
+			continue;
 		fetch_finish(x, rc, NULL);
 	}
 }
@@ -863,6 +925,8 @@ fetch_smtp(struct fetch *f, const struct replyd_smtp_request *req,
 	x->rcpt = l;
 	/* TLS or nothing: implicit for smtps://, STARTTLS for smtp://. */
 	FETCH_SETOPT(x, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	FETCH_SETOPT(x, CURLOPT_MAXAGE_CONN, (long)FETCH_SMTP_MAX_IDLE_S);
+	FETCH_SETOPT(x, CURLOPT_MAXLIFETIME_CONN, (long)FETCH_SMTP_MAX_AGE_S);
 	FETCH_SETOPT(x, CURLOPT_MAIL_FROM, req->from);
 	FETCH_SETOPT(x, CURLOPT_MAIL_RCPT, x->rcpt);
 	FETCH_SETOPT(x, CURLOPT_UPLOAD, 1L);

@@ -2,9 +2,16 @@
  * http.h: replyd's HTTP server on libevent's evhttp.  One routing table
  * (method + path pattern, where "*" matches one path segment); limits on
  * body size (per route, with the status code the route's provider needs),
- * header size and read time; JSON errors; in-flight request counting so
- * SIGTERM can drain.  Handlers may answer later (after Redis replies); a
- * request must be answered exactly once.
+ * header size, the time a whole request may take and the connections held
+ * at once; JSON errors, never libevent's HTML pages; in-flight request
+ * counting so SIGTERM can drain.  Handlers may answer later (after Redis
+ * replies); a request must be answered exactly once.
+ *
+ * Every connection's bytes pass through a filter before evhttp sees them
+ * (libevent 2.1 has no hook between a request's head and its body): the
+ * filter checks each request head strictly (http_head_parse), decides from
+ * Content-Length and the route's own limit before any body is read, de-
+ * chunks a chunked body up to that limit, and enforces the deadline.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -33,9 +40,15 @@ typedef int (*http_limit_fn)(const char *path, void *ctx, size_t *max_body,
 struct http_limits {
 	size_t	max_body;	/* default for routes that set none */
 	size_t	max_big_body;	/* the most any limited route accepts */
-	size_t	max_headers;
-	int	read_timeout;	/* seconds */
+	size_t	max_headers;	/* the request line and header fields */
+	int	read_timeout;	/* seconds for a whole request, head and body */
+	int	max_connections; /* held at once; 0 for the default */
 };
+
+/* Connections held at once when limits.max_connections is not set. */
+#define HTTP_DEFAULT_MAX_CONNECTIONS	1024
+/* File descriptors kept for Redis, outbound sends and the rest. */
+#define HTTP_FD_RESERVE			64
 
 struct http	*http_new(struct event_base *, const struct http_limits *);
 void		 http_free(struct http *);
@@ -61,6 +74,9 @@ void		 http_set_hooks(struct http *, void *(*begin)(void *),
 void		 http_stop_accepting(struct http *);
 /* Requests handed to a handler and not yet answered. */
 int		 http_inflight(const struct http *);
+/* Connections open now, and the most that may be (after the fd limit). */
+int		 http_connections(const struct http *);
+int		 http_max_connections(const struct http *);
 void		 http_set_limits(struct http *, const struct http_limits *);
 
 /* Request accessors. */
@@ -97,5 +113,52 @@ void		 http_error(struct http_req *, int code, const char *error,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Answer 503 with Retry-After for our own failures. */
 void		 http_unavailable(struct http_req *, const char *detail);
+
+/*
+ * The request-head parser the connection filter uses, exposed for its unit
+ * tests and fuzz target.  It never allocates; every pointer points into
+ * the caller's buffer.
+ */
+#define HTTP_HEAD_MAX_FIELDS	100
+
+struct http_field {
+	const char	*name;
+	size_t		 name_len;
+	const char	*value;		/* without surrounding whitespace */
+	size_t		 value_len;
+};
+
+struct http_head {
+	const char		*method;
+	size_t			 method_len;
+	const char		*target;
+	size_t			 target_len;
+	int			 minor;		/* HTTP/1.minor: 0 or 1 */
+	struct http_field	 fields[HTTP_HEAD_MAX_FIELDS];
+	size_t			 nfields;
+	long long		 content_length;	/* -1: none */
+	int			 chunked;	/* Transfer-Encoding: chunked */
+	int			 expect_continue;
+};
+
+/*
+ * Parse a request head: the request line and the header fields, up to and
+ * including the empty line that ends them (CRLF or LF line ends).  0, or
+ * the status to answer (400, 417, 431, 501, 505) with why saying what was
+ * wrong.  Stricter than evhttp: no whitespace before a colon, no obsolete
+ * line folding, no NUL or other control character, one Content-Length of
+ * digits only, no Content-Length beside Transfer-Encoding, which must be
+ * "chunked".
+ */
+int		 http_head_parse(const char *buf, size_t len,
+		    struct http_head *, char *why, size_t whylen);
+/* Check a chunked body's trailer section (field lines and the empty line
+ * that ends it) as http_head_parse checks fields: 0 or 400 with why. */
+int		 http_trailer_parse(const char *buf, size_t len, char *why,
+		    size_t whylen);
+/* A chunk-size line without its line end (hex size, then any chunk
+ * extensions): 0 with the size, or -1. */
+int		 http_chunk_line(const char *line, size_t len,
+		    unsigned long long *size);
 
 #endif

@@ -6,6 +6,9 @@
  * feature (it registers them); no feature calls back into it.  Must never
  * block: everything here runs on the event loop.
  */
+#include <sys/resource.h>
+
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,6 +253,7 @@ daemon_limits(const struct config *cfg, struct http_limits *hl)
 	hl->max_body = cfg->limits.sms_body;
 	hl->max_headers = cfg->limits.headers;
 	hl->read_timeout = cfg->limits.read_timeout;
+	hl->max_connections = cfg->limits.max_connections;
 	/* evhttp reads up to the largest limit; each route checks its own. */
 	if (cfg->limits.email_body > hl->max_body)
 		hl->max_big_body = cfg->limits.email_body;
@@ -371,6 +375,35 @@ daemon_metrics_define(void)
 	    "still used by requests or sends begun before a reload).");
 }
 
+/*
+ * Raise the soft open-file limit to the hard one: each HTTP connection is
+ * a descriptor, and the default soft limit (1024) is soon reached.  The
+ * unit's system-call filter (~@resources) forbids setrlimit, so EPERM is
+ * expected there; its LimitNOFILE= has set both limits already.
+ */
+static void
+daemon_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE");
+		return;
+	}
+	if (rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_debug("open-file limit raised to %llu",
+		    (unsigned long long)rl.rlim_max);
+	else if (errno == EPERM)
+		log_debug("open-file limit not raised (setrlimit is not "
+		    "allowed here: set LimitNOFILE= in the unit)");
+	else
+		log_warn("cannot raise the open-file limit to %llu",
+		    (unsigned long long)rl.rlim_max);
+}
+
 /* Start the daemon from a loaded configuration (taken over). */
 int
 daemon_start(struct server *srv, struct config *cfg, const char *path)
@@ -390,6 +423,7 @@ daemon_start(struct server *srv, struct config *cfg, const char *path)
 		return -1;
 	}
 	daemon_metrics_define();
+	daemon_raise_nofile();
 	daemon_limits(cfg, &hl);
 	if ((srv->http = http_new(srv->base, &hl)) == NULL) {
 		log_error("cannot create the HTTP server");
