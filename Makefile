@@ -27,6 +27,7 @@ PLUGINDIR ?= $(LIBDIR)/replyd/plugins
 DESTDIR	?=
 BUILD	?= build
 CC	?= cc
+NPROC	:= $(shell nproc 2>/dev/null || echo 2)
 
 PKGS	 = libevent libevent_pthreads hiredis libcurl libcjson libcrypto libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -161,8 +162,8 @@ check-config: all
 # Every test: unit, fuzz corpora, integration against a real redis-server,
 # normal build and AddressSanitizer + UBSan build side by side.
 test: deps
-	@$(MAKE) --no-print-directory test-build
-	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 CFLAGS="-O1 -g" test-build
+	@$(MAKE) --no-print-directory -j$(NPROC) test-build
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/san SANITIZE=1 CFLAGS="-O1 -g" test-build
 	@tools/run-tests build build/san
 
 unit: test-build
