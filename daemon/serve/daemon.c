@@ -29,6 +29,7 @@
 #include "store/conv.h"
 #include "store/store.h"
 #include "serve/api.h"
+#include "serve/contact-list.h"
 #include "serve/contacts.h"
 #include "serve/conversations.h"
 #include "serve/daemon.h"
@@ -51,6 +52,7 @@ static const struct api_module *const daemon_api_modules[] = {
 	&reply_api,
 	&duty_api,
 	&report_api,
+	&contact_list_api,
 	NULL
 };
 
