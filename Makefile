@@ -42,7 +42,8 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 DEPFLAGS = -MMD -MP
 ALL_CPPFLAGS = -Idaemon -I$(BUILD)/gen $(CPPFLAGS) \
-	   -DREPLYD_PLUGIN_DIR='"$(PLUGINDIR)"'
+	   -DREPLYD_PLUGIN_DIR='"$(PLUGINDIR)"' \
+	   -DREPLYD_CONFIG_FILE='"$(SYSCONFDIR)/replyd/replyd.json"'
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 LIBS	 = $(PKG_LIBS) -ldl -lm
 
