@@ -73,7 +73,7 @@ BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 all: $(BUILD)/layers.ok $(BUILD)/replyd $(BUILD)/replyctl $(PLUGIN_SO)
 
-test-build: all $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN)
+test-build: all $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(BUILD)/tools/config-keys
 
 # The layers' include rules and the module graph (no cycle); see
 # docs/layers.md.  The build fails when a rule is broken.
@@ -145,6 +145,13 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	    $(filter %.c,$^) $(LIB) $(LIBS)
 
 $(BUILD)/bench/bench-ingest: plugins/twilio/twilio-signature.c
+
+# The configuration keys replyd's reader looks up in a file
+# (tests/integration/test_config_docs.py checks them against the example
+# configuration and replyd.json(5)).
+$(BUILD)/tools/config-keys: tools/config-keys.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
