@@ -35,7 +35,7 @@ static const struct ctl_command {
 	    "add PERSON FROM TO | end ID" },
 	/*
 	 * To come with their issues, here and in replyctl(1) and
-	 * tools/replyctl.bash-completion:
+	 * daemon/ctl/replyctl.bash-completion:
 	 *   closures add|remove CALENDAR DATE (SPEC §18, calendars)
 	 *   signin-link -c FILE PERSON (SPEC §15, identity)
 	 */
