@@ -13,7 +13,8 @@
 #
 # Packagers: CPPFLAGS, CFLAGS and LDFLAGS from the environment are honoured
 # (dpkg-buildflags); PREFIX, BINDIR, SBINDIR, LIBDIR, DATADIR, SYSCONFDIR,
-# UNITDIR and DESTDIR place the installed files.
+# UNITDIR, SYSUSERSDIR and DESTDIR place the installed files.  `make deb`
+# builds the Debian package (debian/, which installs with PREFIX=/usr).
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
@@ -21,8 +22,17 @@ SBINDIR	?= $(BINDIR)
 LIBDIR	?= $(PREFIX)/lib
 DATADIR	?= $(PREFIX)/share
 MANDIR	?= $(DATADIR)/man
+DOCDIR	?= $(DATADIR)/doc/replyd
 SYSCONFDIR ?= /etc
+# Installed into /usr, the unit goes where this system's systemd looks
+# (/lib/systemd/system on Debian 12), as the package puts it.
+ifeq ($(PREFIX),/usr)
+UNITDIR	?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+else
 UNITDIR	?= $(LIBDIR)/systemd/system
+endif
+SYSUSERSDIR ?= $(LIBDIR)/sysusers.d
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 PLUGINDIR ?= $(LIBDIR)/replyd/plugins
 DESTDIR	?=
 BUILD	?= build
@@ -43,7 +53,8 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 DEPFLAGS = -MMD -MP
 ALL_CPPFLAGS = -Idaemon -I$(BUILD)/gen $(CPPFLAGS) \
-	   -DREPLYD_PLUGIN_DIR='"$(PLUGINDIR)"'
+	   -DREPLYD_PLUGIN_DIR='"$(PLUGINDIR)"' \
+	   -DREPLYD_CONFIG_FILE='"$(SYSCONFDIR)/replyd/replyd.json"'
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 LIBS	 = $(PKG_LIBS) -ldl -lm
 
@@ -69,11 +80,11 @@ BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps run test test-build unit fuzz-replay integration \
-	sanitize bench fuzz install clean security check-config layers
+	sanitize bench fuzz install clean security check-config layers deb
 
 all: $(BUILD)/layers.ok $(BUILD)/replyd $(BUILD)/replyctl $(PLUGIN_SO)
 
-test-build: all $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN)
+test-build: all $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(BUILD)/tools/config-keys
 
 # The layers' include rules and the module graph (no cycle); see
 # docs/layers.md.  The build fails when a rule is broken.
@@ -146,6 +157,13 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 
 $(BUILD)/bench/bench-ingest: plugins/twilio/twilio-signature.c
 
+# The configuration keys replyd's reader looks up in a file
+# (tests/integration/test_config_docs.py checks them against the example
+# configuration and replyd.json(5)).
+$(BUILD)/tools/config-keys: tools/config-keys.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # Install missing Debian packages (as root) or say what to install.
@@ -160,10 +178,13 @@ check-config: all
 	$(BUILD)/replyd -c config/replyd.json -n
 
 # Every test: unit, fuzz corpora, integration against a real redis-server,
-# normal build and AddressSanitizer + UBSan build side by side.
+# normal build and AddressSanitizer + UBSan build side by side, and the
+# Debian package (built and checked by lintian first, about 20 s;
+# tests/integration/test_package.py installs it).
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) test-build
 	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/san SANITIZE=1 CFLAGS="-O1 -g" test-build
+	@$(MAKE) --no-print-directory deb
 	@tools/run-tests build build/san
 
 unit: test-build
@@ -192,22 +213,72 @@ security: all
 	systemd-analyze security --offline=true $$tmp/replyd.service | tail -n 1; \
 	rc=$$?; rm -rf $$tmp; exit $$rc
 
+# The example configuration, as installed: the system Redis (6379, not
+# `make run`'s 6390).  Its calendars/ is a link to the shipped feed's
+# folder, absolute as Debian policy wants a link from /etc into /usr.
+INSTALL_CONFIG = sed -e 's|redis://127.0.0.1:6390/0|redis://127.0.0.1:6379/0|' \
+	    config/replyd.json
+
+# Never calls systemctl.  An existing $(SYSCONFDIR)/replyd/replyd.json is
+# kept (the new example is in $(DATADIR)/replyd/replyd.json.example).
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(DATADIR)/replyd/calendars \
-	    $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR) \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/replyd
 	install -m 755 $(BUILD)/replyd $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(BUILD)/replyctl $(DESTDIR)$(BINDIR)/
 	for so in $(PLUGIN_SO); do \
 	    install -m 644 $$so $(DESTDIR)$(PLUGINDIR)/; done
 	install -m 644 config/calendars/uk-bank-holidays.json \
 	    $(DESTDIR)$(DATADIR)/replyd/calendars/
-	install -m 644 config/replyd.json $(DESTDIR)$(DATADIR)/replyd/replyd.json.example
+	$(INSTALL_CONFIG) > $(DESTDIR)$(DATADIR)/replyd/replyd.json.example
+	chmod 644 $(DESTDIR)$(DATADIR)/replyd/replyd.json.example
 	install -m 644 config/redis.conf $(DESTDIR)$(DATADIR)/replyd/redis.conf.example
 	sed -e 's|/usr/local/bin/replyd|$(SBINDIR)/replyd|g' \
 	    -e 's|/usr/local/share|$(DATADIR)|g' \
 	    -e 's|/etc/replyd|$(SYSCONFDIR)/replyd|g' systemd/replyd.service > \
 	    $(DESTDIR)$(UNITDIR)/replyd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/replyd.service
+	install -m 644 systemd/replyd.sysusers $(DESTDIR)$(SYSUSERSDIR)/replyd.conf
+	install -m 644 docs/man/replyctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/man/replyd.json.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 docs/man/replyd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 daemon/ctl/replyctl.bash-completion \
+	    $(DESTDIR)$(COMPLETIONDIR)/replyctl
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	ln -sfn $(DATADIR)/replyd/calendars $(DESTDIR)$(SYSCONFDIR)/replyd/calendars
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/replyd/replyd.json ]; then \
+	    echo "kept $(DESTDIR)$(SYSCONFDIR)/replyd/replyd.json"; \
+	else \
+	    $(INSTALL_CONFIG) > $(DESTDIR)$(SYSCONFDIR)/replyd/replyd.json.tmp && \
+	    chmod 640 $(DESTDIR)$(SYSCONFDIR)/replyd/replyd.json.tmp && \
+	    mv $(DESTDIR)$(SYSCONFDIR)/replyd/replyd.json.tmp \
+	        $(DESTDIR)$(SYSCONFDIR)/replyd/replyd.json && \
+	    echo "installed $(DESTDIR)$(SYSCONFDIR)/replyd/replyd.json" \
+	        "(replace every CHANGE-ME in it)"; \
+	fi
+
+# The Debian package, built by dpkg-buildpackage from a copy of the tree
+# (so its output, which it writes beside the source, stays in
+# $(BUILD)/deb), then checked by lintian.  Not part of `make test`, which
+# checks what the package holds against `make install` from the .deb this
+# leaves (tests/integration/test_package.py).
+DEB_DIR	 = $(BUILD)/deb
+deb: deps
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/replyd
+	if [ -d .git ] || [ -f .git ]; then \
+	    git ls-files -co --exclude-standard | tar -cf - -T -; \
+	else \
+	    tar -cf - --exclude=./build --exclude=./run .; \
+	fi | tar -C $(DEB_DIR)/replyd -xf -
+	cd $(DEB_DIR)/replyd && dpkg-buildpackage -b -us -uc \
+	    -j$$(nproc) >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	rm -rf $(DEB_DIR)/replyd
+	@ls $(DEB_DIR)/*.deb
+	lintian --fail-on error --tag-display-limit 0 $(DEB_DIR)/*.changes
 
 clean:
 	rm -rf build

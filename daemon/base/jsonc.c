@@ -616,6 +616,11 @@ jv_free(struct jv *v)
 	free((char *)file);
 }
 
+/* The lookup hook of jv_trace, or NULL. */
+static void	(*jv_trace_fn)(const struct jv *, const char *,
+		    const struct jv *, void *);
+static void	 *jv_trace_arg;
+
 /* Find a member by name and mark it seen. */
 struct jv *
 jv_get(struct jv *obj, const char *key)
@@ -627,9 +632,20 @@ jv_get(struct jv *obj, const char *key)
 	for (m = obj->child; m != NULL; m = m->next)
 		if (strcmp(m->key, key) == 0) {
 			m->seen = 1;
-			return m;
+			break;
 		}
-	return NULL;
+	if (jv_trace_fn != NULL)
+		jv_trace_fn(obj, key, m, jv_trace_arg);
+	return m;
+}
+
+/* Set or clear the lookup hook. */
+void
+jv_trace(void (*fn)(const struct jv *, const char *, const struct jv *,
+    void *), void *arg)
+{
+	jv_trace_fn = fn;
+	jv_trace_arg = arg;
 }
 
 /* Count elements or members. */

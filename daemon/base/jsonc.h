@@ -55,6 +55,14 @@ void		 jv_free(struct jv *root);
 
 /* Member of an object by name (marks it seen), or NULL. */
 struct jv	*jv_get(struct jv *obj, const char *key);
+/*
+ * Have fn called with every jv_get (the object, the key asked for, and
+ * the member found or NULL), or stop with fn NULL.  For tools that list
+ * the keys a reader accepts (tools/config-keys.c); the daemon never sets
+ * it.
+ */
+void		 jv_trace(void (*fn)(const struct jv *obj, const char *key,
+		    const struct jv *found, void *arg), void *arg);
 /* Number of elements or members. */
 size_t		 jv_count(const struct jv *v);
 /* Name of a type for error messages ("a string", "an object"). */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -921,6 +922,42 @@ config_free(struct config *cfg)
 	free(cfg->basedir);
 	jv_free(cfg->root);
 	free(cfg);
+}
+
+/* Whether s contains the placeholder marker, in any case. */
+static int
+config_is_placeholder(const char *s)
+{
+	return s != NULL && strcasestr(s, CONFIG_PLACEHOLDER) != NULL;
+}
+
+/* Report the placeholders in v and below. */
+static size_t
+config_placeholders_in(const struct jv *v, struct jerrs *out)
+{
+	const struct jv	*m;
+	size_t		 n = 0;
+
+	if (v->key != NULL && config_is_placeholder(v->key)) {
+		jerr_key(out, v, "%s: the key is a placeholder (%s): replace "
+		    "it", jv_path(v), CONFIG_PLACEHOLDER);
+		n++;
+	}
+	if (v->type == JV_STRING && config_is_placeholder(v->str)) {
+		jerr_at(out, v, "%s: a placeholder (%s): replace it with the "
+		    "real value", jv_path(v), CONFIG_PLACEHOLDER);
+		n++;
+	}
+	for (m = v->child; m != NULL; m = m->next)
+		n += config_placeholders_in(m, out);
+	return n;
+}
+
+/* Every placeholder in the file. */
+size_t
+config_placeholders(const struct config *cfg, struct jerrs *out)
+{
+	return cfg->root != NULL ? config_placeholders_in(cfg->root, out) : 0;
 }
 
 /* A person by id. */

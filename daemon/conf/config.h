@@ -142,9 +142,15 @@ struct config {
 	struct config_receipt	 receipt;
 };
 
+/* The marker of a placeholder the operator must replace (any case). */
+#define CONFIG_PLACEHOLDER	"CHANGE-ME"
+
 /* Load and check a configuration file; NULL with errors added on failure. */
 struct config	*config_load(const char *path, struct jerrs *errs);
 void		 config_free(struct config *);
+/* Add one message per key or string value containing CONFIG_PLACEHOLDER
+ * (FILE:LINE:COL first); returns how many there are. */
+size_t		 config_placeholders(const struct config *, struct jerrs *out);
 /* Read a secret given as a string or as {"file": PATH}; -1 with an error. */
 int		 config_secret(const char *basedir, struct jv *v, char **out,
 		    struct jerrs *errs);

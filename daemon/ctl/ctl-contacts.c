@@ -3,6 +3,9 @@
  * [--token TOKEN] CSV`.  Each CSV row (header: id, name, phone, email,
  * worker, team, receipt) becomes PUT /v1/contacts/{id} on the running
  * daemon, so the daemon checks every field exactly as the API does.
+ * `contacts list [--q TEXT]`, `contacts show ID` and `contacts export`
+ * read them back (GET /v1/contacts, GET /v1/contacts/{id}); export writes
+ * the CSV that import reads.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include "conf/config.h"
 #include "base/csv.h"
 #include "ctl/ctl.h"
+#include "ctl/ctl-api.h"
 #include "ctl/ctl-http.h"
 
 static const char *ctl_contacts_columns[] = {
@@ -175,7 +179,187 @@ ctl_contacts_import(struct ctl_http *h, const char *path)
 	return failed ? 1 : 0;
 }
 
-/* replyctl contacts import ... */
+static const char *const ctl_contacts_titles[] = {
+	"ID", "NAME", "PHONE", "EMAIL", "WORKER", "TEAM", "RECEIPT", NULL
+};
+
+/* Order contacts by id. */
+static int
+ctl_contacts_cmp(const void *a, const void *b)
+{
+	const cJSON	*x = *(cJSON *const *)a, *y = *(cJSON *const *)b;
+	const char	*s = cJSON_GetStringValue(cJSON_GetObjectItem(x, "id"));
+	const char	*t = cJSON_GetStringValue(cJSON_GetObjectItem(y, "id"));
+
+	return strcmp(s ? s : "", t ? t : "");
+}
+
+/* Every contact matching q (all pages), sorted by id; an exit status. */
+static int
+ctl_contacts_all(struct ctl_api *a, const char *q, cJSON **out)
+{
+	cJSON	*all, *page, *c, *next, **v;
+	char	*eq, *ec, *path, *cursor = NULL;
+	int	 rc, n, i;
+
+	*out = NULL;
+	all = cJSON_CreateArray();
+	eq = q ? ctl_api_escape(a, q) : NULL;
+	for (;;) {
+		ec = cursor ? ctl_api_escape(a, cursor) : NULL;
+		if (asprintf(&path, "/v1/contacts?limit=1000%s%s%s%s",
+		    eq ? "&q=" : "", eq ? eq : "", ec ? "&cursor=" : "",
+		    ec ? ec : "") == -1)
+			path = NULL;
+		free(ec);
+		rc = path ? ctl_api_call(a, "GET", path, NULL, &page, NULL,
+		    NULL) : CTL_UNREACHABLE;
+		free(path);
+		if (rc != CTL_OK)
+			break;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(page, "contacts"))
+			cJSON_AddItemToArray(all, cJSON_Duplicate(c, 1));
+		next = cJSON_GetObjectItem(page, "next_cursor");
+		free(cursor);
+		cursor = cJSON_IsString(next) ? strdup(next->valuestring) :
+		    NULL;
+		cJSON_Delete(page);
+		if (cursor == NULL)
+			break;
+	}
+	free(cursor);
+	free(eq);
+	if (rc != CTL_OK) {
+		cJSON_Delete(all);
+		return rc;
+	}
+	/* Sorted, and without the repeats a walk may bring. */
+	n = cJSON_GetArraySize(all);
+	if ((v = calloc((size_t)n + 1, sizeof *v)) == NULL) {
+		cJSON_Delete(all);
+		return CTL_UNREACHABLE;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = cJSON_DetachItemFromArray(all, 0);
+	qsort(v, (size_t)n, sizeof *v, ctl_contacts_cmp);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && ctl_contacts_cmp(&v[i - 1], &v[i]) == 0)
+			cJSON_Delete(v[i]);
+		else
+			cJSON_AddItemToArray(all, v[i]);
+	}
+	free(v);
+	*out = all;
+	return CTL_OK;
+}
+
+/* Contacts as table or CSV rows (export: the import format). */
+static void
+ctl_contacts_print(const cJSON *all, enum ctl_format f, int export)
+{
+	struct ctl_table	 t;
+	const cJSON		*c;
+	const char		*cells[7];
+	char			 buf[7][320];
+	int			 i;
+
+	ctl_table_init(&t, 7, ctl_contacts_columns, ctl_contacts_titles);
+	cJSON_ArrayForEach(c, all) {
+		for (i = 0; i < 7; i++)
+			cells[i] = ctl_api_text(c, ctl_contacts_columns[i],
+			    buf[i], sizeof buf[i]);
+		if (f == CTL_TABLE && !export)
+			cells[6] = cJSON_IsFalse(cJSON_GetObjectItem(c,
+			    "receipt")) ? "off" : "on";
+		ctl_table_row(&t, cells);
+	}
+	ctl_table_print(&t, f, "No contacts.");
+}
+
+/* replyctl contacts list [--q TEXT] | export [--q TEXT] */
+static int
+ctl_contacts_list(int argc, char **argv, int export)
+{
+	struct ctl_api	 a = { .cmd = export ? "contacts export" :
+			    "contacts list", .usage = export ? "contacts "
+			    "export [--q TEXT] > contacts.csv" : "contacts list "
+			    "[--q TEXT]" };
+	const char	*q = NULL;
+	const struct ctl_opt opts[] = {
+		{ "--q", &q, NULL },
+		{ NULL, NULL, NULL }
+	};
+	cJSON		*all, *j;
+	int		 npos, help, rc;
+
+	if ((rc = ctl_api_args(&a, argc - 1, argv + 1, opts, NULL, 0, &npos,
+	    &help)) != CTL_OK || help)
+		return rc;
+	if ((rc = ctl_api_open(&a)) != CTL_OK)
+		return rc;
+	if ((rc = ctl_contacts_all(&a, q, &all)) == CTL_OK) {
+		if (a.format == CTL_JSON) {
+			j = cJSON_CreateObject();
+			cJSON_AddItemToObject(j, "contacts", all);
+			ctl_api_print_json(j);
+			cJSON_Delete(j);
+		} else {
+			ctl_contacts_print(all, export ? CTL_CSV : a.format,
+			    export);
+			cJSON_Delete(all);
+		}
+	}
+	ctl_api_close(&a);
+	return rc;
+}
+
+/* replyctl contacts show ID */
+static int
+ctl_contacts_show(int argc, char **argv)
+{
+	struct ctl_api	 a = { .cmd = "contacts show", .usage = "contacts "
+			    "show ID" };
+	char		*pos[1], *id, *path, what[128], buf[320];
+	cJSON		*j, *all;
+	int		 npos, help, rc, i;
+
+	if ((rc = ctl_api_args(&a, argc - 1, argv + 1, NULL, pos, 1, &npos,
+	    &help)) != CTL_OK || help)
+		return rc;
+	if (npos != 1)
+		return ctl_api_usage(&a);
+	if ((rc = ctl_api_open(&a)) != CTL_OK)
+		return rc;
+	snprintf(what, sizeof what, "contact %s", pos[0]);
+	id = ctl_api_escape(&a, pos[0]);
+	if (id == NULL || asprintf(&path, "/v1/contacts/%s", id) == -1)
+		path = NULL;
+	free(id);
+	rc = path ? ctl_api_call(&a, "GET", path, NULL, &j, what,
+	    "`replyctl contacts list --q TEXT` finds one") : CTL_UNREACHABLE;
+	free(path);
+	if (rc == CTL_OK) {
+		if (a.format == CTL_JSON)
+			ctl_api_print_json(j);
+		else if (a.format == CTL_CSV) {
+			all = cJSON_CreateArray();
+			cJSON_AddItemToArray(all, j);
+			ctl_contacts_print(all, CTL_CSV, 1);
+			j = all;
+		} else
+			for (i = 0; ctl_contacts_columns[i] != NULL; i++) {
+				ctl_api_text(j, ctl_contacts_columns[i], buf,
+				    sizeof buf);
+				printf("%-8s %s\n", ctl_contacts_titles[i],
+				    buf[0] != '\0' ? buf : "-");
+			}
+		cJSON_Delete(j);
+	}
+	ctl_api_close(&a);
+	return rc;
+}
+
+/* replyctl contacts import|list|show|export ... */
 int
 ctl_contacts(int argc, char **argv)
 {
@@ -183,6 +367,12 @@ ctl_contacts(int argc, char **argv)
 	const char	*cfgpath = NULL, *url = NULL, *token = NULL, *csv = NULL;
 	int		 a, rc;
 
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return ctl_contacts_list(argc - 1, argv + 1, 0);
+	if (argc >= 2 && strcmp(argv[1], "export") == 0)
+		return ctl_contacts_list(argc - 1, argv + 1, 1);
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return ctl_contacts_show(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "import") != 0)
 		goto usage;
 	for (a = 2; a < argc; a++) {
@@ -206,6 +396,9 @@ ctl_contacts(int argc, char **argv)
 	return rc;
 usage:
 	fprintf(stderr, "usage: replyctl contacts import -c FILE [--url URL] "
-	    "[--token TOKEN] CSV\n");
+	    "[--token TOKEN] CSV\n"
+	    "       replyctl contacts list [--q TEXT]\n"
+	    "       replyctl contacts show ID\n"
+	    "       replyctl contacts export [--q TEXT] > contacts.csv\n");
 	return 1;
 }

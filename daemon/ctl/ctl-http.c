@@ -63,8 +63,10 @@ ctl_http_open(struct ctl_http *h, const char *cfgpath, const char *url,
 		h->base = NULL;
 	if (h->base == NULL || h->token == NULL) {
 		fprintf(stderr, "replyctl: %s\n", h->base == NULL ? "give -c "
-		    "FILE or --url URL" : "no manager or admin token: give "
-		    "--token or set REPLYD_TOKEN");
+		    "FILE or --url URL" : h->cfg != NULL ? "the configuration "
+		    "has no manager or admin token in \"api.tokens\": give "
+		    "--token or set REPLYD_TOKEN" : "no token: give --token, "
+		    "set REPLYD_TOKEN, or -c the daemon's configuration");
 		ctl_http_close(h);
 		return -1;
 	}
@@ -115,10 +117,14 @@ ctl_http_request(struct ctl_http *h, const char *method, const char *path,
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, ctl_http_write);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	rc = curl_easy_perform(h->curl);
 	if (rc != CURLE_OK)
-		fprintf(stderr, "replyctl: %s: %s\n", url,
-		    curl_easy_strerror(rc));
+		fprintf(stderr, "replyctl: cannot reach replyd at %s (%s): is "
+		    "it running (systemctl status replyd)?  The address is "
+		    "\"listen\" in %s; --url gives another\n", h->base,
+		    curl_easy_strerror(rc), h->cfg != NULL ? h->cfg->path :
+		    "the configuration");
 	else
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(hdrs);

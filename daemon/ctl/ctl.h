@@ -9,5 +9,12 @@
 int	ctl_deadline(int argc, char **argv);
 int	ctl_contacts(int argc, char **argv);
 int	ctl_report(int argc, char **argv);
+int	ctl_conversations(int argc, char **argv);
+int	ctl_show(int argc, char **argv);
+int	ctl_reply(int argc, char **argv);
+int	ctl_responded(int argc, char **argv);
+int	ctl_ack(int argc, char **argv);
+int	ctl_duty(int argc, char **argv);
+int	ctl_absences(int argc, char **argv);
 
 #endif

@@ -669,3 +669,36 @@ plugin_check(struct config *cfg, struct jerrs *errs)
 	free(ps);
 	return rc;
 }
+
+/* Load every plugin once and say what the set can reach. */
+int
+plugin_check_reach(struct config *cfg, struct jerrs *errs,
+    struct plugin_reach *r)
+{
+	struct plugins		*ps;
+	struct replyd_host	*h;
+	size_t			 i;
+	int			 rc;
+
+	memset(r, 0, sizeof *r);
+	if ((ps = calloc(1, sizeof *ps)) == NULL)
+		return -1;
+	rc = plugins_load(ps, cfg, NULL, errs);
+	for (i = 0; i < ps->n; i++) {
+		h = ps->hosts[i];
+		r->webhooks += h->nwebhooks;
+		if (h->has_sender && jv_get(cfg->notifiers, h->name) != NULL)
+			r->notifiers++;
+	}
+	if (cfg->alert_sms != NULL &&
+	    (h = plugins_find(ps, cfg->alert_sms)) != NULL &&
+	    h->has_sender && h->sender.sms)
+		r->alert_sms = 1;
+	if (cfg->alert_email != NULL &&
+	    (h = plugins_find(ps, cfg->alert_email)) != NULL &&
+	    h->has_sender && h->sender.email)
+		r->alert_email = 1;
+	plugins_free(ps);
+	free(ps);
+	return rc;
+}

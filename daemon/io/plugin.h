@@ -76,6 +76,17 @@ void		 plugins_free(struct plugins *);
 struct replyd_host *plugins_find(const struct plugins *, const char *name);
 /* Check a configuration's plugins without serving (replyd -n). */
 int		 plugin_check(struct config *, struct jerrs *);
+/* What a configuration's plugins can do, for replyd's warnings. */
+struct plugin_reach {
+	size_t	webhooks;	/* inbound paths: messages can arrive */
+	int	alert_sms;	/* alerts.sms names a channel that can text */
+	int	alert_email;	/* alerts.email names one that can email */
+	size_t	notifiers;	/* notifiers that loaded */
+};
+/* Load the plugins as plugin_check does and say what they can reach;
+ * -1 when one fails to load (errors added). */
+int		 plugin_check_reach(struct config *, struct jerrs *,
+		    struct plugin_reach *);
 /* The host API table a set's plugins were given. */
 const struct replyd_host_api *plugin_api(const struct plugins *);
 

@@ -32,6 +32,7 @@
 #include "store/conv.h"
 #include "store/store.h"
 #include "serve/api.h"
+#include "serve/contact-list.h"
 #include "serve/contacts.h"
 #include "serve/conversations.h"
 #include "serve/daemon.h"
@@ -54,6 +55,7 @@ static const struct api_module *const daemon_api_modules[] = {
 	&reply_api,
 	&duty_api,
 	&report_api,
+	&contact_list_api,
 	NULL
 };
 
@@ -535,6 +537,34 @@ daemon_free(struct server *srv)
 		event_base_free(srv->base);
 	free(srv->config_path);
 	metrics_reset();
+}
+
+/* Warn about a configuration that cannot do the job. */
+size_t
+daemon_check_reach(struct config *cfg, struct jerrs *warnings)
+{
+	struct plugin_reach	 r;
+	struct jerrs		 ignore = { 0 };
+	size_t			 n = 0;
+
+	/* Load errors are daemon_check_plugins's to report. */
+	plugin_check_reach(cfg, &ignore, &r);
+	jerrs_clear(&ignore);
+	if (r.webhooks == 0) {
+		jerr_add(warnings, cfg->path, 0, 0, "no channel can receive "
+		    "messages: replyd can never receive one; enable an inbound "
+		    "channel under \"channels\" (twilio, notify, mailgun, "
+		    "sendgrid, postmark)");
+		n++;
+	}
+	if (!r.alert_sms && !r.alert_email && r.notifiers == 0) {
+		jerr_add(warnings, cfg->path, 0, 0, "nobody can be alerted: "
+		    "\"alerts\" names no channel that can send and there is "
+		    "no notifier, so escalations reach no one; set alerts.sms "
+		    "or alerts.email to a channel that sends");
+		n++;
+	}
+	return n;
 }
 
 /* Check that every plugin the configuration names can be loaded. */

@@ -21,5 +21,8 @@ void	daemon_reload(struct server *);
 void	daemon_drain(struct server *);
 /* Check that every plugin the configuration names can be loaded. */
 int	daemon_check_plugins(struct config *, struct jerrs *);
+/* Add a warning for a configuration that can never receive a message or
+ * never alert anyone (its plugins are loaded to see); how many. */
+size_t	daemon_check_reach(struct config *, struct jerrs *warnings);
 
 #endif

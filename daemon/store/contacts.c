@@ -362,3 +362,153 @@ store_contact_get(struct db *db, const char *id, store_contact_get_cb cb,
 	}
 	return 0;
 }
+
+static const char *const contact_scan_fields[] = {
+	"id", "name", "phone", "email", "worker", "team"
+};
+#define CONTACT_SCAN_NFIELDS	6
+
+/* One record of a walk step, copied out of its reply. */
+struct contact_scan_item {
+	struct contact_scan	*scan;
+	char			*f[CONTACT_SCAN_NFIELDS];
+	int			 receipt;
+	int			 found;
+};
+
+/* A walk step under way: the SCAN answered, the records are being read. */
+struct contact_scan {
+	store_contact_scan_cb		 cb;
+	void				*arg;
+	char				 cursor[32];
+	struct contact_scan_item	*items;
+	size_t				 n;
+	size_t				 pending;
+	int				 failed;
+};
+
+/* Every record of the step is read (or failed): hand them up, free all. */
+static void
+contact_scan_end(struct contact_scan *s)
+{
+	struct store_contact	*cs;
+	size_t			 i, k = 0;
+	int			 j;
+
+	if ((cs = calloc(s->n + 1, sizeof *cs)) == NULL)
+		s->failed = 1;
+	for (i = 0; !s->failed && i < s->n; i++) {
+		struct contact_scan_item *it = &s->items[i];
+
+		/* Deleted between the SCAN and the read. */
+		if (!it->found)
+			continue;
+		cs[k].id = it->f[0];
+		cs[k].name = it->f[1];
+		cs[k].phone = it->f[2];
+		cs[k].email = it->f[3];
+		cs[k].worker = it->f[4];
+		cs[k].team = it->f[5];
+		cs[k].receipt = it->receipt;
+		k++;
+	}
+	if (s->failed)
+		s->cb(NULL, 0, NULL, 1, s->arg);
+	else
+		s->cb(cs, k, s->cursor, 0, s->arg);
+	free(cs);
+	for (i = 0; i < s->n; i++)
+		for (j = 0; j < CONTACT_SCAN_NFIELDS; j++)
+			free(s->items[i].f[j]);
+	free(s->items);
+	free(s);
+}
+
+/* One record of the step answered: copy its fields. */
+static void
+contact_scan_record(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct contact_scan_item	*it = arg;
+	struct contact_scan		*s = it->scan;
+	int				 j;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		s->failed = 1;
+	else if (r->elements > 0) {
+		it->found = 1;
+		for (j = 0; j < CONTACT_SCAN_NFIELDS; j++)
+			if ((it->f[j] = strdup(contact_field(r,
+			    contact_scan_fields[j]))) == NULL)
+				s->failed = 1;
+		it->receipt = strcmp(contact_field(r, "receipt"), "0") != 0;
+	}
+	if (--s->pending == 0)
+		contact_scan_end(s);
+}
+
+/* The SCAN answered: read the record of every key it named. */
+static void
+contact_scan_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct contact_scan	*s = arg;
+	const redisReply	*keys;
+	size_t			 i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY ||
+	    r->element[0]->len >= sizeof s->cursor) {
+		s->failed = 1;
+		contact_scan_end(s);
+		return;
+	}
+	memcpy(s->cursor, r->element[0]->str, r->element[0]->len);
+	s->cursor[r->element[0]->len] = '\0';
+	keys = r->element[1];
+	if (keys->elements > 0 &&
+	    (s->items = calloc(keys->elements, sizeof *s->items)) == NULL) {
+		s->failed = 1;
+		contact_scan_end(s);
+		return;
+	}
+	/* A guard, so that the step ends only after the last read. */
+	s->pending = 1;
+	for (i = 0; i < keys->elements; i++) {
+		const redisReply *k = keys->element[i];
+
+		if (k->type != REDIS_REPLY_STRING)
+			continue;
+		s->items[s->n].scan = s;
+		if (db_command(db, contact_scan_record, &s->items[s->n],
+		    "HGETALL %b", k->str, k->len) == -1) {
+			s->failed = 1;
+			break;
+		}
+		s->n++;
+		s->pending++;
+	}
+	if (--s->pending == 0)
+		contact_scan_end(s);
+}
+
+/* One step of a walk over every contact. */
+int
+store_contact_scan(struct db *db, const char *cursor, int count,
+    store_contact_scan_cb cb, void *arg)
+{
+	struct contact_scan	*s;
+	char			 pattern[64];
+
+	if (cursor == NULL || strlen(cursor) >= sizeof s->cursor ||
+	    (s = calloc(1, sizeof *s)) == NULL)
+		return -1;
+	s->cb = cb;
+	s->arg = arg;
+	snprintf(pattern, sizeof pattern, KEY_CONTACT, "*");
+	if (db_command(db, contact_scan_done, s, "SCAN %s MATCH %s COUNT %d",
+	    cursor, pattern, count) == -1) {
+		free(s);
+		return -1;
+	}
+	return 0;
+}

@@ -49,4 +49,18 @@ int	 store_contact_delete(struct db *, const char *id, store_contact_cb,
 int	 store_contact_get(struct db *, const char *id, store_contact_get_cb,
 	    void *);
 
+/*
+ * One step of a walk over every contact (Redis SCAN, read-only): the
+ * contacts found in this step (in no order, possibly none) and the cursor
+ * to continue from, "0" when the walk is done.  A walk started while
+ * contacts change sees every contact that exists throughout it at least
+ * once (SCAN's guarantee) and may see one twice.
+ */
+typedef void (*store_contact_scan_cb)(const struct store_contact *, size_t n,
+    const char *next_cursor, int failed, void *arg);
+/* Start or continue a walk at cursor ("0" to start), looking at about
+ * count keys of the keyspace. */
+int	 store_contact_scan(struct db *, const char *cursor, int count,
+	    store_contact_scan_cb, void *);
+
 #endif

@@ -98,6 +98,25 @@ twilio_check_fields(struct twilio *tw, struct replyd_request *req,
 	return 0;
 }
 
+/*
+ * Say which URL the signature was checked over, public_url + path (the
+ * query is left out of the log), so that an operator whose public_url is
+ * not the URL Twilio calls sees it at once.  No secret is in it.
+ */
+static void
+twilio_log_mismatch(struct twilio *tw, struct replyd_request *req,
+    const char *why)
+{
+	const struct replyd_host_api *api = tw->api;
+	const char	*query = api->req_query(req);
+
+	api->log(tw->host, REPLYD_LOG_WARNING, "X-Twilio-Signature refused "
+	    "(%s): replyd checked it over %s%s (public_url + path%s); "
+	    "if Twilio calls another URL, set public_url to it", why ? why :
+	    "mismatch", api->public_url(tw->host), api->req_path(req),
+	    query ? " + query" : "");
+}
+
 /* Authenticate and parse one inbound SMS. */
 static void
 twilio_inbound(void *state, struct replyd_request *req)
@@ -132,8 +151,10 @@ twilio_inbound(void *state, struct replyd_request *req)
 		ok = twilio_signature_verify_json(tw->auth_token, url, body,
 		    len, sig, &why) == 0;
 		free(url);
-		if (!ok)
+		if (!ok) {
+			twilio_log_mismatch(tw, req, why);
 			api->refuse(req, 403, "signature", NULL, why);
+		}
 		else
 			api->refuse(req, 400, "malformed", "Content-Type",
 			    "inbound messages must be form-encoded");
@@ -160,6 +181,7 @@ twilio_inbound(void *state, struct replyd_request *req)
 	free(params);
 	free(url);
 	if (!ok) {
+		twilio_log_mismatch(tw, req, why);
 		api->form_free(form);
 		api->refuse(req, 403, "signature", NULL, why);
 		return;

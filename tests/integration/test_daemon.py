@@ -81,8 +81,10 @@ def test_wrong_method_is_a_json_405(replyd):
 
 
 def test_check_mode_prints_configuration_ok_for_the_shipped_config():
+    # Its placeholders and its lack of channels are warnings, not errors
+    # (test_config_docs.py checks what they say).
     rc, out = check_config(os.path.join(ROOT, "config", "replyd.json"))
-    assert (rc, out.strip()) == (0, "configuration OK")
+    assert (rc, out.splitlines()[0]) == (0, "configuration OK"), out
 
 
 def test_check_mode_reports_every_error_with_file_line_col(tmpdir_path, redis_server):
@@ -114,7 +116,8 @@ def test_comments_are_allowed_in_the_configuration(tmpdir_path, redis_server):
     d = Replyd(tmpdir_path, base_config(redis_server.port, tmpdir_path))
     text = "// leading\n/* block\ncomment */" + open(d.path).read()
     open(d.path, "w").write(text)
-    assert check_config(d.path) == (0, "configuration OK\n")
+    rc, out = check_config(d.path)
+    assert (rc, out.splitlines()[0]) == (0, "configuration OK"), out
 
 
 def test_redis_password_is_read_from_a_secret_file(tmpdir_path, make_replyd):
