@@ -252,7 +252,8 @@ conversations_get(struct api_call *c)
 
 /* The response was recorded (or not). */
 static void
-conversations_responded_done(enum store_respond_result res, void *arg)
+conversations_responded_done(enum store_respond_result res,
+    const struct store_responded *info, void *arg)
 {
 	struct api_call	*c = arg;
 

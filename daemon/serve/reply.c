@@ -263,7 +263,8 @@ reply_record(struct reply *r)
 
 /* The response is recorded (or was already): answer the API request. */
 static void
-reply_recorded(enum store_respond_result res, void *arg)
+reply_recorded(enum store_respond_result res,
+    const struct store_responded *info, void *arg)
 {
 	struct reply	*r = arg;
 	cJSON		*j;
@@ -329,7 +330,7 @@ reply_sent(const struct send_outcome *o, void *arg)
 	reply_record(r);
 	if (store_respond(srv->db, r->id, r->by, "reply", "",
 	    r->c->cfg->retention_meta, reply_recorded, r) == -1)
-		reply_recorded(STORE_RESPOND_FAILED, r);
+		reply_recorded(STORE_RESPOND_FAILED, NULL, r);
 }
 
 /* The conversation is loaded: choose the sender and send. */
