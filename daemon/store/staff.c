@@ -20,6 +20,13 @@
 
 #define STAFF_CODES_TTL		(14 * 86400)	/* older alerts are stale */
 #define STAFF_MAX_CODES		256		/* read at most this many */
+/*
+ * Whether an alert is closed is checked for the lowest codes only, so a
+ * person with hundreds of open alerts costs a bounded number of reads per
+ * alert; past these, codes are not reused until the hash expires (a
+ * number a little larger than the smallest free one: still unique).
+ */
+#define STAFF_CHECK_CODES	32
 #define STAFF_SMS_WINDOW_MS	"3600000"
 
 /* A code being given. */
@@ -118,7 +125,17 @@ staff_code_checked(struct db *db, redisReply *r, const char *err, void *arg)
 	staff_code_release(sc);
 }
 
-/* The person's codes answered: check each alert's conversation. */
+/* Order alerts by code, lowest first. */
+static int
+staff_code_cmp(const void *a, const void *b)
+{
+	const char	*ca = a, *cb = b;	/* each starts with its code */
+	long		 na = atol(ca), nb = atol(cb);
+
+	return na < nb ? -1 : na > nb;
+}
+
+/* The person's codes answered: check the lowest alerts' conversations. */
 static void
 staff_code_read(struct db *db, redisReply *r, const char *err, void *arg)
 {
@@ -146,8 +163,14 @@ staff_code_read(struct db *db, redisReply *r, const char *err, void *arg)
 		    code);
 		snprintf(sc->open[sc->n].conv, sizeof sc->open[0].conv, "%s",
 		    conv);
-		if ((p = store_id_partition(conv)) == -1) {
-			sc->open[sc->n++].closed = 1;
+		sc->open[sc->n].closed = 0;
+		sc->n++;
+	}
+	/* The lowest codes first: those are the ones worth freeing. */
+	qsort(sc->open, sc->n, sizeof sc->open[0], staff_code_cmp);
+	for (i = 0; i < sc->n && i < STAFF_CHECK_CODES; i++) {
+		if ((p = store_id_partition(sc->open[i].conv)) == -1) {
+			sc->open[i].closed = 1;
 			continue;
 		}
 		if ((ci = calloc(1, sizeof *ci)) == NULL) {
@@ -155,8 +178,8 @@ staff_code_read(struct db *db, redisReply *r, const char *err, void *arg)
 			break;
 		}
 		ci->sc = sc;
-		ci->i = sc->n++;
-		snprintf(kc, sizeof kc, KEY_CONV, p, conv);
+		ci->i = i;
+		snprintf(kc, sizeof kc, KEY_CONV, p, sc->open[i].conv);
 		if (db_command(sc->db, staff_code_checked, ci, "HMGET %s state "
 		    "ack_until", kc) == -1) {
 			free(ci);
