@@ -83,12 +83,13 @@ deliverytag_purpose_ok(const char *s)
 	    strcmp(s, "receipt") == 0 || strcmp(s, "staff") == 0;
 }
 
-/* Whether a person id is printable ASCII without spaces. */
+/* Whether a person id has no control character (it is a key of the
+ * configuration's "people": any other byte is percent-encoded). */
 static int
 deliverytag_person_ok(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+		if ((unsigned char)*s < ' ' || (unsigned char)*s == 0x7f)
 			return 0;
 	return 1;
 }

@@ -35,12 +35,12 @@ test_a_person_id_is_percent_encoded_and_comes_back_whole(void)
 	strcpy(t.conv, "12-9");
 	strcpy(t.purpose, "alert");
 	strcpy(t.kind, "u3");
-	strcpy(t.person, "o'neil&co=1");
+	strcpy(t.person, "o'neil&co=1 z\xc3\xab");
 	t.failover = 1;
 	CHECK_INT(deliverytag_make(&t, buf, sizeof buf), 0);
 	CHECK(strchr(buf, '\'') == NULL);
 	CHECK_INT(deliverytag_parse(buf, strlen(buf), &back), 0);
-	CHECK_STR(back.person, "o'neil&co=1");
+	CHECK_STR(back.person, "o'neil&co=1 z\xc3\xab");
 	CHECK_STR(back.kind, "u3");
 	CHECK_INT(back.failover, 1);
 }
@@ -60,7 +60,7 @@ static void
 test_a_tag_replyd_could_not_have_made_is_refused(void)
 {
 	static const char *const bad[] = { "c=x-1", "c=1-2&u=spam",
-	    "c=1-2&k=step", "c=1-2%", "c=1-2%4", "p=a%00b", "c=1-2&p=a b",
+	    "c=1-2&k=step", "c=1-2%", "c=1-2%4", "p=a%00b", "c=1-2&p=a%01b",
 	    "=1", "c" };
 	struct deliverytag	back;
 	size_t			i;
