@@ -166,6 +166,30 @@ def test_a_bare_a_takes_the_latest_alert(make_replyd, redis_server, tmpdir_path,
              what="the first taken by 1 A")
 
 
+@pytest.mark.slow(9)
+def test_a_code_is_reused_only_once_its_alert_is_closed(make_replyd, redis_server, tmpdir_path,
+                                                        twilio):
+    d = start(make_replyd, duty_config(redis_server.port, tmpdir_path, twilio), twilio)
+    known(d)
+    known(d, YP2, "yp-2")
+    text(d, YP, "first")
+    first = conversation_of(d, "yp-1")
+    [a1] = wait_for(lambda: alerts_about(twilio, first, ALICE), what="the first alert")
+    # Answered: its alert is closed, so its code is free again.
+    assert d.api("POST", "/v1/conversations/%s/responded" % first,
+                 {"by": "alice", "how": "phone"})[0] == 200
+    text(d, YP2, "second")
+    second = conversation_of(d, "yp-2")
+    [a2] = wait_for(lambda: alerts_about(twilio, second, ALICE), what="the second alert")
+    assert CODE.search(a1["Body"]).group(1) == CODE.search(a2["Body"]).group(1) == "1"
+    # While that one is open, the next alert takes the next free number.
+    known(d, "+447700900125", "yp-3")
+    text(d, "+447700900125", "third")
+    third = conversation_of(d, "yp-3")
+    [a3] = wait_for(lambda: alerts_about(twilio, third, ALICE), what="the third alert")
+    assert CODE.search(a3["Body"]).group(1) == "2"
+
+
 def test_a_staff_text_never_opens_a_conversation(make_replyd, redis_server, tmpdir_path,
                                                   twilio):
     cfg = duty_config(redis_server.port, tmpdir_path, twilio, within="1 working day",
