@@ -38,6 +38,17 @@ class StatusTwilio(FakeTwilio):
         self.outcomes = {}
         self.callbacks = []         # (status, form, replyd's answer)
         self.threads = []
+        self.closed = threading.Event()
+
+    def close(self):
+        """Stop reporting first: a port freed at the end of a test may be
+        another test's replyd a moment later."""
+        self.closed.set()
+        with self.lock:
+            threads = list(self.threads)
+        for t in threads:
+            t.join(10)
+        super().close()
 
     def body_for(self, req):
         req.sid = "SM" + uuid.uuid4().hex
@@ -45,6 +56,8 @@ class StatusTwilio(FakeTwilio):
 
     def handle(self, handler, req):
         super().handle(handler, req)
+        if self.replyd is None or self.closed.is_set():
+            return                  # not a message of this test's replyd
         if req.status == 201 and req.form.get("StatusCallback"):
             # Twilio reports after it has answered the API call.
             t = threading.Thread(target=self.report, args=(req,), daemon=True)
@@ -70,6 +83,8 @@ class StatusTwilio(FakeTwilio):
         sig = twilio_signature(self.auth_token, url, params)
         code = None
         for _ in range(50):         # replyd is up before anything is sent
+            if self.closed.is_set():
+                return
             try:
                 code = self.replyd.request(
                     "POST", path, form_body(params),
