@@ -8,6 +8,11 @@
  * next step, alerts the targets through the plugins, and acknowledges (and
  * deletes) the entry only after the providers answered.  Entries a crashed
  * instance left pending are taken over.  At least once, never missed.
+ * A text to a person ends with the code that takes it by text ("Reply 1A
+ * to take it", SPEC §17), in one of three wordings, within the phone's
+ * hourly limits (past them: the person's other channel); an alert the
+ * network later reports undelivered goes on the person's other channel,
+ * or its step is marked failed.
  * Redis is reached through store/esc.h; failures are logged and counted in
  * replyd_escalation_errors_total{stage}.
  */

@@ -3,9 +3,11 @@
  * webhooks.  A request to /webhooks/... goes to the plugin of the
  * configuration generation it arrived under; the plugin authenticates and
  * parses it, then calls accept (store it; the provider hears success only
- * after Redis acknowledged the write) or refuse.  Our own failures answer
- * 503 with Retry-After so providers retry; never a 4xx for our own
- * failure.
+ * after Redis acknowledged the write), refuse, or, for a delivery receipt,
+ * receipt (recorded in the notification log of the send's conversation).
+ * A text from a staff phone goes to dutytext, never stored as a message.
+ * Our own failures answer 503 with Retry-After so providers retry; never
+ * a 4xx for our own failure.
  */
 #ifndef INTAKE_H
 #define INTAKE_H

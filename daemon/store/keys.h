@@ -5,8 +5,9 @@
  * Conversations live in STORE_PARTITIONS (store.h) partitions; every key of
  * partition P carries the hash tag {P}, so a script touches one slot and
  * the model works on Redis Cluster.  Keys without a tag (contacts, rota
- * overrides, absences, replay tokens) each sit in a slot of their own: a
- * script never touches keys of two slots.
+ * overrides, absences, replay tokens, alert codes, staff texts, help
+ * texts) each sit in a slot of their own, and a phone's throttle sets
+ * share the tag of its hash: a script never touches keys of two slots.
  *
  * Each macro is a printf format; the arguments are listed beside it.
  */
