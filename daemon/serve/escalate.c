@@ -92,7 +92,7 @@ struct esc_target {
 	int			 tried;
 	int			 person;	/* a person (not a notifier) */
 	int			 code;		/* SMS: "Reply {code}A", or 0 */
-	char			 label[64];	/* person or notifier id */
+	char			 label[128];	/* person or notifier id */
 	char			 text[ALERT_TEXT_SIZE];
 	char			 tag[DELIVERYTAG_SIZE];
 };
