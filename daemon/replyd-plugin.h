@@ -45,6 +45,14 @@
 	((api)->size >= offsetof(struct replyd_host_api, m) +		\
 	    sizeof((api)->m) && (api)->m != NULL)
 
+/*
+ * Whether a struct that starts with a size field (s points to one of type
+ * T) is long enough to hold member m: a host or plugin built before m was
+ * added hands over a shorter struct.  REPLYD_HAS(msg, replyd_send, tag).
+ */
+#define REPLYD_HAS(s, T, m)						\
+	((s)->size >= offsetof(struct T, m) + sizeof((s)->m))
+
 struct replyd_host;		/* one loaded plugin's handle on the host */
 struct replyd_config;		/* a plugin's configuration section */
 struct replyd_request;		/* an inbound webhook request */
@@ -105,6 +113,21 @@ struct replyd_message {
 	const char	*auth_spf;
 	const char	*auth_spf_domain;
 	const char	*auth_dkim_pass;
+	/*
+	 * MMS: the provider's URLs of the message's media (Twilio's
+	 * MediaUrl0..N), with their content types (or NULL), nmedia of each.
+	 * replyd keeps the URLs, never the media, so staff can open them
+	 * from the conversation; `attachments` still gives the count.
+	 */
+	const char *const *media_urls;
+	const char *const *media_types;
+	size_t		 nmedia;
+	/*
+	 * When the provider received the message (unix seconds), or 0 for
+	 * now.  Set by a backfill, whose messages arrived while replyd could
+	 * not take them: the deadline runs from when the young person wrote.
+	 */
+	int64_t		 received_at;
 };
 
 /* A webhook path and how it answers. */
@@ -155,6 +178,27 @@ struct replyd_send {
 	const char		*due_at;	/* RFC 3339 */
 	int64_t			 overdue_seconds;
 	const char		*link;
+	/*
+	 * The fields below came after the first layout: read them only when
+	 * REPLYD_HAS(msg, replyd_send, field).
+	 *
+	 * from: the E.164 number to send an SMS from (alerts.sms_from), or
+	 * NULL for the channel's own number.
+	 */
+	const char		*from;
+	/*
+	 * The delivery tag: a short string of URL query characters that the
+	 * plugin hands back, unchanged, with every delivery receipt for this
+	 * message (Twilio: the query of the StatusCallback URL; Notify: the
+	 * reference).  NULL: none.
+	 */
+	const char		*tag;
+	/*
+	 * Email threading: the Message-ID ("<...>") this one answers, and
+	 * the References list (Message-IDs separated by spaces); or NULL.
+	 */
+	const char		*in_reply_to;
+	const char		*references;
 };
 
 /* The outcome of a send. */
@@ -195,6 +239,60 @@ struct replyd_sender {
 struct replyd_header {
 	const char	*name;
 	const char	*value;
+};
+
+/* What a delivery receipt says happened to a message sent earlier. */
+enum replyd_delivery {
+	REPLYD_DELIVERY_PENDING,	/* queued, sending, sent: not yet known */
+	REPLYD_DELIVERY_DELIVERED,	/* the network says it reached the phone */
+	REPLYD_DELIVERY_FAILED		/* undelivered or failed: it never will */
+};
+
+/*
+ * A delivery receipt (Twilio status callback, Notify delivery receipt),
+ * handed to api->receipt after the plugin authenticated and parsed it.
+ */
+struct replyd_receipt {
+	uint32_t		 size;
+	const char		*provider_id;	/* the provider's message id */
+	const char		*tag;		/* the send's tag, or NULL */
+	const char		*status;	/* the provider's word: "delivered",
+						   "undelivered", "permanent-failure" */
+	enum replyd_delivery	 delivery;
+	const char		*error_code;	/* e.g. Twilio's "30003", or NULL */
+	const char		*channel;	/* "sms" or "email" (NULL: sms) */
+};
+
+/*
+ * A page of messages a provider kept while replyd could not take them
+ * (Notify's received text messages), newest first.  next is the cursor of
+ * the page of older ones, NULL at the end; error is set (and n is 0) when
+ * the page could not be had.
+ */
+struct replyd_page {
+	uint32_t			 size;
+	const struct replyd_message	*messages;
+	size_t				 n;
+	const char			*next;
+	const char			*error;
+};
+
+typedef void (*replyd_page_done)(void *arg, const struct replyd_page *);
+
+/*
+ * Backfill: a plugin whose provider keeps received messages lets the host
+ * page through them after replyd was down or could not store (a restart,
+ * a Redis outage), so that messages whose webhook failed are still stored.
+ * fetch starts reading the page at cursor (NULL: the newest) and calls
+ * done exactly once, later or now; the strings of the page live until
+ * done returns.  The host stores each message as if it had come by the
+ * webhook (deduplicated on its id) and decides when to stop.
+ */
+struct replyd_backfill {
+	uint32_t	 size;
+	void		(*fetch)(void *state, const char *cursor,
+			    replyd_page_done done, void *arg);
+	void		*state;
 };
 
 /* An outbound HTTP request. */
@@ -318,6 +416,20 @@ struct replyd_host_api {
 	int		 (*smtp)(struct replyd_host *,
 			    const struct replyd_smtp_request *,
 			    replyd_http_done, void *);
+
+	/*
+	 * Added after the first layout: check with REPLYD_API_HAS.
+	 *
+	 * receipt: instead of accept or refuse, for a delivery receipt: the
+	 * host records it in the notification log of the message's
+	 * conversation (and acts on a failure), then answers with ok_*.
+	 */
+	void		 (*receipt)(struct replyd_request *,
+			    const struct replyd_receipt *);
+	/* Offer a backfill of received messages (see struct replyd_backfill);
+	 * at most one per plugin. */
+	int		 (*register_backfill)(struct replyd_host *,
+			    const struct replyd_backfill *);
 };
 
 /* The plugin's exported symbols. */

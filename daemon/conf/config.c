@@ -727,6 +727,7 @@ config_sections(struct config *cfg, struct jv *root, struct jerrs *errs)
 	struct jv	*v, *p, *empty;
 	struct jerrs	 ignore;
 	struct duration	 d;
+	long long	 n;
 
 	if ((v = jv_get(root, "listen")) == NULL) {
 		cfg->listen_host = strdup("127.0.0.1");
@@ -767,10 +768,29 @@ config_sections(struct config *cfg, struct jv *root, struct jerrs *errs)
 		jv_expect(errs, cfg->channels, JV_OBJECT);
 	if ((cfg->notifiers = jv_get(root, "notifiers")) != NULL)
 		jv_expect(errs, cfg->notifiers, JV_OBJECT);
+	cfg->alert_sms_per_hour = 100;
+	cfg->alert_sms_same_per_hour = 20;
 	if ((v = jv_get(root, "alerts")) != NULL &&
 	    jv_expect(errs, v, JV_OBJECT) == 0) {
 		config_string(v, "sms", 0, &cfg->alert_sms, errs);
 		config_string(v, "email", 0, &cfg->alert_email, errs);
+		config_string(v, "sms_from", 0, &cfg->alert_sms_from, errs);
+		if (cfg->alert_sms_from != NULL &&
+		    (cfg->alert_sms_from[0] != '+' ||
+		    strspn(cfg->alert_sms_from + 1, "0123456789") !=
+		    strlen(cfg->alert_sms_from + 1) ||
+		    strlen(cfg->alert_sms_from) < 8 ||
+		    strlen(cfg->alert_sms_from) > 16))
+			jerr_at(errs, jv_get(v, "sms_from"), "alerts.sms_from: "
+			    "expected the E.164 number alert texts come from, "
+			    "such as \"+447700900009\"");
+		n = 100;
+		if (config_int(v, "sms_per_hour", 1, 10000, &n, errs) == 0)
+			cfg->alert_sms_per_hour = (int)n;
+		n = 20;
+		if (config_int(v, "sms_identical_per_hour", 1, 10000, &n,
+		    errs) == 0)
+			cfg->alert_sms_same_per_hour = (int)n;
 		if (cfg->alert_sms && !jv_get(cfg->channels, cfg->alert_sms))
 			jerr_at(errs, jv_get(v, "sms"), "alerts.sms: no "
 			    "channel \"%s\" in \"channels\"", cfg->alert_sms);
@@ -913,6 +933,7 @@ config_free(struct config *cfg)
 	free(cfg->receipt.out_of_hours);
 	free(cfg->alert_sms);
 	free(cfg->alert_email);
+	free(cfg->alert_sms_from);
 	if (cfg->calendars != NULL)
 		calendars_free(cfg->calendars);
 	free(cfg->listen_host);
@@ -968,6 +989,21 @@ config_person(const struct config *cfg, const char *id)
 
 	for (i = 0; i < cfg->npeople; i++)
 		if (strcmp(cfg->people[i].id, id) == 0)
+			return &cfg->people[i];
+	return NULL;
+}
+
+/* The person with this phone (E.164), or NULL. */
+const struct config_person *
+config_staff_phone(const struct config *cfg, const char *e164)
+{
+	size_t	i;
+
+	if (e164 == NULL || e164[0] == '\0')
+		return NULL;
+	for (i = 0; i < cfg->npeople; i++)
+		if (cfg->people[i].phone != NULL &&
+		    strcmp(cfg->people[i].phone, e164) == 0)
 			return &cfg->people[i];
 	return NULL;
 }

@@ -130,6 +130,9 @@ struct config {
 	struct jv		*notifiers;
 	char			*alert_sms;	/* plugin names, or NULL */
 	char			*alert_email;
+	char			*alert_sms_from; /* E.164 alerts come from, or NULL */
+	int			 alert_sms_per_hour;	 /* texts to one phone */
+	int			 alert_sms_same_per_hour; /* identical ones */
 	struct config_token	*tokens;
 	size_t			 ntokens;
 	struct config_limits	 limits;
@@ -159,6 +162,10 @@ char		*config_path(const char *basedir, const char *path);
 const struct config_person *config_person(const struct config *,
 		    const char *id);
 const struct config_team *config_team(const struct config *, const char *id);
+/* The person whose configured phone is e164, or NULL: a staff phone,
+ * whose texts are duty commands, never a young person's messages. */
+const struct config_person *config_staff_phone(const struct config *,
+		    const char *e164);
 /* The token matching secret (compared in constant time), or NULL. */
 const struct config_token *config_token(const struct config *,
 		    const char *secret, size_t len);

@@ -239,6 +239,24 @@ plugin_register_sender(struct replyd_host *h, const struct replyd_sender *s)
 	return 0;
 }
 
+/* api->register_backfill. */
+static int
+plugin_register_backfill(struct replyd_host *h,
+    const struct replyd_backfill *b)
+{
+	if (b->size < offsetof(struct replyd_backfill, state) +
+	    sizeof b->state || b->fetch == NULL || h->has_backfill) {
+		jerr_at(h->errs, h->section, "%s: plugin %s registered a bad "
+		    "backfill", jv_path(h->section), h->plugin);
+		return -1;
+	}
+	memset(&h->backfill, 0, sizeof h->backfill);
+	memcpy(&h->backfill, b, b->size < sizeof *b ? b->size : sizeof *b);
+	h->backfill.size = sizeof h->backfill;
+	h->has_backfill = 1;
+	return 0;
+}
+
 /* api->now. */
 static int64_t
 plugin_now(struct replyd_host *h)
@@ -399,6 +417,7 @@ static const struct replyd_host_api plugin_host_api = {
 	.html_to_text = html_to_text,
 	.http = plugin_http,
 	.smtp = plugin_smtp,
+	.register_backfill = plugin_register_backfill,
 };
 
 /* Without an inbound host (replyd -n), requests never arrive. */
@@ -433,6 +452,11 @@ plugin_no_refuse(struct replyd_request *r, int status, const char *reason,
 {
 }
 
+static void
+plugin_no_receipt(struct replyd_request *r, const struct replyd_receipt *rc)
+{
+}
+
 /* A set's API table: the common calls and its host's request calls. */
 static void
 plugin_api_init(struct plugins *ps, const struct plugin_env *env)
@@ -449,6 +473,8 @@ plugin_api_init(struct plugins *ps, const struct plugin_env *env)
 	    plugin_no_string;
 	ps->api.accept = env && env->accept ? env->accept : plugin_no_accept;
 	ps->api.refuse = env && env->refuse ? env->refuse : plugin_no_refuse;
+	ps->api.receipt = env && env->receipt ? env->receipt :
+	    plugin_no_receipt;
 }
 
 /* The API table plugins of this set were given. */
@@ -560,6 +586,7 @@ plugin_load_one(const char *dir, const char *name, const char *plugin,
 	if (init(&ps->api, h) == -1) {
 		/* A failing plugin frees its own state: forget it. */
 		h->has_sender = 0;
+		h->has_backfill = 0;
 		h->nwebhooks = 0;
 		if (errs->n == before)
 			jerr_key(errs, where, "plugin \"%s\" failed to start",

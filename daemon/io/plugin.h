@@ -37,6 +37,8 @@ struct plugin_env {
 	void		 (*refuse)(struct replyd_request *, int status,
 			    const char *reason, const char *field,
 			    const char *detail);
+	void		 (*receipt)(struct replyd_request *,
+			    const struct replyd_receipt *);
 };
 
 /* One loaded channel or notifier: the host side of struct replyd_host. */
@@ -53,6 +55,8 @@ struct replyd_host {
 	int			 has_sender;
 	struct replyd_webhook	*webhooks;
 	size_t			 nwebhooks;
+	struct replyd_backfill	 backfill;	/* when has_backfill */
+	int			 has_backfill;
 	char			**secrets;	/* read secret files */
 	size_t			 nsecrets;
 };

@@ -49,3 +49,16 @@ policy_step_due(const struct calendar *cal, const struct duration *after,
 	return policy_clamp(calendar_deadline(cal, deadline, secs,
 	    CALENDAR_EXACT));
 }
+
+/* Until when an acknowledgement made at `now` pauses the steps. */
+int64_t
+policy_ack_until(const struct calendar *cal, const struct duration *timeout,
+    int64_t now)
+{
+	int64_t	secs;
+
+	secs = duration_seconds(timeout, calendar_working_day(cal));
+	if (!duration_is_working(timeout))
+		return policy_clamp(now + secs);
+	return policy_clamp(calendar_deadline(cal, now, secs, CALENDAR_EXACT));
+}

@@ -19,5 +19,9 @@ int64_t	policy_deadline(const struct calendar *, const struct promise *,
  * in plain time; -1 when after is NULL (there is no such step). */
 int64_t	policy_step_due(const struct calendar *, const struct duration *after,
 	    int64_t deadline);
+/* Until when an acknowledgement made at `now` (seconds) pauses the steps:
+ * ack_timeout later, in working time on cal or in plain time. */
+int64_t	policy_ack_until(const struct calendar *, const struct duration *timeout,
+	    int64_t now);
 
 #endif

@@ -176,6 +176,14 @@ contacts_put(struct api_call *call)
 		    "phone number");
 		goto fail;
 	}
+	/* Texts from a staff phone are duty commands (SPEC §17). */
+	if (c->phone[0] != '\0' && config_staff_phone(cfg, c->phone) != NULL) {
+		http_error(req, 400, "bad request", "field \"phone\" is the "
+		    "phone of staff member \"%s\": a staff phone is never a "
+		    "contact (its texts take alerts, they never open a "
+		    "conversation)", config_staff_phone(cfg, c->phone)->id);
+		goto fail;
+	}
 	if (email != NULL && address_email(email, c->email,
 	    sizeof c->email) == -1) {
 		http_error(req, 400, "bad request", "field \"email\" is not an "

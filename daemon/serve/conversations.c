@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/log.h"
 #include "base/metrics.h"
 #include "conf/config.h"
 #include "io/http.h"
@@ -21,12 +22,23 @@
 
 #define CONVERSATIONS_LIST_LIMIT	1000
 
-/* The state a person sees: awaiting, overdue or responded. */
+/* Whether someone has taken an awaiting conversation now (SPEC §7.2). */
+static int
+conversations_taken(const struct store_conv *c, int64_t now_ms)
+{
+	return strcmp(c->state, "awaiting") == 0 && c->ack_by[0] != '\0' &&
+	    c->ack_until_ms > now_ms;
+}
+
+/* The state a person sees: awaiting, overdue, acknowledged (someone has
+ * taken it) or responded. */
 static const char *
 conversations_state(const struct store_conv *c, int64_t now_ms)
 {
 	if (strcmp(c->state, "awaiting") != 0)
 		return c->state[0] != '\0' ? c->state : "unknown";
+	if (conversations_taken(c, now_ms))
+		return "acknowledged";
 	if (c->deadline_ms > 0 && c->deadline_ms <= now_ms)
 		return "overdue";
 	return "awaiting";
@@ -81,6 +93,15 @@ conversations_summary(const struct config *cfg, const struct store_conv *c,
 	} else
 		cJSON_AddNullToObject(j, "responded_at");
 	cJSON_AddNumberToObject(j, "escalation_step", c->step);
+	/* Who has it (SPEC §9): null unless someone has taken it now. */
+	if (conversations_taken(c, now_ms)) {
+		cJSON_AddStringToObject(j, "acknowledged_by", c->ack_by);
+		api_time(cal, c->ack_until_ms, buf, sizeof buf);
+		cJSON_AddStringToObject(j, "acknowledged_until", buf);
+	} else {
+		cJSON_AddNullToObject(j, "acknowledged_by");
+		cJSON_AddNullToObject(j, "acknowledged_until");
+	}
 	cJSON_AddBoolToObject(j, "urgent", c->urgent);
 	conversations_add(j, "contact", c->contact);
 	return j;
@@ -135,9 +156,10 @@ conversations_list(struct api_call *c)
 	state = http_req_query_param(req, "state");
 	team = http_req_query_param(req, "team");
 	if (state != NULL && strcmp(state, "awaiting") != 0 &&
-	    strcmp(state, "overdue") != 0 && strcmp(state, "responded") != 0) {
+	    strcmp(state, "overdue") != 0 && strcmp(state, "responded") != 0 &&
+	    strcmp(state, "acknowledged") != 0) {
 		http_error(req, 400, "bad request", "state must be awaiting, "
-		    "overdue or responded");
+		    "overdue, acknowledged or responded");
 		return;
 	}
 	if (team != NULL && config_team(c->cfg, team) == NULL) {
@@ -179,14 +201,15 @@ conversations_event(const struct calendar *cal, const char *s)
 	return e;
 }
 
-/* The text of message n, or NULL when it has expired. */
+/* A text of the kind for message n, or NULL when it has expired. */
 static const struct store_text *
-conversations_text(const struct store_conv_full *f, int n)
+conversations_text(const struct store_conv_full *f, enum store_text_kind k,
+    int n)
 {
 	size_t	i;
 
 	for (i = 0; i < f->ntexts; i++)
-		if (f->texts[i].n == n)
+		if (f->texts[i].kind == k && f->texts[i].n == n)
 			return &f->texts[i];
 	return NULL;
 }
@@ -219,18 +242,27 @@ conversations_get_done(const struct store_conv_full *f, int failed, void *arg)
 			continue;
 		cJSON_AddItemToArray(events, e);
 		v = cJSON_GetStringValue(cJSON_GetObjectItem(e, "type"));
+		if (v != NULL && strcmp(v, "response") == 0 &&
+		    (t = conversations_text(f, STORE_TEXT_RESPONSE, 0)) != NULL)
+			/* An observed staff email's words, while kept. */
+			cJSON_AddItemToObject(e, "text",
+			    cJSON_CreateString(t->text));
 		if (v == NULL || strcmp(v, "message") != 0)
 			continue;
 		/* A message: its metadata, and its text until it expires. */
 		m = cJSON_Duplicate(e, 1);
 		cJSON_DeleteItemFromObject(m, "type");
 		n = cJSON_GetObjectItem(e, "n");
-		if (cJSON_IsNumber(n) &&
-		    (t = conversations_text(f, n->valueint)) != NULL)
+		if (cJSON_IsNumber(n) && (t = conversations_text(f,
+		    STORE_TEXT_MESSAGE, n->valueint)) != NULL)
 			cJSON_AddItemToObject(m, "text",
 			    cJSON_CreateString(t->text));
 		else
 			cJSON_AddNullToObject(m, "text");
+		/* MMS: the provider's media links, kept as long as the text. */
+		if (cJSON_IsNumber(n) && (t = conversations_text(f,
+		    STORE_TEXT_MEDIA, n->valueint)) != NULL)
+			cJSON_AddItemToObject(m, "media", cJSON_Parse(t->text));
 		cJSON_AddItemToArray(msgs, m);
 	}
 	http_reply_json(c->req, 200, j);
@@ -252,7 +284,8 @@ conversations_get(struct api_call *c)
 
 /* The response was recorded (or not). */
 static void
-conversations_responded_done(enum store_respond_result res, void *arg)
+conversations_responded_done(enum store_respond_result res,
+    const struct store_responded *info, void *arg)
 {
 	struct api_call	*c = arg;
 
@@ -266,6 +299,10 @@ conversations_responded_done(enum store_respond_result res, void *arg)
 		break;
 	case STORE_RESPOND_OK:
 		metrics_inc("replyd_responses_total", "how=\"recorded\"");
+		log_info("response: conversation %s team %s step %d: a contact "
+		    "recorded (%s)", api_param(c, 0), info->team,
+		    info->step, cJSON_GetStringValue(cJSON_GetObjectItem(
+		    c->body, "how")));
 		http_reply(c->req, 200, "application/json",
 		    "{\"state\":\"responded\"}", 21);
 		break;

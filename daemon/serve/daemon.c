@@ -32,11 +32,13 @@
 #include "store/conv.h"
 #include "store/store.h"
 #include "serve/api.h"
+#include "serve/backfill.h"
 #include "serve/contact-list.h"
 #include "serve/contacts.h"
 #include "serve/conversations.h"
 #include "serve/daemon.h"
 #include "serve/duty.h"
+#include "serve/dutytext.h"
 #include "serve/escalate.h"
 #include "serve/gen.h"
 #include "serve/intake.h"
@@ -199,8 +201,12 @@ daemon_db_state(struct db *db, int ready, void *arg)
 		    http_port(srv->http));
 		server_notify("READY=1");
 	}
-	if (ready)
+	if (ready) {
 		escalate_ready(srv);
+		/* Messages whose webhooks failed meanwhile (or before a
+		 * start): the providers that keep them are asked. */
+		backfill_start(srv);
+	}
 	if (!ready)
 		log_warnx("redis unavailable: webhooks and the API answer 503 "
 		    "until it is back");
@@ -453,6 +459,8 @@ daemon_start(struct server *srv, struct config *cfg, const char *path)
 	if (store_init() == -1)
 		return -1;
 	intake_routes(srv);
+	dutytext_init();
+	backfill_init();
 	for (m = daemon_api_modules; *m != NULL; m++)
 		api_register(srv, *m);
 	if (http_listen(srv->http, cfg->listen_host, cfg->listen_port) == -1)
@@ -511,6 +519,7 @@ daemon_free(struct server *srv)
 	send_shutdown();
 	db_free(srv->db);
 	srv->db = NULL;
+	backfill_free();
 	escalate_free(srv);
 	http_free(srv->http);
 	srv->http = NULL;

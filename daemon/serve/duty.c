@@ -19,6 +19,7 @@
 #include "conf/config.h"
 #include "io/http.h"
 #include "rules/calendar.h"
+#include "rules/policy.h"
 #include "serve/api.h"
 #include "serve/duty.h"
 #include "serve/server.h"
@@ -33,6 +34,7 @@ struct duty_req {
 	char		 id[32];
 	char		 by[128];
 	char		 team[128];
+	int		 step;
 	int64_t		 until_ms;
 };
 
@@ -66,7 +68,8 @@ duty_ack_done(enum store_ack_result res, void *arg)
 		    d->until_ms / 1000, buf, sizeof buf);
 		snprintf(body, sizeof body, "{\"state\":\"acknowledged\","
 		    "\"by\":\"%s\",\"until\":\"%s\"}", d->by, buf);
-		log_info("conversation %s acknowledged by %s", d->id, d->by);
+		log_info("acknowledged: conversation %s team %s step %d: "
+		    "taken until %s", d->id, d->team, d->step, buf);
 		http_reply(d->req, 200, "application/json", body,
 		    strlen(body));
 	}
@@ -81,7 +84,7 @@ duty_ack_team(const struct store_conv *conv, int failed, void *arg)
 	const struct config		*cfg = d->c->cfg;
 	const struct config_team	*t;
 	const struct calendar		*cal;
-	int64_t				 now, secs;
+	int64_t				 now;
 
 	if (failed) {
 		http_unavailable(d->req, "storage unavailable");
@@ -94,13 +97,11 @@ duty_ack_team(const struct store_conv *conv, int failed, void *arg)
 		return;
 	}
 	snprintf(d->team, sizeof d->team, "%s", conv->team);
+	d->step = conv->step;
 	t = config_team(cfg, d->team);
 	cal = duty_calendar(cfg, t);
 	now = server_time(d->srv);
-	secs = duration_seconds(&cfg->ack_timeout, calendar_working_day(cal));
-	d->until_ms = (duration_is_working(&cfg->ack_timeout) ?
-	    calendar_deadline(cal, now, secs, CALENDAR_EXACT) :
-	    now + secs) * 1000;
+	d->until_ms = policy_ack_until(cal, &cfg->ack_timeout, now) * 1000;
 	/* The script checks the state again: a response may come first. */
 	if (store_ack(d->srv->db, d->id, d->by, d->until_ms, duty_ack_done,
 	    d) == -1) {

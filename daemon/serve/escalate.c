@@ -28,18 +28,23 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "rules/alert.h"
 #include "rules/calendar.h"
+#include "rules/deliverytag.h"
 #include "conf/config.h"
 #include "io/db.h"
 #include "serve/escalate.h"
 #include "serve/gen.h"
 #include "base/log.h"
+#include "base/mask.h"
 #include "base/metrics.h"
 #include "io/plugin.h"
 #include "serve/send.h"
 #include "serve/server.h"
 #include "store/conv.h"
+#include "store/duty.h"
 #include "store/esc.h"
+#include "store/staff.h"
 #include "store/store.h"
 
 #define ESC_TICK_MS		500	/* other instances add due items too */
@@ -85,7 +90,11 @@ struct esc_target {
 	struct replyd_host	*hosts[2];	/* first choice, fallback */
 	const char		*to[2];
 	int			 tried;
-	char			 label[64];
+	int			 person;	/* a person (not a notifier) */
+	int			 code;		/* SMS: "Reply {code}A", or 0 */
+	char			 label[128];	/* person or notifier id */
+	char			 text[ALERT_TEXT_SIZE];
+	char			 tag[DELIVERYTAG_SIZE];
 };
 
 struct esc_item {
@@ -93,7 +102,8 @@ struct esc_item {
 	struct gen		*gen;		/* pinned while delivering */
 	struct esc_item		*next;
 	int			 p;
-	char			 entry[64];	/* stream entry id */
+	char			 entry[64];	/* stream entry id; "" for a
+						   failover (no entry) */
 	char			 conv[32];
 	char			 kind[16];	/* step number, "w", or "uN" */
 	int64_t			 due_ms;
@@ -101,19 +111,35 @@ struct esc_item {
 	int			 taken_over;	/* delivered before, maybe in
 						   part (XAUTOCLAIM) */
 	int			 step;		/* -1 for urgent and waiting */
+	int			 conv_step;	/* the conversation's, for logs */
 	const char		*event;
 	char			 team[128];
 	char			 worker[128];
+	char			 dw[128];	/* the rota in force */
+	char			 dm[128];
+	int			 in_hours;
+	int			 worker_away;	/* urgent: the worker is absent */
+	char			 ack_by[128];	/* who took it, or "" */
+	int64_t			 ack_at_ms;
 	int64_t			 deadline_ms;
 	struct esc_target	 targets[ESC_MAX_TARGETS];
 	int			 ntargets;
 	int			 pending;
 	int			 delivered;
 	int			 failed;
-	char			 text[1024];
+	struct alert_facts	 facts;
+	char			 taken_by[128];
+	char			 taken_at[16];
 	char			 subject[128];
 	char			 due_at[64];
 	char			 link[256];
+	/* A failover: the alert the network reported failed, again. */
+	int			 failover;
+	char			 fo_person[128];
+	char			 fo_channel[64];	/* the plugin that failed */
+	int			 fo_sms;	/* it was a text (else email) */
+	int			 fo_again;	/* it was a failover itself */
+	char			 fo_why[96];
 };
 
 /* Partitions where one round of commands failed, logged together. */
@@ -490,6 +516,8 @@ esc_claim_cb(evutil_socket_t fd, short ev, void *arg)
 	if (db_ready(e->srv->db) && e->groups_ready && !e->srv->draining) {
 		/* Entries we are still delivering must not look abandoned. */
 		for (it = e->items; it != NULL; it = it->next) {
+			if (it->entry[0] == '\0')
+				continue;	/* a failover has none */
 			if ((rf = calloc(1, sizeof *rf)) == NULL)
 				break;
 			rf->e = e;
@@ -536,30 +564,114 @@ esc_acked(const char *err, void *arg)
 	esc_item_drop(it);
 }
 
+/* Count a step (or urgent alert, waiting notice) in the metric. */
+static void
+esc_count_outcome(const struct esc_item *it, int ok)
+{
+	char	labels[96];
+
+	if (it->step >= 0)
+		snprintf(labels, sizeof labels, "level=\"%d\",outcome=\"%s\"",
+		    it->step + 1, ok ? "delivered" : "failed");
+	else
+		snprintf(labels, sizeof labels, "level=\"%s\",outcome=\"%s\"",
+		    it->event, ok ? "delivered" : "failed");
+	metrics_inc("replyd_escalations_total", labels);
+}
+
+/* Store an event of the item's conversation (JSON built by the caller). */
+static void
+esc_store_event(struct esc_item *it, cJSON *j)
+{
+	char	*json;
+
+	if (j == NULL)
+		return;
+	if ((json = cJSON_PrintUnformatted(j)) != NULL)
+		store_event(it->e->srv->db, it->conv, json, esc_event_done,
+		    NULL);
+	free(json);
+	cJSON_Delete(j);
+}
+
+/* A failover is done: record it; there is no stream entry to settle. */
+static void
+esc_failover_finish(struct esc_item *it)
+{
+	cJSON	*j;
+	int	 ok = it->delivered > 0;
+
+	if (it->event == NULL) {
+		esc_item_drop(it);
+		return;
+	}
+	if ((j = cJSON_CreateObject()) != NULL) {
+		cJSON_AddStringToObject(j, "type", ok ? "resent" :
+		    "step_failed");
+		cJSON_AddStringToObject(j, "event", it->event);
+		cJSON_AddNumberToObject(j, "at",
+		    (double)server_time_ms(it->e->srv));
+		cJSON_AddNumberToObject(j, "step", it->step + 1);
+		cJSON_AddStringToObject(j, "to", it->fo_person);
+		cJSON_AddStringToObject(j, "reason", "undelivered");
+		cJSON_AddStringToObject(j, "failed_channel", it->fo_channel);
+		cJSON_AddStringToObject(j, "detail", it->fo_why);
+	}
+	esc_store_event(it, j);
+	if (ok)
+		log_info("escalation: conversation %s team %s step %d: the "
+		    "%s alert was not delivered (%s); sent again on another "
+		    "channel", it->conv, it->team, it->step >= 0 ?
+		    it->step + 1 : it->conv_step, it->fo_channel, it->fo_why);
+	else {
+		esc_count_outcome(it, 0);
+		esc_count("deliver");
+		log_error("escalation: conversation %s team %s step %d: the "
+		    "%s alert was not delivered (%s) and no other channel "
+		    "reached the person: the step failed", it->conv, it->team,
+		    it->step >= 0 ? it->step + 1 : it->conv_step,
+		    it->fo_channel, it->fo_why);
+	}
+	esc_item_drop(it);
+}
+
 /* Done with an item: record the outcome, acknowledge its stream entry. */
 static void
 esc_finish(struct esc_item *it)
 {
 	struct escalate	*e = it->e;
 	cJSON		*j;
-	char		*json, labels[96];
 	int		 ok = it->delivered > 0;
 
+	if (it->failover) {
+		esc_failover_finish(it);
+		return;
+	}
 	if (it->event != NULL) {
-		snprintf(labels, sizeof labels, "level=\"%s\",outcome=\"%s\"",
-		    it->step >= 0 ? (char[8]){ 0 } : it->event,
-		    ok ? "delivered" : "failed");
-		if (it->step >= 0)
-			snprintf(labels, sizeof labels, "level=\"%d\","
-			    "outcome=\"%s\"", it->step + 1,
-			    ok ? "delivered" : "failed");
-		metrics_inc("replyd_escalations_total", labels);
+		esc_count_outcome(it, ok);
 		if (!ok) {
 			esc_count("deliver");
 			log_error("escalation: %s %s of conversation %s: no "
 			    "target could be reached (%d failed)", it->event,
 			    it->kind, it->conv, it->failed);
 		}
+		/* One line per alert fired: ids, team and step only. */
+		if (it->step >= 0)
+			log_info("escalation: conversation %s team %s step %d "
+			    "fired: %d of %d targets alerted", it->conv,
+			    it->team, it->step + 1, it->delivered,
+			    it->delivered + it->failed);
+		else if (strcmp(it->event, "urgent") == 0)
+			log_info("urgent alert: conversation %s team %s step "
+			    "%d (%s): %d of %d targets alerted", it->conv,
+			    it->team, it->conv_step, it->in_hours ?
+			    "in hours" : "out of hours", it->delivered,
+			    it->delivered + it->failed);
+		else
+			log_info("waiting notice: conversation %s team %s step "
+			    "%d: %s", it->conv, it->team, it->conv_step,
+			    ok ? "the duty worker was alerted" :
+			    "nobody could be alerted");
 		if ((j = cJSON_CreateObject()) != NULL) {
 			cJSON_AddStringToObject(j, "type", ok ? it->event :
 			    "step_failed");
@@ -571,16 +683,41 @@ esc_finish(struct esc_item *it)
 			cJSON_AddNumberToObject(j, "failed", it->failed);
 			cJSON_AddNumberToObject(j, "lateness_ms",
 			    (double)(it->claimed_ms - it->due_ms));
-			if ((json = cJSON_PrintUnformatted(j)) != NULL)
-				store_event(e->srv->db, it->conv, json,
-				    esc_event_done, NULL);
-			free(json);
-			cJSON_Delete(j);
 		}
+		esc_store_event(it, j);
 	}
 	/* The item stays in flight (and ours) until Redis has answered. */
 	if (store_esc_ack(e->srv->db, it->p, it->entry, esc_acked, it) == -1)
 		esc_acked("Redis unavailable", it);
+}
+
+static void	esc_target_try(struct esc_target *, int);
+
+/* One target is done (alerted, or every channel failed). */
+static void
+esc_target_done(struct esc_target *t, int ok)
+{
+	struct esc_item	*it = t->item;
+
+	if (ok)
+		it->delivered++;
+	else
+		it->failed++;
+	if (--it->pending == 0)
+		esc_finish(it);
+}
+
+/* A channel of a target failed: try its other one, or give up. */
+static void
+esc_target_next(struct esc_target *t)
+{
+	if (t->tried == 0 && t->hosts[1] != NULL) {
+		/* A person's first channel failed: try the other. */
+		t->tried = 1;
+		esc_target_try(t, 1);
+		return;
+	}
+	esc_target_done(t, 0);
 }
 
 /* One target's send finished. */
@@ -588,43 +725,166 @@ static void
 esc_sent(const struct send_outcome *o, void *arg)
 {
 	struct esc_target	*t = arg;
-	struct esc_item		*it = t->item;
-	struct replyd_send	 msg;
 
-	if (it->e->srv->closing)
+	if (t->item->e->srv->closing)
 		return;	/* escalate_free frees the item */
 	if (o->outcome == REPLYD_SENT)
-		it->delivered++;
-	else if (t->tried == 0 && t->hosts[1] != NULL) {
-		/* A person's first channel failed: try the other. */
-		t->tried = 1;
-		memset(&msg, 0, sizeof msg);
-		msg.size = sizeof msg;
-		msg.purpose = REPLYD_SEND_ALERT;
-		msg.to = t->to[1];
-		msg.subject = it->subject;
-		msg.text = it->text;
-		msg.event = it->event;
-		msg.conversation = it->conv;
-		msg.team = it->team;
-		msg.worker = it->worker;
-		msg.step = it->step + 1;
-		msg.due_at = it->due_at;
-		msg.link = it->link;
-		if (send_start(it->e->srv, it->gen, t->hosts[1], &msg,
-		    it->conv, it->gen->cfg->delivery.max_attempts, esc_sent,
-		    t) == 0)
-			return;
-		it->failed++;
-	} else
-		it->failed++;
-	if (--it->pending == 0)
-		esc_finish(it);
+		esc_target_done(t, 1);
+	else
+		esc_target_next(t);
 }
 
-/* Add a person's channels as a target. */
+/* Whether host is the channel that texts people (alerts.sms). */
+static int
+esc_is_sms(const struct esc_item *it, const struct replyd_host *host)
+{
+	const char	*sms = it->gen->cfg->alert_sms;
+
+	return host != NULL && sms != NULL && strcmp(host->name, sms) == 0;
+}
+
+/* Send the target's text through its channel i. */
 static void
-esc_add_person(struct esc_item *it, const char *id)
+esc_target_send(struct esc_target *t, int i)
+{
+	struct esc_item		*it = t->item;
+	struct server		*srv = it->e->srv;
+	const struct config	*cfg = it->gen->cfg;
+	struct replyd_send	 msg;
+	struct deliverytag	 dt;
+
+	memset(&msg, 0, sizeof msg);
+	msg.size = sizeof msg;
+	msg.purpose = REPLYD_SEND_ALERT;
+	msg.to = t->to[i];
+	msg.subject = it->subject;
+	msg.text = t->text;
+	msg.event = it->event;
+	msg.conversation = it->conv;
+	msg.team = it->team;
+	msg.worker = it->worker;
+	msg.step = it->step >= 0 ? it->step + 1 : 0;
+	msg.due_at = it->due_at;
+	msg.overdue_seconds = it->facts.overdue;
+	msg.link = it->link;
+	if (esc_is_sms(it, t->hosts[i]))
+		msg.from = cfg->alert_sms_from;
+	if (t->person) {
+		/* Receipts come back with whom and what this was for. */
+		memset(&dt, 0, sizeof dt);
+		snprintf(dt.conv, sizeof dt.conv, "%s", it->conv);
+		snprintf(dt.purpose, sizeof dt.purpose, "alert");
+		snprintf(dt.kind, sizeof dt.kind, "%s", it->kind);
+		snprintf(dt.person, sizeof dt.person, "%s", t->label);
+		dt.failover = it->failover;
+		if (deliverytag_make(&dt, t->tag, sizeof t->tag) == 0)
+			msg.tag = t->tag;
+	}
+	if (send_start(srv, it->gen, t->hosts[i], &msg, it->conv,
+	    cfg->delivery.max_attempts, esc_sent, t) == -1)
+		esc_target_next(t);
+}
+
+/* The throttle answered: send in the wording it chose, or not at all. */
+static void
+esc_target_throttled(int wording, const char *why, void *arg)
+{
+	struct esc_target	*t = arg;
+	struct esc_item		*it = t->item;
+	cJSON			*j;
+	char			 masked[MASK_BUFSIZE];
+
+	if (it->e->srv->closing)
+		return;
+	if (wording == -1) {
+		/* Over what the networks allow this hour: not by text. */
+		mask_phone(t->to[t->tried], masked, sizeof masked);
+		log_warnx("escalation: conversation %s team %s: no alert text "
+		    "to %s: %s this hour; trying another channel", it->conv,
+		    it->team, masked, strcmp(why, "identical") == 0 ?
+		    "the same text was sent 20 times" : "it had 100 texts");
+		metrics_inc("replyd_sms_throttled_total", NULL);
+		if ((j = cJSON_CreateObject()) != NULL) {
+			cJSON_AddStringToObject(j, "type", "send");
+			cJSON_AddNumberToObject(j, "at",
+			    (double)server_time_ms(it->e->srv));
+			cJSON_AddStringToObject(j, "purpose", "alert");
+			cJSON_AddStringToObject(j, "event", it->event);
+			cJSON_AddStringToObject(j, "channel",
+			    t->hosts[t->tried]->name);
+			cJSON_AddStringToObject(j, "to", masked);
+			cJSON_AddStringToObject(j, "outcome", "throttled");
+			cJSON_AddStringToObject(j, "detail", why);
+		}
+		esc_store_event(it, j);
+		esc_target_next(t);
+		return;
+	}
+	/* Redis failed (-2): alerting matters more than the limit. */
+	if (wording < 0)
+		wording = 0;
+	if (alert_text(&it->facts, wording, t->code, t->text,
+	    sizeof t->text) == -1)
+		alert_text(&it->facts, 0, 0, t->text, sizeof t->text);
+	esc_target_send(t, t->tried);
+}
+
+/* The person's alert code is known: word the text, ask the throttle. */
+static void
+esc_target_coded(int code, void *arg)
+{
+	struct esc_target	*t = arg;
+	struct esc_item		*it = t->item;
+	const struct config	*cfg = it->gen->cfg;
+	char			 texts[STORE_SMS_WORDINGS][ALERT_TEXT_SIZE];
+	const char		*tp[STORE_SMS_WORDINGS];
+	int			 w;
+
+	if (it->e->srv->closing)
+		return;
+	if (code <= 0)
+		log_warnx("escalation: conversation %s team %s: no alert code "
+		    "could be given (storage failed): the text goes without "
+		    "one", it->conv, it->team);
+	t->code = code > 0 ? code : 0;
+	for (w = 0; w < STORE_SMS_WORDINGS; w++) {
+		if (alert_text(&it->facts, w % ALERT_WORDINGS, t->code,
+		    texts[w], sizeof texts[w]) == -1)
+			snprintf(texts[w], sizeof texts[w], "%s", it->link);
+		tp[w] = texts[w];
+	}
+	if (store_sms_throttle(it->e->srv->db, t->to[t->tried], tp,
+	    cfg->alert_sms_per_hour, cfg->alert_sms_same_per_hour,
+	    esc_target_throttled, t) == -1)
+		esc_target_throttled(-2, NULL, t);
+}
+
+/* Alert a target through its channel i. */
+static void
+esc_target_try(struct esc_target *t, int i)
+{
+	struct esc_item	*it = t->item;
+
+	if (t->hosts[i] == NULL) {
+		esc_target_next(t);
+		return;
+	}
+	if (t->person && esc_is_sms(it, t->hosts[i])) {
+		/* A text to a person: its take-it code first. */
+		if (store_staff_code(it->e->srv->db, t->label, it->conv,
+		    server_time_ms(it->e->srv), esc_target_coded, t) == -1)
+			esc_target_coded(-1, t);
+		return;
+	}
+	if (alert_text(&it->facts, 0, 0, t->text, sizeof t->text) == -1)
+		snprintf(t->text, sizeof t->text, "%s", it->link);
+	esc_target_send(t, i);
+}
+
+/* Add a person's channels as a target, but for those skipped. */
+static void
+esc_add_person_except(struct esc_item *it, const char *id, int skip_sms,
+    int skip_email)
 {
 	const struct config		*cfg = it->gen->cfg;
 	const struct config_person	*p;
@@ -641,11 +901,16 @@ esc_add_person(struct esc_item *it, const char *id)
 	t = &it->targets[it->ntargets];
 	memset(t, 0, sizeof *t);
 	t->item = it;
+	t->person = 1;
 	snprintf(t->label, sizeof t->label, "%s", id);
 	sms = cfg->alert_sms ? plugins_find(&it->gen->plugins,
 	    cfg->alert_sms) : NULL;
 	email = cfg->alert_email ? plugins_find(&it->gen->plugins,
 	    cfg->alert_email) : NULL;
+	if (skip_sms)
+		sms = NULL;
+	if (skip_email)
+		email = NULL;
 	if (p->phone != NULL && sms != NULL && sms->has_sender) {
 		t->hosts[n] = sms;
 		t->to[n++] = p->phone;
@@ -654,10 +919,18 @@ esc_add_person(struct esc_item *it, const char *id)
 		t->hosts[n] = email;
 		t->to[n++] = p->email;
 	}
-	if (n == 0)
-		log_warnx("escalation: %s has no phone or email that an "
-		    "alerts channel can reach", id);
+	if (n == 0 && !skip_sms && !skip_email)
+		log_warnx("escalation: conversation %s team %s: a target has "
+		    "no phone or email that an alerts channel can reach",
+		    it->conv, it->team);
 	it->ntargets++;
+}
+
+/* Add a person's channels as a target. */
+static void
+esc_add_person(struct esc_item *it, const char *id)
+{
+	esc_add_person_except(it, id, 0, 0);
 }
 
 /* Add a notifier (a channel needing no address) as a target. */
@@ -705,36 +978,146 @@ esc_add_target(struct esc_item *it, const struct config_team *team,
 	}
 }
 
+/* The team of the item (the default team when it is gone). */
+static const struct config_team *
+esc_team(const struct esc_item *it)
+{
+	const struct config_team	*team;
+
+	if ((team = config_team(it->gen->cfg, it->team)) == NULL)
+		team = it->gen->cfg->default_team;
+	return team;
+}
+
+/* What the alert says: the facts every target's words are built from. */
+static void
+esc_facts(struct esc_item *it)
+{
+	const struct config		*cfg = it->gen->cfg;
+	const struct calendar		*cal = config_team_calendar(cfg,
+					    esc_team(it));
+	const struct config_person	*who;
+	struct tm			 tm;
+	int64_t				 over;
+
+	over = server_time(it->e->srv) - it->deadline_ms / 1000;
+	calendar_format(cal, it->due_ms / 1000, it->due_at,
+	    sizeof it->due_at);
+	snprintf(it->link, sizeof it->link, "%s/c/%s", cfg->public_url,
+	    it->conv);
+	memset(&it->facts, 0, sizeof it->facts);
+	it->facts.event = strcmp(it->event, "urgent") == 0 ? ALERT_URGENT :
+	    strcmp(it->event, "waiting") == 0 ? ALERT_WAITING :
+	    ALERT_ESCALATION;
+	it->facts.conv = it->conv;
+	it->facts.team = it->team;
+	it->facts.worker = it->worker;
+	it->facts.step = it->step + 1;
+	it->facts.overdue = over > 0 ? over : 0;
+	it->facts.link = it->link;
+	if (it->ack_by[0] != '\0') {
+		/* Whoever took it, by name, and when on the team's clock. */
+		who = config_person(cfg, it->ack_by);
+		snprintf(it->taken_by, sizeof it->taken_by, "%s",
+		    who != NULL && who->name != NULL ? who->name : it->ack_by);
+		it->taken_at[0] = '\0';
+		if (it->ack_at_ms > 0 && calendar_local(cal,
+		    it->ack_at_ms / 1000, &tm) == 0)
+			strftime(it->taken_at, sizeof it->taken_at, "%H:%M",
+			    &tm);
+		it->facts.taken_by = it->taken_by;
+		it->facts.taken_at = it->taken_at;
+	}
+	alert_subject(&it->facts, it->subject, sizeof it->subject);
+}
+
+/* Alert every target. */
+static void
+esc_dispatch(struct esc_item *it)
+{
+	int	k;
+
+	esc_facts(it);
+	it->pending = 1;	/* guard while starting */
+	for (k = 0; k < it->ntargets; k++) {
+		it->pending++;
+		esc_target_try(&it->targets[k], 0);
+	}
+	if (--it->pending == 0)
+		esc_finish(it);
+}
+
+/* The targets of the item, now that the rota (and absence) is known. */
+static void
+esc_targets(struct esc_item *it)
+{
+	const struct config		*cfg = it->gen->cfg;
+	const struct config_team	*team = esc_team(it);
+	size_t				 i;
+
+	if (it->step >= 0) {
+		for (i = 0; i < team->steps[it->step].ntargets; i++)
+			esc_add_target(it, team,
+			    &team->steps[it->step].targets[i], it->dw, it->dm);
+	} else if (strcmp(it->event, "waiting") == 0) {
+		esc_add_person(it, it->dw);
+	} else if (it->in_hours || cfg->urgent.nemergency == 0) {
+		/* In hours: the worker if in, else the duty worker; and the
+		 * duty manager. */
+		esc_add_person(it, it->worker[0] && !it->worker_away ?
+		    it->worker : it->dw);
+		esc_add_person(it, it->dm);
+	} else
+		for (i = 0; i < cfg->urgent.nemergency; i++)
+			esc_add_target(it, team, &cfg->urgent.emergency[i],
+			    it->dw, it->dm);
+	esc_dispatch(it);
+}
+
+/* Whether the worker is away now is known (urgent, in hours). */
+static void
+esc_urgent_absent(int absent, void *arg)
+{
+	struct esc_item	*it = arg;
+
+	if (it->e->srv->closing)
+		return;
+	if (absent == -1) {
+		esc_count("rota");
+		log_warnx("escalation: conversation %s team %s: whether the "
+		    "worker is away could not be read: alerting the worker "
+		    "and the duty worker", it->conv, it->team);
+		esc_add_person(it, it->dw);
+	}
+	it->worker_away = absent == 1;
+	esc_targets(it);
+}
+
 /* Duty overrides are known (or not): resolve the targets and send. */
 static void
 esc_rota_done(const struct store_esc_rota *rota, const char *err, void *arg)
 {
 	struct esc_item			*it = arg;
 	struct server			*srv = it->e->srv;
-	const struct config		*cfg = it->gen->cfg;
-	const struct config_team	*team = config_team(cfg, it->team);
+	const struct config_team	*team = esc_team(it);
 	const struct calendar		*cal;
-	const char			*dw, *dm;
-	struct replyd_send		 msg;
 	struct tm			 tm;
-	int64_t				 now = server_time(srv), over;
-	size_t				 i;
-	int				 k, in_hours;
+	int64_t				 now = server_time(srv);
 
 	if (srv->closing)
 		return;
-	if (team == NULL)
-		team = cfg->default_team;
-	cal = team->calendar ? team->calendar : cfg->promise.calendar;
+	cal = config_team_calendar(it->gen->cfg, team);
 	calendar_local(cal, now, &tm);
 	/* The rota in force now: a dated override beats the pattern. */
-	dw = team->duty[tm.tm_wday];
-	dm = team->duty_manager;
+	snprintf(it->dw, sizeof it->dw, "%s", team->duty[tm.tm_wday] ?
+	    team->duty[tm.tm_wday] : "");
+	snprintf(it->dm, sizeof it->dm, "%s", team->duty_manager ?
+	    team->duty_manager : "");
 	if (rota != NULL) {
 		if (rota->worker[0] != '\0')
-			dw = rota->worker;
+			snprintf(it->dw, sizeof it->dw, "%s", rota->worker);
 		if (rota->manager[0] != '\0')
-			dm = rota->manager;
+			snprintf(it->dm, sizeof it->dm, "%s", rota->manager);
 	} else {
 		esc_count("rota");
 		log_warnx("escalation: partition %d conversation %s (%s): "
@@ -742,84 +1125,17 @@ esc_rota_done(const struct store_esc_rota *rota, const char *err, void *arg)
 		    "alerting by the weekly pattern", it->p, it->conv,
 		    it->kind, team->id, err != NULL ? err : "no answer");
 	}
-	if (it->step >= 0) {
-		for (i = 0; i < team->steps[it->step].ntargets; i++)
-			esc_add_target(it, team, &team->steps[it->step].targets[i],
-			    dw, dm);
-	} else if (strcmp(it->event, "waiting") == 0) {
-		esc_add_person(it, dw);
-	} else {
-		in_hours = calendar_is_open(cal, now);
-		if (in_hours || cfg->urgent.nemergency == 0) {
-			esc_add_person(it, it->worker[0] ? it->worker : dw);
-			esc_add_person(it, dm);
-		} else
-			for (i = 0; i < cfg->urgent.nemergency; i++)
-				esc_add_target(it, team,
-				    &cfg->urgent.emergency[i], dw, dm);
+	it->in_hours = calendar_is_open(cal, now);
+	if (it->step < 0 && strcmp(it->event, "urgent") == 0 &&
+	    (it->in_hours || it->gen->cfg->urgent.nemergency == 0) &&
+	    it->worker[0] != '\0') {
+		/* Urgent in hours: is the worker in? */
+		if (store_absent(srv->db, it->worker, server_time_ms(srv),
+		    esc_urgent_absent, it) == -1)
+			esc_urgent_absent(-1, it);
+		return;
 	}
-	over = now - it->deadline_ms / 1000;
-	if (over < 0)
-		over = 0;
-	calendar_format(cal, it->due_ms / 1000, it->due_at,
-	    sizeof it->due_at);
-	snprintf(it->link, sizeof it->link, "%s/c/%s", cfg->public_url,
-	    it->conv);
-	if (strcmp(it->event, "escalation") == 0) {
-		snprintf(it->subject, sizeof it->subject, "replyd: "
-		    "conversation %s is overdue", it->conv);
-		snprintf(it->text, sizeof it->text, "replyd: a young person's "
-		    "message (ref %s, team %s%s%s) has had no reply and is "
-		    "%lldh %02lldm past its deadline. Escalation step %d. "
-		    "Please respond or acknowledge: %s", it->conv, it->team,
-		    it->worker[0] ? ", worker " : "", it->worker,
-		    (long long)(over / 3600), (long long)(over / 60 % 60),
-		    it->step + 1, it->link);
-	} else if (strcmp(it->event, "urgent") == 0) {
-		snprintf(it->subject, sizeof it->subject, "replyd: URGENT "
-		    "message %s", it->conv);
-		snprintf(it->text, sizeof it->text, "replyd: URGENT - a young "
-		    "person's message (ref %s, team %s) may need action now. "
-		    "Please read it and respond: %s", it->conv, it->team,
-		    it->link);
-	} else {
-		snprintf(it->subject, sizeof it->subject, "replyd: message "
-		    "%s is waiting", it->conv);
-		snprintf(it->text, sizeof it->text, "replyd: a message (ref "
-		    "%s, team %s) is waiting with no available worker. Please "
-		    "pick it up: %s", it->conv, it->team, it->link);
-	}
-	memset(&msg, 0, sizeof msg);
-	msg.size = sizeof msg;
-	msg.purpose = REPLYD_SEND_ALERT;
-	msg.subject = it->subject;
-	msg.text = it->text;
-	msg.event = it->event;
-	msg.conversation = it->conv;
-	msg.team = it->team;
-	msg.worker = it->worker;
-	msg.step = it->step >= 0 ? it->step + 1 : 0;
-	msg.due_at = it->due_at;
-	msg.overdue_seconds = over;
-	msg.link = it->link;
-	it->pending = 1;	/* guard while starting */
-	for (k = 0; k < it->ntargets; k++) {
-		struct esc_target *t = &it->targets[k];
-
-		if (t->hosts[0] == NULL) {
-			it->failed++;
-			continue;
-		}
-		msg.to = t->to[0];
-		it->pending++;
-		if (send_start(srv, it->gen, t->hosts[0], &msg, it->conv,
-		    cfg->delivery.max_attempts, esc_sent, t) == -1) {
-			it->pending--;
-			it->failed++;
-		}
-	}
-	if (--it->pending == 0)
-		esc_finish(it);
+	esc_targets(it);
 }
 
 /* Look up the rota overrides for today. */
@@ -827,19 +1143,51 @@ static void
 esc_resolve(struct esc_item *it)
 {
 	struct server			*srv = it->e->srv;
-	const struct config		*cfg = it->gen->cfg;
-	const struct config_team	*team = config_team(cfg, it->team);
+	const struct config_team	*team = esc_team(it);
 	const struct calendar		*cal;
 	struct tm			 tm;
 	char				 date[16];
 
-	if (team == NULL)
-		team = cfg->default_team;
-	cal = team->calendar ? team->calendar : cfg->promise.calendar;
+	cal = config_team_calendar(it->gen->cfg, team);
 	calendar_local(cal, server_time(srv), &tm);
 	strftime(date, sizeof date, "%Y-%m-%d", &tm);
 	if (store_esc_rota(srv->db, team->id, date, esc_rota_done, it) == -1)
 		esc_rota_done(NULL, "Redis unavailable", it);
+}
+
+/* A failover's conversation is loaded: alert the person on another
+ * channel, unless it is answered or someone has taken it. */
+static void
+esc_failover_loaded(const struct store_conv *c, int failed, void *arg)
+{
+	struct esc_item	*it = arg;
+	struct server	*srv = it->e->srv;
+
+	if (srv->closing)
+		return;
+	if (failed || c == NULL || strcmp(c->state, "awaiting") != 0 ||
+	    c->ack_until_ms > server_time_ms(srv)) {
+		if (failed)
+			log_warnx("escalation: conversation %s: the %s alert "
+			    "was not delivered, and the conversation could not "
+			    "be read to send it again", it->conv,
+			    it->fo_channel);
+		it->event = NULL;
+		esc_finish(it);
+		return;
+	}
+	snprintf(it->team, sizeof it->team, "%s", c->team);
+	snprintf(it->worker, sizeof it->worker, "%s", c->worker);
+	snprintf(it->ack_by, sizeof it->ack_by, "%s", c->ack_by);
+	it->ack_at_ms = c->ack_at_ms;
+	it->deadline_ms = c->deadline_ms;
+	it->conv_step = c->step;
+	it->due_ms = server_time_ms(srv);
+	it->claimed_ms = it->due_ms;
+	/* A failover that failed again leaves no channel to try. */
+	esc_add_person_except(it, it->fo_person, it->fo_sms || it->fo_again,
+	    !it->fo_sms || it->fo_again);
+	esc_dispatch(it);
 }
 
 /* The next step is scheduled (or already was): now alert. */
@@ -950,6 +1298,9 @@ esc_conv_done(const struct store_conv *c, int failed, void *arg)
 	}
 	snprintf(it->team, sizeof it->team, "%s", c->team);
 	snprintf(it->worker, sizeof it->worker, "%s", c->worker);
+	snprintf(it->ack_by, sizeof it->ack_by, "%s", c->ack_by);
+	it->ack_at_ms = c->ack_at_ms;
+	it->conv_step = c->step;
 	it->deadline_ms = c->deadline_ms;
 	if ((team = config_team(it->gen->cfg, it->team)) == NULL)
 		team = it->gen->cfg->default_team;
@@ -1158,6 +1509,8 @@ escalate_start(struct server *srv)
 	    "deliver, rota, advance, defer, ack.");
 	metrics_define("replyd_sends_total", METRICS_COUNTER,
 	    "Messages sent through channel plugins, by channel and outcome.");
+	metrics_define("replyd_sms_throttled_total", METRICS_COUNTER,
+	    "Alert texts not sent because the phone had its hour's texts.");
 	if ((e = calloc(1, sizeof *e)) == NULL)
 		return -1;
 	e->srv = srv;
@@ -1222,6 +1575,47 @@ escalate_after_ingest(struct server *srv, const struct store_ingested *res)
 		srv->esc->again = 1;
 	else
 		esc_arm(srv->esc->tick_ev, 0);
+}
+
+/*
+ * A staff alert the network reports it could not deliver: send it again
+ * on the person's other channel, unless the conversation is answered or
+ * taken; if no channel is left, the step failed.
+ */
+void
+escalate_undelivered(struct server *srv, const char *conv, const char *kind,
+    const char *person, const char *channel, int was_sms, int failover,
+    const char *why)
+{
+	struct escalate	*e = srv->esc;
+	struct esc_item	*it;
+	int		 p;
+
+	if (e == NULL || srv->draining || (p = store_id_partition(conv)) == -1)
+		return;
+	if ((it = calloc(1, sizeof *it)) == NULL)
+		return;
+	it->e = e;
+	it->gen = gen_ref(srv->gen);
+	it->p = p;
+	it->failover = 1;
+	it->fo_sms = was_sms;
+	it->fo_again = failover;
+	snprintf(it->conv, sizeof it->conv, "%s", conv);
+	snprintf(it->kind, sizeof it->kind, "%s", kind);
+	snprintf(it->fo_person, sizeof it->fo_person, "%s", person);
+	snprintf(it->fo_channel, sizeof it->fo_channel, "%s", channel);
+	snprintf(it->fo_why, sizeof it->fo_why, "%s", why ? why : "failed");
+	it->step = -1;
+	it->event = kind[0] == 'w' ? "waiting" : kind[0] == 'u' ? "urgent" :
+	    "escalation";
+	if (kind[0] >= '0' && kind[0] <= '9')
+		it->step = atoi(kind);
+	it->next = e->items;
+	e->items = it;
+	e->inflight++;
+	if (store_conv_load(srv->db, it->conv, esc_failover_loaded, it) == -1)
+		esc_failover_loaded(NULL, 1, it);
 }
 
 /* Deliveries in progress. */

@@ -24,10 +24,12 @@
 #include "io/db.h"
 #include "io/http.h"
 #include "io/plugin.h"
+#include "rules/deliverytag.h"
 #include "rules/staffauth.h"
 #include "rules/urgent.h"
 #include "store/conv.h"
 #include "store/store.h"
+#include "serve/dutytext.h"
 #include "serve/escalate.h"
 #include "serve/gen.h"
 #include "serve/intake.h"
@@ -38,6 +40,11 @@
 #define WHATSAPP_PREFIX		"whatsapp:"
 /* An address replyd cannot read is kept as given, up to this many bytes. */
 #define ADDRESS_AS_GIVEN_MAX	254
+/* MMS: at most this many media links are kept per message. */
+#define MEDIA_MAX		10
+#define MEDIA_URL_MAX		1024
+/* A backfilled staff text older than this is noted, never acted on. */
+#define STAFF_TEXT_LATE		(15 * 60)
 
 /* Whether a plugin's struct replyd_message is long enough to hold f. */
 #define MESSAGE_HAS(m, f) ((m)->size >= offsetof(struct replyd_message, f) + \
@@ -62,6 +69,18 @@ struct replyd_request {
 	char			 channel[16];	/* sms, whatsapp, email */
 	int			 unverified;	/* a staff From not authenticated */
 	char			 auth[64];	/* what the provider said, for the log */
+	char			*message_id;	/* email: for the receipt's thread */
+	char			*in_reply_to;
+	/* A delivery without an HTTP request (a backfill): the status the
+	 * provider would have had, and whether it was stored before. */
+	intake_done_cb		 done;
+	void			*done_arg;
+	int			 duplicate;
+	/* A delivery receipt being recorded. */
+	char			*dlr_json;
+	struct deliverytag	 dlr_tag;
+	char			 dlr_status[32];
+	char			 dlr_why[96];
 };
 
 /* Free what a request kept for a deferred store. */
@@ -74,7 +93,23 @@ intake_req_free(struct replyd_request *req)
 	free(req->provider_id);
 	free(req->addr);
 	free(req->replay_key);
+	free(req->message_id);
+	free(req->in_reply_to);
+	free(req->dlr_json);
 	free(req);
+}
+
+/* A delivery that came without an HTTP request (a backfill) is answered
+ * through its callback; 1 when it was one (and is freed). */
+static int
+intake_direct(struct replyd_request *req, int status)
+{
+	if (req->http != NULL)
+		return 0;
+	if (req->done != NULL)
+		req->done(req->done_arg, status, req->duplicate);
+	intake_req_free(req);
+	return 1;
 }
 
 /* Answer a webhook from the route's plugin (kept across the store). */
@@ -83,6 +118,8 @@ intake_reply_ok(struct replyd_request *req)
 {
 	const struct replyd_webhook	*wh = req->route->wh;
 
+	if (intake_direct(req, 200))
+		return;
 	http_reply(req->http, wh->ok_status ? wh->ok_status : 200,
 	    wh->ok_type ? wh->ok_type : "application/json",
 	    wh->ok_body ? wh->ok_body : "{}",
@@ -206,8 +243,11 @@ intake_refuse(struct replyd_request *req, int status, const char *reason,
 	    reason ? reason : "other");
 	metrics_inc("replyd_webhook_rejections_total", labels);
 	log_warnx("%s: refused %s: %d %s%s%s%s", req->route->host->name,
-	    http_req_path(req->http), status, reason ? reason : "",
-	    field ? " (field " : "", field ? field : "", field ? ")" : "");
+	    req->http != NULL ? http_req_path(req->http) : "a backfilled "
+	    "message", status, reason ? reason : "", field ? " (field " : "",
+	    field ? field : "", field ? ")" : "");
+	if (intake_direct(req, status))
+		return;
 	if (status == 503) {
 		http_unavailable(req->http, detail ? detail : "try again");
 		intake_req_free(req);
@@ -330,6 +370,8 @@ intake_waited(int replicas, void *arg)
 		    req->route->host->name, want);
 		metrics_inc("replyd_webhook_rejections_total",
 		    "reason=\"not_replicated\"");
+		if (intake_direct(req, 503))
+			return;
 		http_unavailable(req->http, "not yet replicated");
 		intake_req_free(req);
 		return;
@@ -351,6 +393,8 @@ intake_stored(const struct store_ingested *res, void *arg)
 		    "so the provider retries", name, req->masked, res->error);
 		metrics_inc("replyd_webhook_rejections_total",
 		    "reason=\"store_failed\"");
+		if (intake_direct(req, 503))
+			return;
 		http_unavailable(req->http, "storage unavailable");
 		intake_req_free(req);
 		return;
@@ -358,10 +402,11 @@ intake_stored(const struct store_ingested *res, void *arg)
 		log_info("%s: repeat of a stored message (conversation %s)",
 		    name, res->id);
 		metrics_inc("replyd_messages_duplicate_total", NULL);
+		req->duplicate = 1;
 		break;
 	case STORE_RESPONDED:
-		log_info("%s: staff email from %s recorded as the response in "
-		    "conversation %s", name, req->masked, res->id);
+		log_info("response: conversation %s team %s step %d: a staff "
+		    "email seen by %s", res->id, res->team, res->step, name);
 		metrics_inc("replyd_responses_total", "how=\"email\"");
 		break;
 	case STORE_NO_CONVERSATION:
@@ -398,7 +443,8 @@ intake_stored(const struct store_ingested *res, void *arg)
 			metrics_inc("replyd_messages_received_total", labels);
 		}
 		reply_receipt(req->route->srv, req->route->gen, res,
-		    req->addr, req->channel);
+		    req->addr, req->channel, req->message_id,
+		    req->in_reply_to);
 		escalate_after_ingest(req->route->srv, res);
 		break;
 	}
@@ -484,6 +530,238 @@ intake_env(struct server *srv, struct plugin_env *env)
 	env->req_query = intake_req_query;
 	env->accept = intake_accept;
 	env->refuse = intake_refuse;
+	env->receipt = intake_receipt;
+}
+
+/* Store a message that came by no webhook (a backfill). */
+int
+intake_store(struct server *srv, struct gen *gen, struct replyd_host *host,
+    const struct replyd_message *m, intake_done_cb done, void *arg)
+{
+	struct replyd_request	*req;
+
+	if ((req = calloc(1, sizeof *req)) == NULL)
+		return -1;
+	req->route->srv = srv;
+	req->route->gen = gen;
+	req->route->host = host;
+	req->done = done;
+	req->done_arg = arg;
+	intake_accept(req, m);
+	return 0;
+}
+
+/* A value from a receipt fit for the log and the record: a short token of
+ * letters, digits, '-' and '_', or NULL. */
+static const char *
+intake_token(const char *s, char *buf, size_t len)
+{
+	size_t	i, n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n >= len)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return NULL;
+	memcpy(buf, s, n + 1);
+	return buf;
+}
+
+/* The receipt is recorded: act on a first failure, answer the provider. */
+static void
+intake_receipt_done(int recorded, int first_failure, int failed, void *arg)
+{
+	struct replyd_request	*req = arg;
+	struct deliverytag	*t = &req->dlr_tag;
+	const char		*name = req->route->host->name;
+
+	if (failed) {
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+		return;
+	}
+	if (first_failure && strcmp(t->purpose, "alert") == 0 &&
+	    t->person[0] != '\0') {
+		log_warnx("%s: an alert of conversation %s (step %s) was not "
+		    "delivered: %s", name, t->conv, t->kind, req->dlr_why);
+		escalate_undelivered(req->route->srv, t->conv, t->kind,
+		    t->person, name, strcmp(req->channel, "email") != 0,
+		    t->failover, req->dlr_why);
+	} else if (first_failure)
+		log_warnx("%s: a %s of conversation %s was not delivered: %s",
+		    name, t->purpose, t->conv, req->dlr_why);
+	intake_reply_ok(req);
+}
+
+/* A delivery receipt: record it in the notification log. */
+void
+intake_receipt(struct replyd_request *req, const struct replyd_receipt *rc)
+{
+	struct server		*srv = req->route->srv;
+	const char		*name = req->route->host->name;
+	const char		*status, *code, *delivery;
+	struct deliverytag	*t = &req->dlr_tag;
+	char			 labels[128], cbuf[32];
+	cJSON			*j;
+	int			 is_failure;
+
+	if (rc->size < offsetof(struct replyd_receipt, error_code) +
+	    sizeof rc->error_code || rc->provider_id == NULL ||
+	    rc->provider_id[0] == '\0') {
+		intake_refuse(req, 400, "malformed", "message id",
+		    "the receipt has no message id");
+		return;
+	}
+	is_failure = rc->delivery == REPLYD_DELIVERY_FAILED;
+	delivery = is_failure ? "failed" : rc->delivery ==
+	    REPLYD_DELIVERY_DELIVERED ? "delivered" : "pending";
+	snprintf(req->channel, sizeof req->channel, "%s", REPLYD_HAS(rc,
+	    replyd_receipt, channel) && rc->channel != NULL &&
+	    strcmp(rc->channel, "email") == 0 ? "email" : "sms");
+	snprintf(labels, sizeof labels, "channel=\"%s\",delivery=\"%s\"",
+	    name, delivery);
+	metrics_inc("replyd_delivery_receipts_total", labels);
+	if ((status = intake_token(rc->status, req->dlr_status,
+	    sizeof req->dlr_status)) == NULL)
+		status = strcpy(req->dlr_status, delivery);
+	code = intake_token(rc->error_code, cbuf, sizeof cbuf);
+	snprintf(req->dlr_why, sizeof req->dlr_why, "%s%s%s", status,
+	    code ? " " : "", code ? code : "");
+	if (rc->tag == NULL || deliverytag_parse(rc->tag, strlen(rc->tag),
+	    t) == -1 || t->conv[0] == '\0') {
+		/* Not about a conversation (a text to staff), or a tag
+		 * replyd never made: nothing to record. */
+		if (rc->tag != NULL && t->conv[0] == '\0' &&
+		    t->purpose[0] == '\0')
+			log_warnx("%s: a delivery receipt with a tag replyd did "
+			    "not make: ignored", name);
+		intake_reply_ok(req);
+		return;
+	}
+	if (!db_ready(srv->db)) {
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+		return;
+	}
+	if ((j = cJSON_CreateObject()) == NULL) {
+		intake_refuse(req, 503, "unavailable", NULL, "out of memory");
+		return;
+	}
+	cJSON_AddStringToObject(j, "type", "delivery");
+	cJSON_AddNumberToObject(j, "at", (double)server_time_ms(srv));
+	cJSON_AddStringToObject(j, "channel", name);
+	cJSON_AddStringToObject(j, "purpose", t->purpose[0] ? t->purpose :
+	    "alert");
+	cJSON_AddStringToObject(j, "status", status);
+	cJSON_AddStringToObject(j, "delivery", delivery);
+	if (code != NULL)
+		cJSON_AddStringToObject(j, "error", code);
+	if (t->person[0] != '\0')
+		cJSON_AddStringToObject(j, "to", t->person);
+	if (t->kind[0] != '\0')
+		cJSON_AddStringToObject(j, "kind", t->kind);
+	if (t->failover)
+		cJSON_AddBoolToObject(j, "failover", 1);
+	req->dlr_json = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (req->dlr_json == NULL || store_delivery(srv->db, t->conv, name,
+	    rc->provider_id, status, is_failure, req->dlr_json,
+	    intake_receipt_done, req) == -1)
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+}
+
+/*
+ * MMS: the provider's links to the message's media (never the media), as
+ * JSON [{"url", "type"}] kept with the text; NULL when there are none.
+ * Only http(s) links of one clean line are kept.
+ */
+static char *
+intake_media(const struct replyd_message *m)
+{
+	cJSON	*list, *e;
+	char	*s = NULL, *url, *type;
+	size_t	 i, n;
+
+	if (!MESSAGE_HAS(m, nmedia) || m->nmedia == 0 || m->media_urls == NULL)
+		return NULL;
+	if ((list = cJSON_CreateArray()) == NULL)
+		return NULL;
+	for (i = n = 0; i < m->nmedia && n < MEDIA_MAX; i++) {
+		if (m->media_urls[i] == NULL || strlen(m->media_urls[i]) >
+		    MEDIA_URL_MAX || (strncmp(m->media_urls[i], "https://", 8)
+		    != 0 && strncmp(m->media_urls[i], "http://", 7) != 0) ||
+		    (url = utf8_line(m->media_urls[i],
+		    strlen(m->media_urls[i]))) == NULL)
+			continue;
+		if ((e = cJSON_CreateObject()) != NULL) {
+			cJSON_AddStringToObject(e, "url", url);
+			type = m->media_types != NULL && m->media_types[i] !=
+			    NULL ? utf8_line(m->media_types[i],
+			    strlen(m->media_types[i])) : NULL;
+			if (type != NULL && type[0] != '\0' &&
+			    strlen(type) < 128)
+				cJSON_AddStringToObject(e, "type", type);
+			free(type);
+			cJSON_AddItemToArray(list, e);
+			n++;
+		}
+		free(url);
+	}
+	if (n > 0)
+		s = cJSON_PrintUnformatted(list);
+	cJSON_Delete(list);
+	return s;
+}
+
+/* A staff text is handled: answer the provider. */
+static void
+intake_staff_done(int failed, void *arg)
+{
+	struct replyd_request	*req = arg;
+
+	if (failed) {
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+		return;
+	}
+	intake_reply_ok(req);
+}
+
+/* A text from a staff phone: a duty command, never a young person's
+ * message (SPEC §17). */
+static void
+intake_staff_text(struct replyd_request *req, const struct replyd_message *m,
+    const struct config_person *staff, const char *phone, int64_t sent)
+{
+	struct server		*srv = req->route->srv;
+	struct dutytext_in	 in;
+	char			*text;
+	size_t			 len = 0;
+
+	if (!db_ready(srv->db)) {
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+		return;
+	}
+	if ((text = utf8_repair(m->text, m->text ? m->text_len : 0,
+	    &len)) == NULL) {
+		intake_refuse(req, 503, "unavailable", NULL, "out of memory");
+		return;
+	}
+	memset(&in, 0, sizeof in);
+	in.person = staff->id;
+	in.phone = phone;
+	in.text = text;
+	in.len = len;
+	in.provider = req->route->host->name;
+	in.provider_id = m->provider_id;
+	in.late = sent > 0 && server_time(srv) - sent > STAFF_TEXT_LATE;
+	if (dutytext_handle(srv, req->route->gen, &in, intake_staff_done,
+	    req) == -1)
+		intake_refuse(req, 503, "unavailable", NULL,
+		    "storage unavailable");
+	free(text);
 }
 
 /* Store one delivery, then answer the provider. */
@@ -495,7 +773,7 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 	const struct config_person	*staff = NULL;
 	struct store_message		 sm;
 	struct store_team_deadline	*td;
-	char				 addr[320], to[320], *meta;
+	char				 addr[320], to[320], *meta, *media;
 	char				*text = NULL, *body = NULL;
 	char				*subject = NULL, *pid = NULL;
 	const char			*channel, *from;
@@ -563,8 +841,15 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 			}
 			memcpy(addr, to, sizeof addr);
 		}
-	} else
+	} else {
 		mask_phone(addr, req->masked, sizeof req->masked);
+		/* Staff texting back (an alert's "1A"): never a message. */
+		if ((staff = config_staff_phone(cfg, addr)) != NULL) {
+			intake_staff_text(req, m, staff, addr, MESSAGE_HAS(m,
+			    received_at) ? m->received_at : 0);
+			return;
+		}
+	}
 	if (unmatched)
 		log_warnx("%s: the sender's address is of a form replyd does "
 		    "not know: storing it as given; the duty worker is told "
@@ -574,7 +859,11 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 		    "storage unavailable");
 		return;
 	}
-	if ((req->addr = strdup(addr)) == NULL) {
+	if ((req->addr = strdup(addr)) == NULL ||
+	    (m->message_id != NULL && (req->message_id =
+	    strdup(m->message_id)) == NULL) ||
+	    (m->in_reply_to != NULL && (req->in_reply_to =
+	    strdup(m->in_reply_to)) == NULL)) {
 		intake_refuse(req, 503, "unavailable", NULL, "out of memory");
 		return;
 	}
@@ -598,6 +887,10 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 		return;
 	}
 	now_ms = server_time_ms(srv);
+	/* A backfilled message: the promise runs from when it was sent. */
+	if (MESSAGE_HAS(m, received_at) && m->received_at > 0 &&
+	    m->received_at * 1000 < now_ms)
+		now_ms = m->received_at * 1000;
 	arrival = (now_ms + 999) / 1000;
 	if ((td = calloc(cfg->nteams + 1, sizeof *td)) == NULL) {
 		free(text);
@@ -616,6 +909,7 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 			td[i].due_ms = INT64_MAX / 2;
 	}
 	meta = intake_meta(m, unmatched, req->unverified);
+	media = intake_media(m);
 	if (is_email && subject != NULL && subject[0] != '\0') {
 		/* The subject is content: it expires with the text. */
 		if (asprintf(&body, "Subject: %s\n\n", subject) == -1 ||
@@ -645,6 +939,7 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 	sm.text_ttl = cfg->retention_text;
 	sm.dedupe_ttl = WEBHOOK_DEDUPE_TTL;
 	sm.meta_ttl = cfg->retention_meta;
+	sm.media_json = media;
 	sm.teams = td;
 	sm.nteams = cfg->nteams;
 	sm.response_by = staff ? staff->id : NULL;
@@ -656,6 +951,7 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 		rc = store_ingest(srv->db, &sm, intake_stored, req);
 	free(td);
 	free(meta);
+	free(media);
 	free(text);
 	free(body);
 	free(pid);

@@ -29,6 +29,7 @@
 #include "base/metrics.h"
 #include "base/utf8.h"
 #include "io/plugin.h"
+#include "rules/deliverytag.h"
 #include "rules/receipt.h"
 #include "serve/reply.h"
 #include "serve/send.h"
@@ -54,8 +55,108 @@ struct reply {
 	size_t		 chars;
 	char		 channel[16];
 	char		 via[128];	/* the channel (plugin) that sent it */
+	char		 team[128];
+	int		 step;
 	int		 attempts;
 };
+
+/* Room for a Message-ID with its brackets, and for References. */
+#define REPLY_MSGID_MAX		256
+#define REPLY_REFS_MAX		(2 * REPLY_MSGID_MAX + 2)
+
+/*
+ * A Message-ID as a header may carry it: "<...>", printable ASCII with no
+ * space or bracket inside (the brackets are added when the provider gave
+ * it without).  -1 when it is not one, so no header is written.
+ */
+static int
+reply_msgid(const char *raw, char *out, size_t len)
+{
+	const char	*s = raw, *e;
+	size_t		 n, i;
+
+	if (s == NULL)
+		return -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - s >= 2 && *s == '<' && e[-1] == '>') {
+		s++;
+		e--;
+	}
+	n = (size_t)(e - s);
+	if (n == 0 || n + 3 > len || memchr(s, '@', n) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f ||
+		    s[i] == '<' || s[i] == '>')
+			return -1;
+	snprintf(out, len, "<%.*s>", (int)n, s);
+	return 0;
+}
+
+/*
+ * Thread an email to the young person's message: In-Reply-To its
+ * Message-ID, References what it answered (when known) and its
+ * Message-ID.  Empty strings when it had none.
+ */
+static void
+reply_thread(const char *message_id, const char *in_reply_to,
+    char irt[REPLY_MSGID_MAX], char refs[REPLY_REFS_MAX])
+{
+	char	parent[REPLY_MSGID_MAX];
+
+	irt[0] = refs[0] = '\0';
+	if (reply_msgid(message_id, irt, REPLY_MSGID_MAX) == -1)
+		return;
+	if (reply_msgid(in_reply_to, parent, sizeof parent) == 0)
+		snprintf(refs, REPLY_REFS_MAX, "%s %s", parent, irt);
+	else
+		snprintf(refs, REPLY_REFS_MAX, "%s", irt);
+}
+
+/* The ids of the young person's latest message with a Message-ID. */
+static void
+reply_latest_ids(const struct store_conv_full *f, char irt[REPLY_MSGID_MAX],
+    char refs[REPLY_REFS_MAX])
+{
+	cJSON		*e, *meta;
+	const char	*type;
+	size_t		 i;
+
+	irt[0] = refs[0] = '\0';
+	for (i = f->nevents; i > 0; i--) {
+		if ((e = cJSON_Parse(f->events[i - 1])) == NULL)
+			continue;
+		type = cJSON_GetStringValue(cJSON_GetObjectItem(e, "type"));
+		meta = cJSON_GetObjectItem(e, "meta");
+		if (type != NULL && strcmp(type, "message") == 0 &&
+		    cJSON_GetStringValue(cJSON_GetObjectItem(meta,
+		    "message_id")) != NULL) {
+			reply_thread(cJSON_GetStringValue(cJSON_GetObjectItem(
+			    meta, "message_id")), cJSON_GetStringValue(
+			    cJSON_GetObjectItem(meta, "in_reply_to")), irt,
+			    refs);
+			cJSON_Delete(e);
+			return;
+		}
+		cJSON_Delete(e);
+	}
+}
+
+/* The delivery tag of a message to a young person. */
+static const char *
+reply_tag(const char *conv, const char *purpose, char *buf, size_t len)
+{
+	struct deliverytag	dt;
+
+	memset(&dt, 0, sizeof dt);
+	snprintf(dt.conv, sizeof dt.conv, "%s", conv);
+	snprintf(dt.purpose, sizeof dt.purpose, "%s", purpose);
+	return deliverytag_make(&dt, buf, len) == 0 ? buf : NULL;
+}
 
 /* Whether a loaded plugin can send on a channel ("sms" or "email"). */
 static int
@@ -263,7 +364,8 @@ reply_record(struct reply *r)
 
 /* The response is recorded (or was already): answer the API request. */
 static void
-reply_recorded(enum store_respond_result res, void *arg)
+reply_recorded(enum store_respond_result res,
+    const struct store_responded *info, void *arg)
 {
 	struct reply	*r = arg;
 	cJSON		*j;
@@ -280,8 +382,10 @@ reply_recorded(enum store_respond_result res, void *arg)
 	} else {
 		if (res == STORE_RESPOND_OK)
 			metrics_inc("replyd_responses_total", "how=\"reply\"");
-		log_info("reply: %s: %s replied by %s via %s (%d attempts)%s",
-		    r->id, r->by, r->channel, r->via, r->attempts,
+		/* Ids, team and step only: never who wrote what. */
+		log_info("response: conversation %s team %s step %d: a reply "
+		    "sent by %s via %s (%d attempts)%s", r->id, r->team,
+		    r->step, r->channel, r->via, r->attempts,
 		    res == STORE_RESPOND_ALREADY ?
 		    "; it already had a response" : "");
 		j = cJSON_CreateObject();
@@ -329,7 +433,7 @@ reply_sent(const struct send_outcome *o, void *arg)
 	reply_record(r);
 	if (store_respond(srv->db, r->id, r->by, "reply", "",
 	    r->c->cfg->retention_meta, reply_recorded, r) == -1)
-		reply_recorded(STORE_RESPOND_FAILED, r);
+		reply_recorded(STORE_RESPOND_FAILED, NULL, r);
 }
 
 /* The conversation is loaded: choose the sender and send. */
@@ -342,6 +446,8 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 	struct replyd_send	 msg;
 	const char		*channel, *addr;
 	char			*subject = NULL, *to;
+	char			 irt[REPLY_MSGID_MAX], refs[REPLY_REFS_MAX];
+	char			 tag[DELIVERYTAG_SIZE];
 	int			 attempts;
 
 	if (failed) {
@@ -363,6 +469,8 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 		return;
 	}
 	snprintf(r->channel, sizeof r->channel, "%s", channel);
+	snprintf(r->team, sizeof r->team, "%s", f->conv.team);
+	r->step = f->conv.step;
 	if ((host = reply_sender(r->c->gen, channel,
 	    f->conv.provider)) == NULL) {
 		metrics_inc("replyd_replies_total", "outcome=\"no_sender\"");
@@ -391,6 +499,13 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 	msg.subject = subject ? subject : REPLY_EMAIL_SUBJECT;
 	msg.text = r->text;
 	msg.conversation = r->id;
+	msg.tag = reply_tag(r->id, "reply", tag, sizeof tag);
+	if (strcmp(channel, "email") == 0) {
+		/* In the young person's mail client, in their thread. */
+		reply_latest_ids(f, irt, refs);
+		msg.in_reply_to = irt[0] != '\0' ? irt : NULL;
+		msg.references = refs[0] != '\0' ? refs : NULL;
+	}
 	attempts = r->c->cfg->delivery.max_attempts;
 	if (attempts > REPLY_MAX_ATTEMPTS)
 		attempts = REPLY_MAX_ATTEMPTS;
@@ -480,6 +595,8 @@ struct receipt_job {
 	char		 channel[16];
 	int64_t		 deadline_ms;
 	char		 team[128];
+	char		 irt[REPLY_MSGID_MAX];	/* threading (email) */
+	char		 refs[REPLY_REFS_MAX];
 };
 
 /* The receipt's send finished (send.c logged and recorded each attempt). */
@@ -520,6 +637,7 @@ reply_receipt_loaded(const struct store_conv *conv, int failed, void *arg)
 	struct replyd_host		*host;
 	struct replyd_send		 msg;
 	char				*text = NULL, *to = NULL;
+	char				 tag[DELIVERYTAG_SIZE];
 	int64_t				 arrival_ms;
 
 	if (conv == NULL) {
@@ -559,6 +677,9 @@ reply_receipt_loaded(const struct store_conv *conv, int failed, void *arg)
 	msg.subject = RECEIPT_EMAIL_SUBJECT;
 	msg.text = text;
 	msg.conversation = job->id;
+	msg.tag = reply_tag(job->id, "receipt", tag, sizeof tag);
+	msg.in_reply_to = job->irt[0] != '\0' ? job->irt : NULL;
+	msg.references = job->refs[0] != '\0' ? job->refs : NULL;
 	if (send_start(srv, job->gen, host, &msg, job->id,
 	    cfg->delivery.max_attempts, reply_receipt_sent, NULL) == -1) {
 		log_warnx("receipt: %s: cannot start the send", job->id);
@@ -576,7 +697,7 @@ out:
 void
 reply_receipt(struct server *srv, struct gen *gen,
     const struct store_ingested *res, const char *address,
-    const char *channel)
+    const char *channel, const char *message_id, const char *in_reply_to)
 {
 	const struct config	*cfg = gen->cfg;
 	struct receipt_job	*job;
@@ -605,6 +726,8 @@ reply_receipt(struct server *srv, struct gen *gen,
 	snprintf(job->id, sizeof job->id, "%s", res->id);
 	snprintf(job->channel, sizeof job->channel, "%s", channel);
 	snprintf(job->team, sizeof job->team, "%s", res->team);
+	if (strcmp(channel, "email") == 0)
+		reply_thread(message_id, in_reply_to, job->irt, job->refs);
 	if (store_conv_load(srv->db, job->id, reply_receipt_loaded,
 	    job) == -1) {
 		log_warnx("receipt: %s: storage unavailable: no receipt",

@@ -16,9 +16,11 @@ struct store_ingested;
 
 extern const struct api_module reply_api;
 
-/* After a message was stored under gen: send the receipt if one is due. */
+/* After a message was stored under gen: send the receipt if one is due
+ * (an email's receipt is threaded to its Message-ID and In-Reply-To). */
 void	reply_receipt(struct server *, struct gen *,
 	    const struct store_ingested *, const char *address,
-	    const char *channel);
+	    const char *channel, const char *message_id,
+	    const char *in_reply_to);
 
 #endif

@@ -27,7 +27,7 @@ struct send {
 	struct gen		*gen;		/* host belongs to it: pinned */
 	struct replyd_host	*host;
 	struct replyd_send	 msg;
-	char			*strs[10];	/* owned copies of msg's strings */
+	char			*strs[14];	/* owned copies of msg's strings */
 	char			 conv[32];
 	char			 who[MASK_BUFSIZE];
 	int			 attempts;
@@ -217,6 +217,10 @@ send_start(struct server *srv, struct gen *gen, struct replyd_host *host,
 	s->msg.worker = send_keep(s, 6, msg->worker);
 	s->msg.due_at = send_keep(s, 7, msg->due_at);
 	s->msg.link = send_keep(s, 8, msg->link);
+	s->msg.from = send_keep(s, 9, msg->from);
+	s->msg.tag = send_keep(s, 10, msg->tag);
+	s->msg.in_reply_to = send_keep(s, 11, msg->in_reply_to);
+	s->msg.references = send_keep(s, 12, msg->references);
 	snprintf(s->conv, sizeof s->conv, "%s", conv ? conv : "");
 	if (msg->to == NULL)
 		snprintf(s->who, sizeof s->who, "%s", host->name);

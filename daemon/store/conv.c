@@ -65,6 +65,8 @@ conv_parse(const redisReply *h, struct store_conv *c)
 		c->responded_ms = strtoll(v, NULL, 10);
 	if ((v = store_field(h, "ack_until")) != NULL)
 		c->ack_until_ms = strtoll(v, NULL, 10);
+	if ((v = store_field(h, "ack_at")) != NULL)
+		c->ack_at_ms = strtoll(v, NULL, 10);
 	if ((v = store_field(h, "step")) != NULL)
 		c->step = atoi(v);
 	if ((v = store_field(h, "n")) != NULL)
@@ -81,7 +83,7 @@ struct conv_ingest {
 	void			*arg;
 	struct store_message	 m;
 	struct store_team_deadline *teams;
-	char			*strs[8];
+	char			*strs[9];
 	int			 p;
 	char			 ah[41];
 	char			 idh[41];
@@ -169,9 +171,14 @@ conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
 		conv_copy(out.id, sizeof out.id, store_str(r->element[1]));
 	if (strcmp(status, "duplicate") == 0)
 		out.result = STORE_DUPLICATE;
-	else if (strcmp(status, "responded") == 0)
+	else if (strcmp(status, "responded") == 0) {
 		out.result = STORE_RESPONDED;
-	else if (strcmp(status, "none") == 0)
+		if (r->elements >= 4) {
+			conv_copy(out.team, sizeof out.team,
+			    store_str(r->element[2]));
+			out.step = (int)store_num(r->element[3]);
+		}
+	} else if (strcmp(status, "none") == 0)
 		out.result = STORE_NO_CONVERSATION;
 	else if (strcmp(status, "unverified") == 0)
 		out.result = STORE_UNVERIFIED;
@@ -197,8 +204,8 @@ static void
 conv_ingest_step2(struct conv_ingest *in)
 {
 	const struct store_message *m = &in->m;
-	const char	*argv[11 + 18 + 3 * 64];
-	size_t		 lens[11 + 18 + 3 * 64];
+	const char	*argv[11 + 19 + 3 * 64];
+	size_t		 lens[11 + 19 + 3 * 64];
 	char		 k[11][160], nums[4][24], ttl[3][24], nteams[16];
 	char		 tnums[64][2][24];
 	const char	*conv = in->open_id[0] != '\0' ? in->open_id :
@@ -245,6 +252,7 @@ conv_ingest_step2(struct conv_ingest *in)
 	ARG(ttl[2]);
 	ARG(in->absent);
 	ARG(m->unverified ? "1" : "0");
+	ARG(m->media_json ? m->media_json : "");
 	ARG(nteams);
 	for (i = 0; i < nt; i++) {
 		snprintf(tnums[i][0], 24, "%lld",
@@ -391,6 +399,8 @@ store_ingest(struct db *db, const struct store_message *m,
 	    &in->m.default_team);
 	fail |= conv_keep(in, 7, m->response_by, m->response_by ?
 	    strlen(m->response_by) : 0, &in->m.response_by);
+	fail |= conv_keep(in, 8, m->media_json, m->media_json ?
+	    strlen(m->media_json) : 0, &in->m.media_json);
 	if ((in->teams = calloc(m->nteams + 1, sizeof *in->teams)) == NULL)
 		fail = -1;
 	for (i = 0; in->teams != NULL && i < m->nteams; i++) {
@@ -436,18 +446,24 @@ conv_respond_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
 	struct conv_respond		*rq = arg;
 	enum store_respond_result	 res = STORE_RESPOND_FAILED;
+	struct store_responded		 info;
 
-	if (r != NULL && (r->type == REDIS_REPLY_STRING ||
+	memset(&info, 0, sizeof info);
+	info.team = "";
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+	    strcmp(store_str(r->element[0]), "responded") == 0) {
+		res = STORE_RESPOND_OK;
+		info.team = store_str(r->element[1]);
+		info.step = (int)store_num(r->element[2]);
+	} else if (r != NULL && (r->type == REDIS_REPLY_STRING ||
 	    r->type == REDIS_REPLY_STATUS)) {
-		if (strcmp(r->str, "responded") == 0)
-			res = STORE_RESPOND_OK;
-		else if (strcmp(r->str, "already") == 0)
+		if (strcmp(r->str, "already") == 0)
 			res = STORE_RESPOND_ALREADY;
 		else if (strcmp(r->str, "missing") == 0)
 			res = STORE_RESPOND_MISSING;
 	} else if (r != NULL && r->type == REDIS_REPLY_ERROR)
 		log_warnx("store: respond %s: %s", rq->id, r->str);
-	rq->cb(res, rq->arg);
+	rq->cb(res, res == STORE_RESPOND_OK ? &info : NULL, rq->arg);
 	conv_respond_free(rq);
 }
 
@@ -461,12 +477,12 @@ conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 	int			 i;
 
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		rq->cb(STORE_RESPOND_FAILED, rq->arg);
+		rq->cb(STORE_RESPOND_FAILED, NULL, rq->arg);
 		conv_respond_free(rq);
 		return;
 	}
 	if (r->type != REDIS_REPLY_STRING) {
-		rq->cb(STORE_RESPOND_MISSING, rq->arg);
+		rq->cb(STORE_RESPOND_MISSING, NULL, rq->arg);
 		conv_respond_free(rq);
 		return;
 	}
@@ -486,7 +502,7 @@ conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 	argv[11] = rq->ttl;
 	if (store_run(rq->db, "respond", conv_respond_done, rq, 12, argv,
 	    NULL) == -1) {
-		rq->cb(STORE_RESPOND_FAILED, rq->arg);
+		rq->cb(STORE_RESPOND_FAILED, NULL, rq->arg);
 		conv_respond_free(rq);
 	}
 }
@@ -603,10 +619,17 @@ conv_get_done(struct db *db, redisReply *r, const char *err, void *arg)
 		if (ev->element[i]->str != NULL)
 			f.events[f.nevents++] = ev->element[i]->str;
 	for (i = n = 0; i + 1 < tx->elements; i += 2) {
-		if (tx->element[i]->str == NULL ||
-		    tx->element[i + 1]->str == NULL)
+		const char *field = tx->element[i]->str;
+
+		if (field == NULL || tx->element[i + 1]->str == NULL)
 			continue;
-		f.texts[n].n = atoi(tx->element[i]->str);
+		f.texts[n].kind = STORE_TEXT_MESSAGE;
+		if (field[0] == 'm') {
+			f.texts[n].kind = STORE_TEXT_MEDIA;
+			field++;
+		} else if (field[0] == 'r')
+			f.texts[n].kind = STORE_TEXT_RESPONSE;
+		f.texts[n].n = atoi(field);
 		f.texts[n].text = tx->element[i + 1]->str;
 		f.texts[n].len = tx->element[i + 1]->len;
 		n++;
@@ -856,6 +879,59 @@ store_event(struct db *db, const char *id, const char *json,
 	if (db_command(db, conv_event_done, ce, "RPUSH %s %s", key,
 	    json) == -1) {
 		free(ce);
+		return -1;
+	}
+	return 0;
+}
+
+/* A delivery receipt being recorded. */
+struct conv_delivery {
+	store_delivery_cb	 cb;
+	void			*arg;
+};
+
+/* delivery-2 answered: {recorded, first failure}. */
+static void
+conv_delivery_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_delivery	*cd = arg;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+		cd->cb(0, 0, 1, cd->arg);
+	else
+		cd->cb(store_num(r->element[0]) == 1,
+		    store_num(r->element[1]) == 1, 0, cd->arg);
+	free(cd);
+}
+
+/* Record a delivery receipt in a conversation's notification log. */
+int
+store_delivery(struct db *db, const char *id, const char *provider,
+    const char *provider_id, const char *status, int is_failure,
+    const char *json, store_delivery_cb cb, void *arg)
+{
+	struct conv_delivery	*cd;
+	char			 ke[160], kd[256], h[41];
+	const char		*argv[6];
+	int			 p;
+
+	if ((p = store_id_partition(id)) == -1 ||
+	    (cd = calloc(1, sizeof *cd)) == NULL)
+		return -1;
+	cd->cb = cb;
+	cd->arg = arg;
+	store_hash(provider_id, strlen(provider_id), h);
+	snprintf(ke, sizeof ke, KEY_EVENTS, p, id);
+	snprintf(kd, sizeof kd, KEY_DELIVERY, p, provider, h);
+	argv[0] = ke;
+	argv[1] = kd;
+	argv[2] = status;
+	argv[3] = json;
+	argv[4] = is_failure ? "1" : "0";
+	argv[5] = "604800";	/* a week: providers report within hours */
+	if (store_run(db, "delivery", conv_delivery_done, cd, 6, argv,
+	    NULL) == -1) {
+		free(cd);
 		return -1;
 	}
 	return 0;

@@ -36,13 +36,22 @@ struct store_conv {
 	int	 messages;		/* how many messages it holds */
 	int64_t	 ack_until_ms;		/* 0 when not acknowledged */
 	char	 ack_by[128];
+	int64_t	 ack_at_ms;		/* when it was taken, or 0 */
+};
+
+/* What a stored text is. */
+enum store_text_kind {
+	STORE_TEXT_MESSAGE,	/* message n's text */
+	STORE_TEXT_MEDIA,	/* message n's media: JSON [{"url", "type"}] */
+	STORE_TEXT_RESPONSE	/* an observed staff email response (n 0) */
 };
 
 /* One message's text (it expires before the record). */
 struct store_text {
-	int		 n;		/* message number, from 1 */
-	const char	*text;
-	size_t		 len;
+	int			 n;	/* message number, from 1 */
+	enum store_text_kind	 kind;
+	const char		*text;
+	size_t			 len;
 };
 
 /* A conversation with its audit trail and the texts still kept. */
@@ -75,6 +84,7 @@ struct store_message {
 	int64_t		 text_ttl;	/* seconds */
 	int64_t		 dedupe_ttl;
 	int64_t		 meta_ttl;	/* for an observed response */
+	const char	*media_json;	/* MMS: [{"url", "type"}], or NULL */
 	const struct store_team_deadline *teams;
 	size_t		 nteams;
 	/* An observed staff email: respond instead of storing a message. */
@@ -106,6 +116,7 @@ struct store_ingested {
 	int	 receipt;	/* the contact accepts receipts */
 	int64_t	 deadline_ms;
 	int	 due_now;	/* a waiting notice or urgent alert is due */
+	int	 step;		/* STORE_RESPONDED: the step it had reached */
 	const char *error;
 };
 
@@ -116,8 +127,17 @@ enum store_respond_result {
 	STORE_RESPOND_FAILED	/* Redis failed */
 };
 
+/* What a recorded response was about (for the log); valid in the
+ * callback only. */
+struct store_responded {
+	const char	*team;
+	int		 step;		/* the escalation step it had reached */
+};
+
 typedef void (*store_ingest_cb)(const struct store_ingested *, void *arg);
-typedef void (*store_respond_cb)(enum store_respond_result, void *arg);
+/* info is NULL unless the result is STORE_RESPOND_OK. */
+typedef void (*store_respond_cb)(enum store_respond_result,
+    const struct store_responded *info, void *arg);
 /* conv is NULL when there is no such conversation; failed when Redis
  * failed. */
 typedef void (*store_conv_cb)(const struct store_conv *, int failed,
@@ -151,5 +171,19 @@ int	 store_conv_arrived(struct db *, int64_t from_ms, int64_t to_ms,
 /* Append an event (JSON) to a conversation's audit trail. */
 int	 store_event(struct db *, const char *id, const char *json,
 	    store_done_cb, void *);
+
+/* What store_delivery did: recorded (a status not seen before for that
+ * message), first_failure (the first report that it failed); failed when
+ * Redis failed. */
+typedef void (*store_delivery_cb)(int recorded, int first_failure,
+    int failed, void *arg);
+/*
+ * Record a delivery receipt of message provider_id (sent by provider) as
+ * event json in conversation id's notification log, once per status;
+ * is_failure: the status says it will never arrive (delivery-2).
+ */
+int	 store_delivery(struct db *, const char *id, const char *provider,
+	    const char *provider_id, const char *status, int is_failure,
+	    const char *json, store_delivery_cb, void *);
 
 #endif

@@ -28,8 +28,11 @@ struct duty_req {
 		store_duty_done_cb	 done;
 		store_absences_cb	 list;
 		store_absence_del_cb	 del;
+		store_ack_held_cb	 held;
+		store_absent_cb		 absent;
 	} cb;
 	void	*arg;
+	int64_t	 at_ms;
 };
 
 /* A request with its callback; NULL when out of memory. */
@@ -92,6 +95,62 @@ store_ack(struct db *db, const char *id, const char *by, int64_t until_ms,
 	argv[2] = by;
 	argv[3] = until;
 	if (store_run(db, "ack", duty_ack_done, d, 4, argv, NULL) == -1) {
+		free(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* The ack script answered a take by text. */
+static void
+duty_ack_text_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct duty_req		*d = arg;
+	enum store_ack_result	 res = STORE_ACK_FAILED;
+
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+	    strcmp(store_str(r->element[0]), "held") == 0) {
+		d->cb.held(STORE_ACK_HELD, store_str(r->element[1]),
+		    store_num(r->element[2]), d->arg);
+		free(d);
+		return;
+	}
+	if (duty_is_str(r)) {
+		if (strcmp(r->str, "ok") == 0)
+			res = STORE_ACK_OK;
+		else if (strcmp(r->str, "already") == 0)
+			res = STORE_ACK_ALREADY;
+		else if (strcmp(r->str, "missing") == 0)
+			res = STORE_ACK_MISSING;
+	}
+	d->cb.held(res, NULL, 0, d->arg);
+	free(d);
+}
+
+/* Take a conversation by text, unless another person holds it. */
+int
+store_ack_text(struct db *db, const char *id, const char *by,
+    int64_t until_ms, store_ack_held_cb cb, void *arg)
+{
+	struct duty_req	*d;
+	char		 kc[160], ke[160], until[24];
+	const char	*argv[6];
+	int		 p;
+
+	if ((p = store_id_partition(id)) == -1 || (d = duty_req_new(arg)) ==
+	    NULL)
+		return -1;
+	d->cb.held = cb;
+	snprintf(kc, sizeof kc, KEY_CONV, p, id);
+	snprintf(ke, sizeof ke, KEY_EVENTS, p, id);
+	snprintf(until, sizeof until, "%lld", (long long)until_ms);
+	argv[0] = kc;
+	argv[1] = ke;
+	argv[2] = by;
+	argv[3] = until;
+	argv[4] = "1";
+	argv[5] = "sms";
+	if (store_run(db, "ack", duty_ack_text_done, d, 6, argv, NULL) == -1) {
 		free(d);
 		return -1;
 	}
@@ -382,6 +441,53 @@ store_absence_del(struct db *db, const char *person, int64_t id,
 	argv[2] = ids;
 	if (store_run(db, "absence-del", duty_absence_deleted, d, 3, argv,
 	    NULL) == -1) {
+		free(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* HGET of a person's absences answered: is one of them now? */
+static void
+duty_absent_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct duty_req	*d = arg;
+	cJSON		*ranges, *e;
+	int		 away = 0;
+
+	if (r == NULL || (r->type != REDIS_REPLY_STRING &&
+	    r->type != REDIS_REPLY_NIL)) {
+		d->cb.absent(-1, d->arg);
+		free(d);
+		return;
+	}
+	if (r->type == REDIS_REPLY_STRING &&
+	    (ranges = cJSON_Parse(r->str)) != NULL) {
+		cJSON_ArrayForEach(e, ranges) {
+			if (cJSON_IsArray(e) && d->at_ms >=
+			    duty_range_num(cJSON_GetArrayItem(e, 1)) &&
+			    d->at_ms < duty_range_num(cJSON_GetArrayItem(e, 2)))
+				away = 1;
+		}
+		cJSON_Delete(ranges);
+	}
+	d->cb.absent(away, d->arg);
+	free(d);
+}
+
+/* Whether a person is away at an instant. */
+int
+store_absent(struct db *db, const char *person, int64_t at_ms,
+    store_absent_cb cb, void *arg)
+{
+	struct duty_req	*d;
+
+	if ((d = duty_req_new(arg)) == NULL)
+		return -1;
+	d->cb.absent = cb;
+	d->at_ms = at_ms;
+	if (db_command(db, duty_absent_done, d, "HGET " KEY_ABSENCES " %s",
+	    person) == -1) {
 		free(d);
 		return -1;
 	}

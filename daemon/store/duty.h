@@ -19,7 +19,8 @@ enum store_ack_result {
 	STORE_ACK_OK,		/* recorded: escalation pauses until then */
 	STORE_ACK_ALREADY,	/* the conversation already has a response */
 	STORE_ACK_MISSING,	/* no such conversation */
-	STORE_ACK_FAILED	/* Redis failed */
+	STORE_ACK_FAILED,	/* Redis failed */
+	STORE_ACK_HELD		/* store_ack_text: another person has it */
 };
 
 /* A team's rota overrides for one date: NULL where there is none. */
@@ -43,6 +44,12 @@ enum store_absence_result {
 };
 
 typedef void (*store_ack_cb)(enum store_ack_result, void *arg);
+/* STORE_ACK_HELD: by whom and until when (ms); else holder is NULL. */
+typedef void (*store_ack_held_cb)(enum store_ack_result, const char *holder,
+    int64_t until_ms, void *arg);
+/* absent: 1 when the person is away at that instant, 0 when not, -1 when
+ * Redis failed. */
+typedef void (*store_absent_cb)(int absent, void *arg);
 /* duty is NULL when Redis failed. */
 typedef void (*store_duty_cb)(const struct store_duty *, void *arg);
 typedef void (*store_duty_done_cb)(int failed, void *arg);
@@ -57,6 +64,11 @@ typedef void (*store_absence_del_cb)(enum store_absence_result, void *arg);
  * escalation pauses.  Appends an "ack" event to its audit trail. */
 int	 store_ack(struct db *, const char *id, const char *by,
 	    int64_t until_ms, store_ack_cb, void *);
+/* The same taken by text (the event says "via": "sms"), but only if no
+ * other person holds it now: then STORE_ACK_HELD says who, and nothing
+ * changes. */
+int	 store_ack_text(struct db *, const char *id, const char *by,
+	    int64_t until_ms, store_ack_held_cb, void *);
 
 /* A team's overrides for a date (YYYY-MM-DD). */
 int	 store_duty_get(struct db *, const char *team, const char *date,
@@ -78,5 +90,8 @@ int	 store_absences(struct db *, store_absences_cb, void *);
 /* Remove one absence of a person by id. */
 int	 store_absence_del(struct db *, const char *person, int64_t id,
 	    store_absence_del_cb, void *);
+/* Whether a person is away at instant at_ms. */
+int	 store_absent(struct db *, const char *person, int64_t at_ms,
+	    store_absent_cb, void *);
 
 #endif

@@ -5,8 +5,9 @@
  * Conversations live in STORE_PARTITIONS (store.h) partitions; every key of
  * partition P carries the hash tag {P}, so a script touches one slot and
  * the model works on Redis Cluster.  Keys without a tag (contacts, rota
- * overrides, absences, replay tokens) each sit in a slot of their own: a
- * script never touches keys of two slots.
+ * overrides, absences, replay tokens, alert codes, staff texts, help
+ * texts) each sit in a slot of their own, and a phone's throttle sets
+ * share the tag of its hash: a script never touches keys of two slots.
  *
  * Each macro is a printf format; the arguments are listed beside it.
  */
@@ -27,6 +28,8 @@
 #define KEY_SEQ		"rd:{%d}:seq"		/* P: counter for "P-N" ids */
 #define KEY_STATS	"rd:{%d}:stats"		/* P: hash, in_time, late */
 #define KEY_ESC		"rd:{%d}:esc"		/* P: stream of due alerts */
+#define KEY_DELIVERY	"rd:{%d}:dl:%s:%s"	/* P, provider, id hash:
+						   receipts seen for a send */
 
 /* Keys outside the partitions. */
 #define KEY_CONTACT	"rd:contact:%s"		/* contact id: hash */
@@ -34,6 +37,14 @@
 #define KEY_ABSENCES	"rd:absences"		/* hash, person -> ranges */
 #define KEY_ABSENCE_SEQ	"rd:absences:seq"	/* counter for absence ids */
 #define KEY_REPLAY	"rd:replay:%s:%s"	/* provider, token hash */
+#define KEY_CODES	"rd:codes:%s"		/* person: hash, code -> id */
+#define KEY_STAFF_SEEN	"rd:staffmsg:%s:%s"	/* provider, id hash: a staff
+						   text handled */
+#define KEY_HELP	"rd:help:%s"		/* phone hash: help text sent */
+/* A phone's texts in the last hour, all and per text (one slot each
+ * phone, so the throttle is one script). */
+#define KEY_SMS_ALL	"rd:sms:{%s}"		/* phone hash: zset */
+#define KEY_SMS_SAME	"rd:sms:{%s}:%s"	/* phone hash, text hash */
 
 /* The consumer group that delivers escalations. */
 #define STORE_ESC_GROUP	"replyd"
@@ -43,6 +54,12 @@
  * "w" (the waiting notice) or "uN" (the urgent alert of message N), scored
  * by when they fall due (ms).  claim-2 moves them to KEY_ESC as entries
  * with the fields id, kind, due (ms) and claimed (ms, Redis TIME).
+ *
+ * KEY_TEXTS fields: "N" the text of message N, "mN" the media URLs of
+ * message N (JSON), "r" the text of an observed staff email response.
+ *
+ * KEY_CODES fields: "N" (an alert code) -> the conversation it takes, and
+ * "last" -> the code of the person's latest alert.
  */
 
 #endif

@@ -2,7 +2,7 @@
  * store.h: replyd's state in Redis, the system of record.  store/ is the
  * only code that names a Redis key, runs a script or reads a redisReply:
  * the rest of the daemon calls the functions of store/conv.h, duty.h,
- * contacts.h and esc.h and gets C structs back.  The key schema is
+ * contacts.h, esc.h and staff.h and gets C structs back.  The key schema is
  * store/keys.h; the scripts are store/scripts/NAME-NKEYS.lua, embedded at
  * build time; docs/data-model.md describes every key.
  *

@@ -12,9 +12,11 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "notify-receipt.h"
 #include "notify-send.h"
 
 #define NOTIFY_SEND_API_BASE	"https://api.notifications.service.gov.uk"
+#define NOTIFY_CURSOR_MAX	128
 
 struct notify_send {
 	const struct replyd_host_api	*api;
@@ -158,7 +160,11 @@ notify_send_body(const struct replyd_send *msg, int email,
 	if (p != NULL)
 		cJSON_AddStringToObject(p, "message", msg->text ? msg->text :
 		    "");
-	if (msg->conversation != NULL && msg->conversation[0] != '\0')
+	/* The reference comes back in delivery receipts: the tag. */
+	if (REPLYD_HAS(msg, replyd_send, tag) && msg->tag != NULL &&
+	    msg->tag[0] != '\0')
+		cJSON_AddStringToObject(j, "reference", msg->tag);
+	else if (msg->conversation != NULL && msg->conversation[0] != '\0')
 		cJSON_AddStringToObject(j, "reference", msg->conversation);
 	s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
@@ -283,6 +289,133 @@ notify_send_send(void *state, const struct replyd_send *msg,
 	explicit_bzero(auth, sizeof auth);
 }
 
+/* A backfill page being fetched. */
+struct notify_fetch {
+	replyd_page_done	 done;
+	void			*arg;
+};
+
+/* The received-text-messages page answered: hand its messages over. */
+static void
+notify_fetched(void *arg, const struct replyd_http_response *resp)
+{
+	struct notify_fetch	*nf = arg;
+	struct replyd_page	 pg;
+	struct replyd_message	*msgs = NULL;
+	struct notify_page	 np;
+	char			 err[160];
+	size_t			 i;
+
+	memset(&pg, 0, sizeof pg);
+	pg.size = sizeof pg;
+	if (resp->error != NULL || resp->status != 200) {
+		snprintf(err, sizeof err, "Notify answered %d%s%s",
+		    resp->status, resp->error ? ": " : "",
+		    resp->error ? resp->error : "");
+		pg.error = err;
+		nf->done(nf->arg, &pg);
+		free(nf);
+		return;
+	}
+	if (notify_page_parse(resp->body, resp->body_len, &np, err,
+	    sizeof err) == -1) {
+		pg.error = err;
+		nf->done(nf->arg, &pg);
+		free(nf);
+		return;
+	}
+	if (np.n > 0 && (msgs = calloc(np.n, sizeof *msgs)) == NULL) {
+		notify_page_free(&np);
+		pg.error = "out of memory";
+		nf->done(nf->arg, &pg);
+		free(nf);
+		return;
+	}
+	for (i = 0; i < np.n; i++) {
+		msgs[i].size = sizeof msgs[i];
+		msgs[i].channel = "sms";
+		msgs[i].provider_id = np.messages[i].id;
+		msgs[i].from = np.messages[i].user_number;
+		msgs[i].to = np.messages[i].notify_number;
+		msgs[i].text = np.messages[i].content;
+		msgs[i].text_len = np.messages[i].content_len;
+		msgs[i].received_at = np.messages[i].created_at;
+	}
+	pg.messages = msgs;
+	pg.n = np.n;
+	pg.next = np.older_than;
+	nf->done(nf->arg, &pg);
+	free(msgs);
+	notify_page_free(&np);
+	free(nf);
+}
+
+/* Append s to buf percent-encoded for a query; -1 when it does not fit. */
+static int
+notify_query_encode(char *buf, size_t len, const char *s)
+{
+	size_t	off = strlen(buf);
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (off + 4 >= len)
+			return -1;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+			buf[off++] = (char)c;
+		else
+			off += (size_t)snprintf(buf + off, len - off, "%%%02X",
+			    c);
+	}
+	buf[off] = '\0';
+	return 0;
+}
+
+/* Backfill: GET /v2/received-text-messages[?older_than=ID]. */
+static void
+notify_backfill_fetch(void *state, const char *cursor, replyd_page_done done,
+    void *arg)
+{
+	struct notify_send		*ns = state;
+	struct replyd_http_request	 req;
+	struct replyd_header		 hdrs[1];
+	struct replyd_page		 pg;
+	struct notify_fetch		*nf;
+	char				 jwt[512], auth[520], url[1024];
+
+	memset(&pg, 0, sizeof pg);
+	pg.size = sizeof pg;
+	snprintf(url, sizeof url, "%s/v2/received-text-messages%s",
+	    ns->api_base, cursor != NULL ? "?older_than=" : "");
+	if ((cursor != NULL && (strlen(cursor) > NOTIFY_CURSOR_MAX ||
+	    notify_query_encode(url, sizeof url, cursor) == -1)) ||
+	    notify_send_jwt(&ns->key, ns->api->now(ns->host), jwt,
+	    sizeof jwt) == -1 || (nf = calloc(1, sizeof *nf)) == NULL) {
+		pg.error = "cannot make the request";
+		done(arg, &pg);
+		return;
+	}
+	snprintf(auth, sizeof auth, "Bearer %s", jwt);
+	hdrs[0].name = "Authorization";
+	hdrs[0].value = auth;
+	memset(&req, 0, sizeof req);
+	req.size = sizeof req;
+	req.method = "GET";
+	req.url = url;
+	req.headers = hdrs;
+	req.nheaders = 1;
+	req.timeout_ms = ns->timeout_ms;
+	nf->done = done;
+	nf->arg = arg;
+	if (ns->api->http(ns->host, &req, notify_fetched, nf) == -1) {
+		free(nf);
+		pg.error = "cannot start the request";
+		done(arg, &pg);
+	}
+	explicit_bzero(jwt, sizeof jwt);
+	explicit_bzero(auth, sizeof auth);
+}
+
 /* Free the sender's state. */
 static void
 notify_send_free(void *state)
@@ -301,6 +434,7 @@ notify_send_init(const struct replyd_host_api *api, struct replyd_host *host,
 {
 	struct notify_send	*ns;
 	struct replyd_sender	 snd;
+	struct replyd_backfill	 bf;
 	const char		*key, *base;
 	size_t			 n;
 	int			 bad = 0;
@@ -374,6 +508,18 @@ notify_send_init(const struct replyd_host_api *api, struct replyd_host *host,
 		explicit_bzero(&ns->key, sizeof ns->key);
 		free(ns->api_base);
 		free(ns);
+		return -1;
+	}
+	/* Texts whose callback failed are kept by Notify: offer to page
+	 * through them (the sender's state; freed with it). */
+	memset(&bf, 0, sizeof bf);
+	bf.size = sizeof bf;
+	bf.fetch = notify_backfill_fetch;
+	bf.state = ns;
+	if (REPLYD_API_HAS(api, register_backfill) &&
+	    api->register_backfill(host, &bf) == -1) {
+		/* A failed init frees its own: the host forgets the sender. */
+		notify_send_free(ns);
 		return -1;
 	}
 	return 1;

@@ -2,14 +2,17 @@
  * notify: GOV.UK Notify.  Inbound: POST /webhooks/notify, Notify's
  * received text message callback, authenticated by its bearer callback
  * token (notify-inbound.c), deduplicated on "id" and answered with "{}".
- * Outbound (SMS and email through templates, notify-send.c) is
- * registered when "api_key" is set.
+ * Delivery receipts: POST /webhooks/notify/status, Notify's delivery
+ * receipt callback with the same bearer token (notify-receipt.c).
+ * Outbound (SMS and email through templates, notify-send.c) and the
+ * backfill of received texts are registered when "api_key" is set.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "http-auth.h"
 #include "notify-inbound.h"
+#include "notify-receipt.h"
 #include "notify-send.h"
 #include "replyd-plugin.h"
 
@@ -58,6 +61,42 @@ notify_inbound(void *state, struct replyd_request *req)
 	notify_inbound_free(&in);
 }
 
+/* Authenticate and record one delivery receipt. */
+static void
+notify_receipt(void *state, struct replyd_request *req)
+{
+	struct notify		*nt = state;
+	const struct replyd_host_api *api = nt->api;
+	struct notify_receipt	 in;
+	struct replyd_receipt	 rc;
+	const char		*auth, *body, *field = NULL;
+	char			 err[160];
+	size_t			 len;
+
+	auth = api->req_header(req, "Authorization");
+	if (http_auth_bearer(auth, nt->callback_token) == -1) {
+		api->refuse(req, 403, "credentials", NULL, auth == NULL ?
+		    "no Authorization header" : "wrong bearer token");
+		return;
+	}
+	body = api->req_body(req, &len);
+	if (notify_receipt_parse(body, len, &in, &field, err,
+	    sizeof err) == -1) {
+		api->refuse(req, 400, "malformed", field, err);
+		return;
+	}
+	memset(&rc, 0, sizeof rc);
+	rc.size = sizeof rc;
+	rc.provider_id = in.id;
+	rc.tag = in.reference;
+	rc.status = in.status;
+	rc.delivery = in.delivery;
+	rc.channel = in.type != NULL && strcmp(in.type, "email") == 0 ?
+	    "email" : "sms";
+	api->receipt(req, &rc);
+	notify_receipt_free(&in);
+}
+
 /* Free the plugin's state. */
 static void
 notify_free(void *state)
@@ -99,6 +138,15 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	wh.state = nt;
 	wh.free = notify_free;
 	if (api->register_webhook(host, &wh) == -1) {
+		free(nt);
+		return -1;
+	}
+	/* Delivery receipts: the same token, a path of their own. */
+	wh.path = "/webhooks/notify/status";
+	wh.handle = notify_receipt;
+	wh.free = NULL;		/* the first webhook frees nt */
+	if (REPLYD_API_HAS(api, receipt) &&
+	    api->register_webhook(host, &wh) == -1) {
 		free(nt);
 		return -1;
 	}

@@ -7,7 +7,11 @@
  *
  * Configuration: "url" (required), "from" (required, an address),
  * "from_name", "username", "password" (a secret), "ca_file" (an extra CA
- * bundle, absolute path; for private CAs and tests), "timeout_ms".
+ * bundle, absolute path; for private CAs and tests), "timeout_ms",
+ * "reply_to" (the inbound address that brings a young person's answer
+ * back to replyd: the Reply-To of replies and receipts).  Replies and
+ * receipts are threaded to the young person's message (In-Reply-To,
+ * References) when the host gives its Message-ID.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,7 @@ struct smtp {
 	const char			*username;
 	const char			*password;
 	const char			*ca_file;
+	const char			*reply_to;
 	int				 timeout_ms;
 };
 
@@ -99,6 +104,14 @@ smtp_send(void *state, const struct replyd_send *msg, replyd_send_done done,
 	m.auto_submitted = msg->purpose == REPLYD_SEND_RECEIPT ?
 	    "auto-replied" : msg->purpose == REPLYD_SEND_ALERT ?
 	    "auto-generated" : NULL;
+	/* To a young person: in their thread, answers back to replyd. */
+	if (msg->purpose != REPLYD_SEND_ALERT) {
+		m.reply_to = sm->reply_to;
+		if (REPLYD_HAS(msg, replyd_send, references)) {
+			m.in_reply_to = msg->in_reply_to;
+			m.references = msg->references;
+		}
+	}
 	if (RAND_bytes(m.random, sizeof m.random) != 1) {
 		r.outcome = REPLYD_RETRY;
 		r.detail = "no random bytes for the Message-ID";
@@ -169,6 +182,7 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	sm->username = api->config_string(cfg, "username", 0, 0);
 	sm->password = api->config_string(cfg, "password", 0, 1);
 	sm->ca_file = api->config_string(cfg, "ca_file", 0, 0);
+	sm->reply_to = api->config_string(cfg, "reply_to", 0, 0);
 	sm->timeout_ms = (int)api->config_int(cfg, "timeout_ms", 15000, 100,
 	    300000);
 	if (sm->url == NULL || sm->from == NULL)
@@ -191,6 +205,12 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	}
 	if (sm->password != NULL && sm->username == NULL) {
 		api->config_error(cfg, "password", "needs \"username\"");
+		bad = 1;
+	}
+	if (sm->reply_to != NULL && !smtp_message_address_ok(sm->reply_to)) {
+		api->config_error(cfg, "reply_to", "expected a plain email "
+		    "address: replyd's inbound address, such as "
+		    "\"replies@inbound.example.gov.uk\"");
 		bad = 1;
 	}
 	if (sm->ca_file != NULL && sm->ca_file[0] != '/') {

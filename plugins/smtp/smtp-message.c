@@ -39,6 +39,35 @@ smtp_message_address_ok(const char *s)
 	return at != NULL && at != s && at[1] != '\0';
 }
 
+/* Whether s is "<id> <id> ...": each printable ASCII with an '@', no
+ * space or bracket inside, at most 998 characters in all. */
+int
+smtp_message_ids_ok(const char *s)
+{
+	const char	*p = s, *end;
+	size_t		 n = 0;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > SMTP_LINE_MAX - 16)
+		return 0;
+	while (*p != '\0') {
+		if (*p != '<' || (end = strchr(p, '>')) == NULL || end == p + 1)
+			return 0;
+		if (memchr(p + 1, '@', (size_t)(end - p - 1)) == NULL)
+			return 0;
+		for (p++; p < end; p++)
+			if ((unsigned char)*p <= ' ' ||
+			    (unsigned char)*p >= 0x7f || *p == '<')
+				return 0;
+		p++;
+		n++;
+		if (*p == ' ' && p[1] == '<')
+			p++;
+		else if (*p != '\0')
+			return 0;
+	}
+	return n > 0;
+}
+
 /* Length of the UTF-8 sequence starting at p, or 0 if it is not valid. */
 static size_t
 smtp_utf8_len(const unsigned char *p)
@@ -284,6 +313,15 @@ smtp_message_build(const struct smtp_message *m, char **out, size_t *len,
 		*why = "no text";
 		return -1;
 	}
+	if (m->reply_to != NULL && !smtp_message_address_ok(m->reply_to)) {
+		*why = "Reply-To is not a plain email address";
+		return -1;
+	}
+	if ((m->in_reply_to != NULL && !smtp_message_ids_ok(m->in_reply_to)) ||
+	    (m->references != NULL && !smtp_message_ids_ok(m->references))) {
+		*why = "In-Reply-To or References is not a list of Message-IDs";
+		return -1;
+	}
 	if (gmtime_r(&t, &tm) == NULL) {
 		*why = "the date is out of range";
 		return -1;
@@ -303,6 +341,8 @@ smtp_message_build(const struct smtp_message *m, char **out, size_t *len,
 	} else
 		fprintf(f, "%s\r\n", m->from);
 	fprintf(f, "To: %s\r\n", m->to);
+	if (m->reply_to != NULL)
+		fprintf(f, "Reply-To: %s\r\n", m->reply_to);
 	if (m->subject != NULL) {
 		fputs("Subject: ", f);
 		if (subject_ascii && strlen(m->subject) <= 78 - 9)
@@ -316,6 +356,10 @@ smtp_message_build(const struct smtp_message *m, char **out, size_t *len,
 	for (i = 0; i < SMTP_MESSAGE_RANDOM; i++)
 		fprintf(f, "%02x", m->random[i]);
 	fprintf(f, "@%s>\r\n", domain);
+	if (m->in_reply_to != NULL)
+		fprintf(f, "In-Reply-To: %s\r\n", m->in_reply_to);
+	if (m->references != NULL)
+		fprintf(f, "References: %s\r\n", m->references);
 	if (m->auto_submitted != NULL)
 		fprintf(f, "Auto-Submitted: %s\r\n", m->auto_submitted);
 	fputs("MIME-Version: 1.0\r\n"

@@ -30,6 +30,15 @@ struct smtp_message {
 	 * or NULL for a person's own message. */
 	const char	*auto_submitted;
 	unsigned char	 random[SMTP_MESSAGE_RANDOM];
+	/*
+	 * Threading (RFC 5322 3.6.4), or NULL: the Message-ID answered
+	 * ("<id@host>") and the References list (Message-IDs separated by
+	 * single spaces); Reply-To, an addr-spec where answers should go
+	 * (replyd's inbound address).
+	 */
+	const char	*in_reply_to;
+	const char	*references;
+	const char	*reply_to;
 };
 
 /*
@@ -40,5 +49,7 @@ int	smtp_message_build(const struct smtp_message *, char **out,
 	    size_t *len, const char **why);
 /* Whether s is an addr-spec this module accepts (local@domain). */
 int	smtp_message_address_ok(const char *s);
+/* Whether s is a list of one or more Message-IDs ("<a@b> <c@d>"). */
+int	smtp_message_ids_ok(const char *s);
 
 #endif

@@ -2,19 +2,28 @@
  * twilio: SMS through Twilio Messaging.  Inbound: POST /webhooks/twilio,
  * authenticated by X-Twilio-Signature over public_url + path + query and
  * the form fields (twilio-signature.c), deduplicated on MessageSid and
- * answered with an empty TwiML <Response/>.  Outbound: the Messages REST
- * API with Basic auth and a form body.
+ * answered with an empty TwiML <Response/>; MMS media are passed on as
+ * links.  Delivery receipts: POST /webhooks/twilio/status, signed the
+ * same way (twilio-status.c).  Outbound: the Messages REST API with Basic
+ * auth and a form body, with StatusCallback on every message (its query
+ * is the send's delivery tag) and From the send's own number when it has
+ * one (alerts.sms_from).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "replyd-plugin.h"
+#include <cjson/cJSON.h>
+
 #include "twilio-inbound.h"
 #include "twilio-signature.h"
+#include "twilio-status.h"
 
 #define TWILIO_MAX_PARAMS	1000
+#define TWILIO_MAX_MEDIA	10	/* Twilio sends at most 10 */
 #define TWILIO_WHATSAPP		"whatsapp:"
+#define TWILIO_STATUS_PATH	"/webhooks/twilio/status"
 
 REPLYD_EXPORT const unsigned replyd_plugin_abi = REPLYD_PLUGIN_ABI;
 
@@ -117,19 +126,20 @@ twilio_log_mismatch(struct twilio *tw, struct replyd_request *req,
 	    query ? " + query" : "");
 }
 
-/* Authenticate and parse one inbound SMS. */
-static void
-twilio_inbound(void *state, struct replyd_request *req)
+/*
+ * Authenticate one request (the signature over public_url + path + query
+ * and the form) and check its fields: the parsed form, or NULL after the
+ * request was refused.
+ */
+static struct replyd_form *
+twilio_form(struct twilio *tw, struct replyd_request *req)
 {
-	struct twilio		*tw = state;
 	const struct replyd_host_api *api = tw->api;
 	struct replyd_form	*form = NULL;
 	struct twilio_param	*params = NULL;
-	struct replyd_message	 m;
 	const char		*sig, *body, *query, *ctype, *why = NULL;
-	const char		*sid, *from, *text, *nmedia;
 	char			*url = NULL, err[256];
-	size_t			 len, n = 0, i, text_len = 0;
+	size_t			 len, n = 0, i;
 	int			 ok;
 
 	sig = api->req_header(req, "X-Twilio-Signature");
@@ -139,12 +149,12 @@ twilio_inbound(void *state, struct replyd_request *req)
 	if (sig == NULL) {
 		api->refuse(req, 403, "signature", NULL,
 		    "no X-Twilio-Signature header");
-		return;
+		return NULL;
 	}
 	if (asprintf(&url, "%s%s%s%s", api->public_url(tw->host),
 	    api->req_path(req), query ? "?" : "", query ? query : "") == -1) {
 		api->refuse(req, 503, "unavailable", NULL, "out of memory");
-		return;
+		return NULL;
 	}
 	if (ctype != NULL && strncmp(ctype, "application/json", 16) == 0) {
 		/* JSON bodies: only the URL is signed, bodySHA256 binds it. */
@@ -157,21 +167,21 @@ twilio_inbound(void *state, struct replyd_request *req)
 		}
 		else
 			api->refuse(req, 400, "malformed", "Content-Type",
-			    "inbound messages must be form-encoded");
-		return;
+			    "Twilio's webhooks must be form-encoded");
+		return NULL;
 	}
 	if ((form = api->form_parse(body, len, err, sizeof err)) == NULL) {
 		free(url);
 		/* Unparseable means it cannot carry a valid signature. */
 		api->refuse(req, 403, "signature", NULL, err);
-		return;
+		return NULL;
 	}
 	n = api->form_count(form);
 	if ((params = calloc(n + 1, sizeof *params)) == NULL) {
 		free(url);
 		api->form_free(form);
 		api->refuse(req, 503, "unavailable", NULL, "out of memory");
-		return;
+		return NULL;
 	}
 	for (i = 0; i < n; i++)
 		api->form_field(form, i, &params[i].key, &params[i].key_len,
@@ -184,13 +194,32 @@ twilio_inbound(void *state, struct replyd_request *req)
 		twilio_log_mismatch(tw, req, why);
 		api->form_free(form);
 		api->refuse(req, 403, "signature", NULL, why);
-		return;
+		return NULL;
 	}
 	/* Signed, but re-split?  (twilio-inbound.h) */
 	if (twilio_check_fields(tw, req, form) == -1) {
 		api->form_free(form);
-		return;
+		return NULL;
 	}
+	return form;
+}
+
+/* Authenticate and parse one inbound SMS (or MMS, or WhatsApp). */
+static void
+twilio_inbound(void *state, struct replyd_request *req)
+{
+	struct twilio		*tw = state;
+	const struct replyd_host_api *api = tw->api;
+	struct replyd_form	*form;
+	struct replyd_message	 m;
+	const char		*sid, *from, *text, *nmedia;
+	const char		*urls[TWILIO_MAX_MEDIA], *types[TWILIO_MAX_MEDIA];
+	char			 key[32];
+	size_t			 text_len = 0, i, nurls = 0;
+	int			 count;
+
+	if ((form = twilio_form(tw, req)) == NULL)
+		return;
 	sid = api->form_get(form, "MessageSid", NULL);
 	if (sid == NULL)
 		sid = api->form_get(form, "SmsSid", NULL);
@@ -208,6 +237,16 @@ twilio_inbound(void *state, struct replyd_request *req)
 		api->refuse(req, 400, "malformed", "From", "From is missing");
 		return;
 	}
+	/* MMS: the links to the media (MediaUrl0..), never the media. */
+	count = nmedia ? atoi(nmedia) : 0;
+	for (i = 0; count > 0 && i < (size_t)count && i < TWILIO_MAX_MEDIA;
+	    i++) {
+		snprintf(key, sizeof key, "MediaUrl%zu", i);
+		if ((urls[nurls] = api->form_get(form, key, NULL)) == NULL)
+			continue;
+		snprintf(key, sizeof key, "MediaContentType%zu", i);
+		types[nurls++] = api->form_get(form, key, NULL);
+	}
 	memset(&m, 0, sizeof m);
 	m.size = sizeof m;
 	/* WhatsApp (SPEC section 5): From=whatsapp:+44... */
@@ -218,8 +257,54 @@ twilio_inbound(void *state, struct replyd_request *req)
 	m.to = api->form_get(form, "To", NULL);
 	m.text = text ? text : "";
 	m.text_len = text ? text_len : 0;
-	m.attachments = nmedia ? atoi(nmedia) : 0;
+	m.attachments = count > 0 ? count : 0;
+	m.media_urls = urls;
+	m.media_types = types;
+	m.nmedia = nurls;
 	api->accept(req, &m);
+	api->form_free(form);
+}
+
+/* Authenticate and record one status callback of a message sent. */
+static void
+twilio_status(void *state, struct replyd_request *req)
+{
+	struct twilio		*tw = state;
+	const struct replyd_host_api *api = tw->api;
+	struct replyd_form	*form;
+	struct replyd_receipt	 rc;
+	struct twilio_status	 st;
+	const char		*sid, *status, *error, *why = NULL;
+	size_t			 slen = 0, elen = 0;
+
+	if ((form = twilio_form(tw, req)) == NULL)
+		return;
+	if ((sid = api->form_get(form, "MessageSid", NULL)) == NULL)
+		sid = api->form_get(form, "SmsSid", NULL);
+	if ((status = api->form_get(form, "MessageStatus", &slen)) == NULL)
+		status = api->form_get(form, "SmsStatus", &slen);
+	error = api->form_get(form, "ErrorCode", &elen);
+	if (sid == NULL || sid[0] == '\0') {
+		api->form_free(form);
+		api->refuse(req, 400, "malformed", "MessageSid",
+		    "MessageSid is missing");
+		return;
+	}
+	if (twilio_status_parse(status, slen, error, elen, &st, &why) == -1) {
+		api->form_free(form);
+		api->refuse(req, 400, "malformed", "MessageStatus", why);
+		return;
+	}
+	memset(&rc, 0, sizeof rc);
+	rc.size = sizeof rc;
+	rc.provider_id = sid;
+	/* The tag is the query replyd put on the StatusCallback URL. */
+	rc.tag = api->req_query(req);
+	rc.status = st.status;
+	rc.delivery = st.delivery;
+	rc.error_code = st.error[0] != '\0' ? st.error : NULL;
+	rc.channel = "sms";
+	api->receipt(req, &rc);
 	api->form_free(form);
 }
 
@@ -244,12 +329,31 @@ struct twilio_send {
 	void			*arg;
 };
 
+/* The message's sid from the Messages API's answer, into buf (or ""). */
+static const char *
+twilio_sid(const struct replyd_http_response *resp, char *buf, size_t len)
+{
+	cJSON		*j;
+	const char	*sid;
+
+	buf[0] = '\0';
+	if (resp->body == NULL || resp->body_len == 0 ||
+	    (j = cJSON_ParseWithLength(resp->body, resp->body_len)) == NULL)
+		return NULL;
+	sid = cJSON_GetStringValue(cJSON_GetObjectItem(j, "sid"));
+	if (sid != NULL && twilio_inbound_sid_ok(sid, strlen(sid)))
+		snprintf(buf, len, "%s", sid);
+	cJSON_Delete(j);
+	return buf[0] != '\0' ? buf : NULL;
+}
+
 /* The Messages API answered. */
 static void
 twilio_sent(void *arg, const struct replyd_http_response *resp)
 {
 	struct twilio_send	*s = arg;
 	struct replyd_result	 r;
+	char			 sid[40];
 
 	memset(&r, 0, sizeof r);
 	r.size = sizeof r;
@@ -258,6 +362,7 @@ twilio_sent(void *arg, const struct replyd_http_response *resp)
 	if (resp->status >= 200 && resp->status < 300) {
 		r.outcome = REPLYD_SENT;
 		r.detail = "accepted";
+		r.provider_id = twilio_sid(resp, sid, sizeof sid);
 	} else if (resp->status == 0 || resp->status == 408 ||
 	    resp->status == 429 || resp->status >= 500) {
 		r.outcome = REPLYD_RETRY;
@@ -282,7 +387,7 @@ twilio_send(void *state, const struct replyd_send *msg,
 	struct replyd_result		 r;
 	struct twilio_send		*s;
 	char				*body = NULL, *url = NULL;
-	const char			*number;
+	const char			*number, *from, *tag;
 	size_t				 len = 0;
 	int				 whatsapp;
 	FILE				*f;
@@ -294,8 +399,13 @@ twilio_send(void *state, const struct replyd_send *msg,
 	whatsapp = msg->to != NULL && strncmp(msg->to, TWILIO_WHATSAPP,
 	    strlen(TWILIO_WHATSAPP)) == 0;
 	number = whatsapp ? msg->to + strlen(TWILIO_WHATSAPP) : msg->to;
+	from = tw->from;
+	if (!whatsapp && REPLYD_HAS(msg, replyd_send, from) &&
+	    msg->from != NULL && msg->from[0] == '+')
+		from = msg->from;	/* alerts from their own number */
+	tag = REPLYD_HAS(msg, replyd_send, tag) ? msg->tag : NULL;
 	if (number == NULL || number[0] != '+' ||
-	    (whatsapp ? tw->whatsapp_from : tw->from) == NULL) {
+	    (whatsapp ? tw->whatsapp_from : from) == NULL) {
 		r.detail = number == NULL || number[0] != '+' ?
 		    "no phone number" : whatsapp ? "no \"whatsapp_from\" "
 		    "configured" : "no \"from\" configured";
@@ -320,9 +430,17 @@ twilio_send(void *state, const struct replyd_send *msg,
 		twilio_encode(f, TWILIO_WHATSAPP);
 		twilio_encode(f, tw->whatsapp_from);
 	} else
-		twilio_encode(f, tw->from);
+		twilio_encode(f, from);
 	fputs("&Body=", f);
 	twilio_encode(f, msg->text ? msg->text : "");
+	/* Every message: Twilio posts its delivery status back. */
+	fputs("&StatusCallback=", f);
+	twilio_encode(f, tw->api->public_url(tw->host));
+	twilio_encode(f, TWILIO_STATUS_PATH);
+	if (tag != NULL && tag[0] != '\0') {
+		twilio_encode(f, "?");
+		twilio_encode(f, tag);
+	}
 	fclose(f);
 	if (asprintf(&url, "%s/2010-04-01/Accounts/%s/Messages.json",
 	    tw->api_base, tw->account_sid) == -1)
@@ -405,6 +523,14 @@ replyd_plugin_init(const struct replyd_host_api *api, struct replyd_host *host)
 	wh.handle = twilio_inbound;
 	wh.state = tw;
 	if (api->register_webhook(host, &wh) == -1) {
+		free(tw);
+		return -1;
+	}
+	/* Delivery receipts, signed like every Twilio webhook. */
+	wh.path = TWILIO_STATUS_PATH;
+	wh.handle = twilio_status;
+	if (REPLYD_API_HAS(api, receipt) &&
+	    api->register_webhook(host, &wh) == -1) {
 		free(tw);
 		return -1;
 	}

@@ -324,6 +324,9 @@ def test_three_instances_and_a_crash_miss_no_step(
         make_replyd, redis_server, tmpdir_path, sink, silent):
     cfg = esc_config(redis_server.port, tmpdir_path, sink, within="4 working seconds")
     cfg["teams"]["leaving-care"]["escalation"] = [{"after": "0s", "notify": ["duty-worker"]}]
+    # 150 alerts to one phone within seconds: past what the networks allow
+    # in an hour (SPEC §17), so this load test lifts the limit.
+    cfg["alerts"].update(sms_per_hour=10000, sms_identical_per_hour=10000)
     instances = [make_replyd(cfg)]
     for n in range(2):
         c = copy.deepcopy(cfg)
@@ -333,7 +336,8 @@ def test_three_instances_and_a_crash_miss_no_step(
             # answers: whatever it claimed is still pending when it dies.
             c["channels"]["twilio"]["api_base"] = silent.url
         instances.append(make_replyd(c))
-    senders = ["+4477009%05d" % i for i in range(200)]
+    # Young people's numbers only: a staff phone never opens a conversation.
+    senders = ["+4477009%05d" % (1000 + i) for i in range(200)]
     for i, s in enumerate(senders):
         inst = instances[i % 3]
         assert inst.api("PUT", "/v1/contacts/yp-%d" % i, {"phone": s, "worker": "alice"})[0] == 201

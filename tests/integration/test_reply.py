@@ -84,6 +84,10 @@ def test_reply_reaches_twilio_with_basic_auth_and_becomes_the_response(replyd, t
     [req] = twilio.requests
     assert req.headers["Authorization"] == basic_auth(SID, TOKEN)
     assert req.path == "/2010-04-01/Accounts/%s/Messages.json" % SID
+    # Every send asks for its delivery status (SPEC §17), tagged with its
+    # conversation.
+    assert req.form.pop("StatusCallback") == \
+        "https://replyd.test/webhooks/twilio/status?c=%s&u=reply" % cid
     assert req.form == {"To": YP, "From": FROM, "Body": TEXT}
     c = conversation(replyd, cid)
     assert c["state"] == "responded" and c["responded_by"] == "alice" and c["how"] == "reply"

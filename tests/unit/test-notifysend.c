@@ -4,6 +4,7 @@
  * of plugins/notify/ only into test-notify, so this file compiles the
  * module it tests itself.
  */
+#include "../../plugins/notify/notify-receipt.c"
 #include "../../plugins/notify/notify-send.c"
 
 #include <stdlib.h>

@@ -118,7 +118,24 @@ test_a_time_past_the_calendar_horizon_saturates(void)
 	calendars_free(cals);
 }
 
+static void
+test_an_acknowledgement_pauses_for_working_time_from_now(void)
+{
+	struct calendars	*cals = office();
+	struct duration		 d;
+
+	duration_parse("2 working hours", &d, NULL, 0);
+	/* Taken at 16:30 on a Friday: 30 minutes that day, 90 on Monday. */
+	CHECK_INT(policy_ack_until(calendars_get(cals, "office"), &d,
+	    at("2026-03-13T16:30:00Z")), at("2026-03-16T10:30:00Z"));
+	duration_parse("30m", &d, NULL, 0);
+	CHECK_INT(policy_ack_until(calendars_get(cals, "office"), &d,
+	    at("2026-03-13T16:30:00Z")), at("2026-03-13T17:00:00Z"));
+	calendars_free(cals);
+}
+
 static const struct check_test tests[] = {
+	TEST(test_an_acknowledgement_pauses_for_working_time_from_now),
 	TEST(test_working_time_after_skips_the_night),
 	TEST(test_plain_time_after_counts_every_second),
 	TEST(test_a_step_past_the_last_has_no_due_time),

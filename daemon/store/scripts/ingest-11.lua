@@ -41,20 +41,27 @@ if ARGV[14] ~= '' and ARGV[17] == '1' then
   return {'unverified', expected}
 end
 if ARGV[14] ~= '' then
-  local r = 'missing'
+  local r, rteam, rstep = 'missing', '', '0'
   if expected ~= '' then
-    r = respond(expected, ARGV[14], 'email', '', ARGV[15])
+    r, rteam, rstep = respond(expected, ARGV[14], 'email', '', ARGV[15])
   end
   redis.call('SET', KEYS[8], expected ~= '' and expected or '-', 'EX',
     ARGV[13])
-  if r == 'responded' then return {'responded', expected} end
+  if r == 'responded' then
+    -- The worker's words are part of the record, kept like a message's.
+    redis.call('HSET', KEYS[10], 'r', ARGV[8])
+    if redis.call('TTL', KEYS[10]) < tonumber(ARGV[12]) then
+      redis.call('EXPIRE', KEYS[10], ARGV[12])
+    end
+    return {'responded', expected, rteam, rstep}
+  end
   return {'none', expected}
 end
 local r = redis.call('HMGET', KEYS[9], 'contact', 'team', 'worker',
   'receipt')
 local function lookup(team)
-  for i = 0, tonumber(ARGV[18]) - 1 do
-    local b = 19 + i * 3
+  for i = 0, tonumber(ARGV[19]) - 1 do
+    local b = 20 + i * 3
     if ARGV[b] == team then return ARGV[b + 1], ARGV[b + 2] end
   end
 end
@@ -103,6 +110,7 @@ redis.call('RPUSH', KEYS[2], '{"type":"message","at":' .. ARGV[3] ..
   ',"provider":' .. cjson.encode(ARGV[5]) .. ',"urgent":' ..
   (ARGV[11] == '1' and 'true' or 'false') .. ',"meta":' .. ARGV[9] .. '}')
 redis.call('HSET', KEYS[10], n, ARGV[8])
+if ARGV[18] ~= '' then redis.call('HSET', KEYS[10], 'm' .. n, ARGV[18]) end
 redis.call('EXPIRE', KEYS[10], ARGV[12])
 redis.call('SET', KEYS[8], id, 'EX', ARGV[13])
 return {status, id, team, worker, contact, r[4] or '1', deadline, now}

@@ -3,7 +3,10 @@
 -- KEYS: conversation, events, open pointer of its address, awaiting, due,
 --       responded, stats
 -- ARGV: id, by, how, note, ttl of the record afterwards (seconds)
--- Returns 'responded', 'already' (it had one) or 'missing'.
+-- Returns {'responded', team, step reached}, 'already' (it had one) or
+-- 'missing'.
 --#include now.lua
 --#include respond.lua
-return respond(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+local r, team, step = respond(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+if r == 'responded' then return {r, team, step} end
+return r

@@ -2,13 +2,14 @@
 -- both pass these first seven KEYS: the conversation, its events, the open
 -- pointer of its address, the awaiting index, the due set, the responded
 -- index and the partition's stats.  Returns 'responded', 'already' or
--- 'missing'.  Needs now.lua.
+-- 'missing', and with 'responded' the conversation's team and the step it
+-- had reached (for the log).  Needs now.lua.
 local function respond(id, by, how, note, ttl)
   local state = redis.call('HGET', KEYS[1], 'state')
   if not state then return 'missing' end
   if state ~= 'awaiting' then return 'already' end
   local now = now_ms()
-  local f = redis.call('HMGET', KEYS[1], 'step', 'deadline')
+  local f = redis.call('HMGET', KEYS[1], 'step', 'deadline', 'team')
   redis.call('HSET', KEYS[1], 'state', 'responded', 'responded_at', now,
     'responded_by', by, 'how', how)
   redis.call('ZREM', KEYS[4], id)
@@ -21,5 +22,5 @@ local function respond(id, by, how, note, ttl)
     by = by, how = how, note = note}))
   redis.call('EXPIRE', KEYS[1], ttl)
   redis.call('EXPIRE', KEYS[2], ttl)
-  return 'responded'
+  return 'responded', f[3] or '', f[1] or '0'
 end
