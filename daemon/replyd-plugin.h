@@ -49,6 +49,7 @@ struct replyd_host;		/* one loaded plugin's handle on the host */
 struct replyd_config;		/* a plugin's configuration section */
 struct replyd_request;		/* an inbound webhook request */
 struct replyd_form;		/* parsed form or multipart body */
+struct replyd_page_request;	/* a request for a plugin's own page */
 
 enum replyd_log {
 	REPLYD_LOG_ERR = 3,
@@ -237,6 +238,68 @@ struct replyd_smtp_request {
 	int		 timeout_ms;
 };
 
+/*
+ * A page a plugin serves to people in a browser (added after the first
+ * layout: check REPLYD_API_HAS(api, register_page)).  Its path is "/" and
+ * the channel's name ("/sandbox"), or below it ("/sandbox/NAME"); replyd's
+ * own routes come first.  The host does what every page needs: it sends
+ * the pages' security headers (SPEC section 16), refuses a POST that comes
+ * from another site (by Origin, or Sec-Fetch-Site) before the plugin sees
+ * it, and draws what the plugin answers inside replyd's page layout with
+ * replyd's escaping templates (docs/pages.md), so a plugin never writes
+ * HTML by hand.
+ */
+struct replyd_page {
+	uint32_t	 size;
+	const char	*path;
+	int		 post;		/* also takes a POSTed form */
+	size_t		 max_body;	/* a form's bytes; 0: 64 KiB */
+	/* Answer with exactly one api->page_reply, now or later. */
+	void		(*handle)(void *state, struct replyd_page_request *);
+	void		*state;
+	/* As a webhook's free (may be NULL). */
+	void		(*free)(void *state);
+	/*
+	 * A warning the host logs each time it starts serving this page (at
+	 * start and at each reload, never for replyd -n), for a page that
+	 * must not be open in production; or NULL.
+	 */
+	const char	*warning;
+};
+
+/* What a plugin's page answers. */
+struct replyd_page_reply {
+	uint32_t	 size;
+	int		 status;	/* 200; 400 for a form with errors */
+	const char	*title;		/* the page's <title> (plain text) */
+	/*
+	 * The page's content, what goes inside <main>: a template (the
+	 * plugin's own text, never built from input) and the data it renders
+	 * as a JSON object.  Every value is escaped where it lands; see
+	 * docs/pages.md for the syntax.
+	 */
+	const char	*template;
+	const char	*data_json;
+	int		 personal;	/* holds personal data: no-store */
+	/* Instead of a page: 303 See Other to this path on this site, as
+	 * forms answer (post/redirect/get). */
+	const char	*redirect;
+};
+
+/* What became of a message a plugin submitted (api->submit). */
+struct replyd_submitted {
+	uint32_t	 size;
+	/* 200 stored (or a repeat, already stored); 400 malformed (the
+	 * field is named in detail); 403 refused; 503 try again later. */
+	int		 status;
+	int		 duplicate;	/* a repeat: nothing changed */
+	const char	*conversation;	/* its conversation's id, or NULL */
+	const char	*detail;	/* why not stored, or NULL */
+};
+
+typedef void (*replyd_submit_done)(void *arg,
+    const struct replyd_submitted *);
+
 /* The host's functions, handed to replyd_plugin_init. */
 struct replyd_host_api {
 	uint32_t	 abi;
@@ -318,6 +381,38 @@ struct replyd_host_api {
 	int		 (*smtp)(struct replyd_host *,
 			    const struct replyd_smtp_request *,
 			    replyd_http_done, void *);
+
+	/*
+	 * Pages (added after the first layout: REPLYD_API_HAS(api,
+	 * register_page), and the same for submit).  register_page may be
+	 * called in replyd_plugin_init only; -1 for a path outside the
+	 * channel's name.
+	 */
+	int		 (*register_page)(struct replyd_host *,
+			    const struct replyd_page *);
+	/* The request: "GET" (or HEAD) or "POST", its path, a decoded query
+	 * parameter (or NULL), a header, the body of a POST. */
+	const char	*(*page_method)(struct replyd_page_request *);
+	const char	*(*page_path)(struct replyd_page_request *);
+	const char	*(*page_query)(struct replyd_page_request *,
+			    const char *name);
+	const char	*(*page_header)(struct replyd_page_request *,
+			    const char *name);
+	const char	*(*page_body)(struct replyd_page_request *,
+			    size_t *len);
+	/* Answer a page request; the request is gone afterwards. */
+	void		 (*page_reply)(struct replyd_page_request *,
+			    const struct replyd_page_reply *);
+	/*
+	 * Store a message the plugin received other than as a webhook
+	 * request (a form on its page) through the same intake as accept:
+	 * the same checks, deduplication on provider_id, routing, receipt
+	 * and escalation.  done is called exactly once, later (never from
+	 * inside submit); -1 if it cannot even start (done is not called).
+	 */
+	int		 (*submit)(struct replyd_host *,
+			    const struct replyd_message *,
+			    replyd_submit_done done, void *arg);
 };
 
 /* The plugin's exported symbols. */

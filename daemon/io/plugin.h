@@ -37,6 +37,20 @@ struct plugin_env {
 	void		 (*refuse)(struct replyd_request *, int status,
 			    const char *reason, const char *field,
 			    const char *detail);
+	/* Plugins' pages (serve/pages.c) and submitted messages
+	 * (serve/intake.c); NULL where there are none (replyd -n). */
+	const char	*(*page_method)(struct replyd_page_request *);
+	const char	*(*page_path)(struct replyd_page_request *);
+	const char	*(*page_query)(struct replyd_page_request *,
+			    const char *);
+	const char	*(*page_header)(struct replyd_page_request *,
+			    const char *);
+	const char	*(*page_body)(struct replyd_page_request *, size_t *);
+	void		 (*page_reply)(struct replyd_page_request *,
+			    const struct replyd_page_reply *);
+	int		 (*submit)(struct replyd_host *,
+			    const struct replyd_message *,
+			    replyd_submit_done, void *);
 };
 
 /* One loaded channel or notifier: the host side of struct replyd_host. */
@@ -53,6 +67,8 @@ struct replyd_host {
 	int			 has_sender;
 	struct replyd_webhook	*webhooks;
 	size_t			 nwebhooks;
+	struct replyd_page	*pages;
+	size_t			 npages;
 	char			**secrets;	/* read secret files */
 	size_t			 nsecrets;
 };

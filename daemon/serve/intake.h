@@ -30,5 +30,8 @@ void		 intake_accept(struct replyd_request *,
 		    const struct replyd_message *);
 void		 intake_refuse(struct replyd_request *, int status,
 		    const char *reason, const char *field, const char *detail);
+/* api->submit: store a message a plugin got without a webhook request. */
+int		 intake_submit(struct replyd_host *,
+		    const struct replyd_message *, replyd_submit_done, void *);
 
 #endif
