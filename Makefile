@@ -6,6 +6,8 @@
 #                         are the two programs, ctl/ is replyctl's alone,
 #                         the rest is build/libreplyd.a
 #   daemon/store/scripts/*.lua   Redis scripts, embedded into the binary
+#   daemon/serve/templates/*.html   staff page templates, embedded too
+#   assets/*              the pages' own files, beside GOV.UK Frontend's
 #   plugins/NAME/*.c      build/plugins/NAME.so
 #   tests/unit/test-*.c   one unit-test program each
 #   fuzz/fuzz-*.c         one fuzz target each, replayed over fuzz/corpus/NAME
@@ -42,18 +44,21 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 DEPFLAGS = -MMD -MP
 ALL_CPPFLAGS = -Idaemon -I$(BUILD)/gen $(CPPFLAGS) \
-	   -DREPLYD_PLUGIN_DIR='"$(PLUGINDIR)"'
+	   -DREPLYD_PLUGIN_DIR='"$(PLUGINDIR)"' \
+	   -DREPLYD_ASSETS_DIR='"$(DATADIR)/replyd/assets"'
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
 LIBS	 = $(PKG_LIBS) -ldl -lm
 
 LAYERS	 = base rules conf io store serve
 MAINS	 = daemon/serve/replyd.c daemon/ctl/replyctl.c
 LIB_SRC	 = $(filter-out $(MAINS),$(foreach l,$(LAYERS),$(wildcard daemon/$(l)/*.c)))
-LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/scripts.o
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/scripts.o \
+	   $(BUILD)/obj/gen/templates.o
 LIB	 = $(BUILD)/libreplyd.a
 CTL_SRC	 = $(filter-out $(MAINS),$(wildcard daemon/ctl/*.c))
 CTL_OBJ	 = $(CTL_SRC:%.c=$(BUILD)/obj/%.o)
 LUA_SRC	 = $(sort $(wildcard daemon/store/scripts/*.lua))
+TPL_SRC	 = $(sort $(wildcard daemon/serve/templates/*.html))
 
 # plugins/shared/ is code several plugins link in, not a plugin.
 PLUGINS	 = $(filter-out shared,$(notdir $(wildcard plugins/*)))
@@ -68,9 +73,10 @@ BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps run test test-build unit fuzz-replay integration \
-	sanitize bench fuzz install clean security check-config layers
+	sanitize bench fuzz install clean security check-config layers assets
 
-all: $(BUILD)/layers.ok $(BUILD)/replyd $(BUILD)/replyctl $(PLUGIN_SO)
+all: $(BUILD)/layers.ok $(BUILD)/replyd $(BUILD)/replyctl $(PLUGIN_SO) \
+	assets
 
 test-build: all $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN)
 
@@ -99,6 +105,44 @@ $(BUILD)/gen/scripts.c: tools/embed-lua tools/check-scripts $(LUA_SRC) $(wildcar
 $(BUILD)/obj/gen/scripts.o: $(BUILD)/gen/scripts.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The page templates become C strings the same way (tools/embed-templates).
+$(BUILD)/gen/templates.c: tools/embed-templates $(TPL_SRC)
+	@mkdir -p $(dir $@)
+	tools/embed-templates $(TPL_SRC) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/templates.o: $(BUILD)/gen/templates.c daemon/serve/pages.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The pages' assets, in $(BUILD)/assets where build/replyd finds them:
+# GOV.UK Frontend's styles compiled from its Sass with a system font stack
+# (assets/replyd.scss), its script, and the pages' own files.  The npm
+# packages are pinned by package-lock.json; `make deps` installs them.
+NODE_STAMP = node_modules/.package-lock.json
+GOVUK_DIST = node_modules/govuk-frontend/dist/govuk
+ASSET_OWN  = $(filter-out %.scss,$(wildcard assets/*))
+ASSETS	 = $(BUILD)/assets/replyd.css $(BUILD)/assets/govuk-frontend.min.js \
+	   $(ASSET_OWN:assets/%=$(BUILD)/assets/%)
+
+assets: $(ASSETS)
+
+$(NODE_STAMP):
+	@echo "make: the pages need GOV.UK Frontend from npm: run make deps" >&2
+	@exit 1
+
+$(BUILD)/assets/replyd.css: assets/replyd.scss $(NODE_STAMP)
+	@mkdir -p $(dir $@)
+	node_modules/.bin/sass --no-source-map --style=compressed \
+	    --pkg-importer=node --quiet-deps $< $@.tmp && mv $@.tmp $@
+
+$(BUILD)/assets/govuk-frontend.min.js: $(NODE_STAMP)
+	@mkdir -p $(dir $@)
+	cp $(GOVUK_DIST)/govuk-frontend.min.js $@
+
+$(BUILD)/assets/%: assets/%
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -147,9 +191,12 @@ $(BUILD)/bench/bench-ingest: plugins/twilio/twilio-signature.c
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-# Install missing Debian packages (as root) or say what to install.
+# Install missing Debian packages (as root) or say what to install, then
+# the pinned npm packages of the pages (npm ci, only when the lock changed).
 deps:
 	@tools/install-deps
+	@[ -f $(NODE_STAMP) ] && [ $(NODE_STAMP) -nt package-lock.json ] || \
+	    npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -194,7 +241,9 @@ security: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(DATADIR)/replyd/calendars \
-	    $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(DATADIR)/replyd/assets $(DESTDIR)$(UNITDIR)
+	for a in $(ASSETS); do \
+	    install -m 644 $$a $(DESTDIR)$(DATADIR)/replyd/assets/; done
 	install -m 755 $(BUILD)/replyd $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(BUILD)/replyctl $(DESTDIR)$(BINDIR)/
 	for so in $(PLUGIN_SO); do \
