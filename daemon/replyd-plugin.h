@@ -19,7 +19,8 @@
  * The loader refuses a plugin whose replyd_plugin_abi differs from its
  * own.  replyd_plugin_init reads the plugin's configuration through the
  * api (reporting errors there) and registers what it provides with
- * api->register_webhook and api->register_sender; it returns 0, or -1
+ * api->register_webhook, api->register_sender and (a page people open in
+ * a browser, such as the sandbox's) api->register_page; it returns 0, or -1
  * after reporting why and freeing whatever it made (the host then calls no
  * free() it was given).  Every struct a plugin fills starts with a size
  * field (set it to sizeof the struct) so fields can be added at the end.

@@ -185,6 +185,7 @@ class Browser:
         fd, tmp = tempfile.mkstemp(dir=SCREENSHOTS, suffix=".png.tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         return path
 
