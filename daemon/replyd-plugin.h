@@ -19,7 +19,8 @@
  * The loader refuses a plugin whose replyd_plugin_abi differs from its
  * own.  replyd_plugin_init reads the plugin's configuration through the
  * api (reporting errors there) and registers what it provides with
- * api->register_webhook and api->register_sender; it returns 0, or -1
+ * api->register_webhook, api->register_sender and (a page people open in
+ * a browser, such as the sandbox's) api->register_page; it returns 0, or -1
  * after reporting why and freeing whatever it made (the host then calls no
  * free() it was given).  Every struct a plugin fills starts with a size
  * field (set it to sizeof the struct) so fields can be added at the end.
@@ -57,6 +58,7 @@ struct replyd_host;		/* one loaded plugin's handle on the host */
 struct replyd_config;		/* a plugin's configuration section */
 struct replyd_request;		/* an inbound webhook request */
 struct replyd_form;		/* parsed form or multipart body */
+struct replyd_page_request;	/* a request for a plugin's own page */
 
 enum replyd_log {
 	REPLYD_LOG_ERR = 3,
@@ -269,7 +271,7 @@ struct replyd_receipt {
  * the page of older ones, NULL at the end; error is set (and n is 0) when
  * the page could not be had.
  */
-struct replyd_page {
+struct replyd_backfill_page {
 	uint32_t			 size;
 	const struct replyd_message	*messages;
 	size_t				 n;
@@ -277,7 +279,7 @@ struct replyd_page {
 	const char			*error;
 };
 
-typedef void (*replyd_page_done)(void *arg, const struct replyd_page *);
+typedef void (*replyd_backfill_done)(void *arg, const struct replyd_backfill_page *);
 
 /*
  * Backfill: a plugin whose provider keeps received messages lets the host
@@ -291,7 +293,7 @@ typedef void (*replyd_page_done)(void *arg, const struct replyd_page *);
 struct replyd_backfill {
 	uint32_t	 size;
 	void		(*fetch)(void *state, const char *cursor,
-			    replyd_page_done done, void *arg);
+			    replyd_backfill_done done, void *arg);
 	void		*state;
 };
 
@@ -334,6 +336,68 @@ struct replyd_smtp_request {
 	const char	*ca_file;	/* extra CA bundle, or NULL */
 	int		 timeout_ms;
 };
+
+/*
+ * A page a plugin serves to people in a browser (added after the first
+ * layout: check REPLYD_API_HAS(api, register_page)).  Its path is "/" and
+ * the channel's name ("/sandbox"), or below it ("/sandbox/NAME"); replyd's
+ * own routes come first.  The host does what every page needs: it sends
+ * the pages' security headers (SPEC section 16), refuses a POST that comes
+ * from another site (by Origin, or Sec-Fetch-Site) before the plugin sees
+ * it, and draws what the plugin answers inside replyd's page layout with
+ * replyd's escaping templates (docs/pages.md), so a plugin never writes
+ * HTML by hand.
+ */
+struct replyd_page {
+	uint32_t	 size;
+	const char	*path;
+	int		 post;		/* also takes a POSTed form */
+	size_t		 max_body;	/* a form's bytes; 0: 64 KiB */
+	/* Answer with exactly one api->page_reply, now or later. */
+	void		(*handle)(void *state, struct replyd_page_request *);
+	void		*state;
+	/* As a webhook's free (may be NULL). */
+	void		(*free)(void *state);
+	/*
+	 * A warning the host logs each time it starts serving this page (at
+	 * start and at each reload, never for replyd -n), for a page that
+	 * must not be open in production; or NULL.
+	 */
+	const char	*warning;
+};
+
+/* What a plugin's page answers. */
+struct replyd_page_reply {
+	uint32_t	 size;
+	int		 status;	/* 200; 400 for a form with errors */
+	const char	*title;		/* the page's <title> (plain text) */
+	/*
+	 * The page's content, what goes inside <main>: a template (the
+	 * plugin's own text, never built from input) and the data it renders
+	 * as a JSON object.  Every value is escaped where it lands; see
+	 * docs/pages.md for the syntax.
+	 */
+	const char	*template;
+	const char	*data_json;
+	int		 personal;	/* holds personal data: no-store */
+	/* Instead of a page: 303 See Other to this path on this site, as
+	 * forms answer (post/redirect/get). */
+	const char	*redirect;
+};
+
+/* What became of a message a plugin submitted (api->submit). */
+struct replyd_submitted {
+	uint32_t	 size;
+	/* 200 stored (or a repeat, already stored); 400 malformed (the
+	 * field is named in detail); 403 refused; 503 try again later. */
+	int		 status;
+	int		 duplicate;	/* a repeat: nothing changed */
+	const char	*conversation;	/* its conversation's id, or NULL */
+	const char	*detail;	/* why not stored, or NULL */
+};
+
+typedef void (*replyd_submit_done)(void *arg,
+    const struct replyd_submitted *);
 
 /* The host's functions, handed to replyd_plugin_init. */
 struct replyd_host_api {
@@ -430,6 +494,37 @@ struct replyd_host_api {
 	 * at most one per plugin. */
 	int		 (*register_backfill)(struct replyd_host *,
 			    const struct replyd_backfill *);
+	/*
+	 * Pages (added after the first layout: REPLYD_API_HAS(api,
+	 * register_page), and the same for submit).  register_page may be
+	 * called in replyd_plugin_init only; -1 for a path outside the
+	 * channel's name.
+	 */
+	int		 (*register_page)(struct replyd_host *,
+			    const struct replyd_page *);
+	/* The request: "GET" (or HEAD) or "POST", its path, a decoded query
+	 * parameter (or NULL), a header, the body of a POST. */
+	const char	*(*page_method)(struct replyd_page_request *);
+	const char	*(*page_path)(struct replyd_page_request *);
+	const char	*(*page_query)(struct replyd_page_request *,
+			    const char *name);
+	const char	*(*page_header)(struct replyd_page_request *,
+			    const char *name);
+	const char	*(*page_body)(struct replyd_page_request *,
+			    size_t *len);
+	/* Answer a page request; the request is gone afterwards. */
+	void		 (*page_reply)(struct replyd_page_request *,
+			    const struct replyd_page_reply *);
+	/*
+	 * Store a message the plugin received other than as a webhook
+	 * request (a form on its page) through the same intake as accept:
+	 * the same checks, deduplication on provider_id, routing, receipt
+	 * and escalation.  done is called exactly once, later (never from
+	 * inside submit); -1 if it cannot even start (done is not called).
+	 */
+	int		 (*submit)(struct replyd_host *,
+			    const struct replyd_message *,
+			    replyd_submit_done done, void *arg);
 };
 
 /* The plugin's exported symbols. */

@@ -450,6 +450,24 @@ config_default_steps(struct config_team *t)
 	}
 }
 
+/* A team's own respond_within: working time, more than zero. */
+static void
+config_team_within(struct config_team *t, struct jv *v, struct jerrs *errs)
+{
+	char	err[256];
+
+	if (duration_parse(v->str, &t->within, err, sizeof err) == -1)
+		jerr_at(errs, v, "%s: %s", jv_path(v), err);
+	else if (!duration_is_working(&t->within))
+		jerr_at(errs, v, "%s: expected working time such as \"1 "
+		    "working day\" or \"5 working minutes\", not real time "
+		    "\"%s\"", jv_path(v), v->str);
+	else if (t->within.amount == 0)
+		jerr_at(errs, v, "%s: must be more than zero", jv_path(v));
+	else
+		t->has_within = 1;
+}
+
 /* One team: calendar, workers, duty rota, managers, escalation policy. */
 static void
 config_team_parse(struct config *cfg, struct config_team *t, struct jv *obj,
@@ -496,6 +514,9 @@ config_team_parse(struct config *cfg, struct config_team *t, struct jv *obj,
 	    jv_expect(errs, v, JV_STRING) == 0 &&
 	    config_need_person(cfg, v, errs) == 0)
 		t->manager = strdup(v->str);
+	if ((v = jv_get(obj, "respond_within")) != NULL &&
+	    jv_expect(errs, v, JV_STRING) == 0)
+		config_team_within(t, v, errs);
 	if ((v = jv_get(obj, "escalation")) != NULL) {
 		if (jv_expect(errs, v, JV_ARRAY) == 0) {
 			t->steps = calloc(jv_count(v) + 1, sizeof *t->steps);
@@ -698,6 +719,27 @@ config_receipt(struct config *cfg, struct jv *obj, struct jerrs *errs)
 	jv_unknown_keys(obj, errs);
 }
 
+/* What the staff pages call the council and the service. */
+static void
+config_council(struct config *cfg, struct jv *obj, struct jerrs *errs)
+{
+	struct config_council	*c = &cfg->council;
+
+	if (obj != NULL && jv_expect(errs, obj, JV_OBJECT) == 0) {
+		config_string(obj, "name", 0, &c->name, errs);
+		config_string(obj, "service_name", 0, &c->service_name, errs);
+		config_string(obj, "phase", 0, &c->phase, errs);
+		if (c->name != NULL && c->name[0] == '\0')
+			jerr_at(errs, jv_get(obj, "name"), "council.name: "
+			    "must not be empty");
+		jv_unknown_keys(obj, errs);
+	}
+	if (c->name == NULL)
+		c->name = strdup("replyd");
+	if (c->service_name == NULL)
+		c->service_name = strdup("Messages from young people");
+}
+
 /* Check that a public URL is http(s) and strip a trailing slash. */
 static void
 config_public_url(struct config *cfg, struct jv *v, struct jerrs *errs)
@@ -742,6 +784,10 @@ config_sections(struct config *cfg, struct jv *root, struct jerrs *errs)
 	if ((v = jv_get(root, "plugin_dir")) != NULL &&
 	    jv_expect(errs, v, JV_STRING) == 0)
 		cfg->plugin_dir = config_path(cfg->basedir, v->str);
+	if ((v = jv_get(root, "assets_dir")) != NULL &&
+	    jv_expect(errs, v, JV_STRING) == 0)
+		cfg->assets_dir = config_path(cfg->basedir, v->str);
+	config_council(cfg, jv_get(root, "council"), errs);
 	config_redis(cfg, jv_get(root, "redis"), errs);
 
 	if ((v = jv_get(root, "calendars")) == NULL)
@@ -939,6 +985,10 @@ config_free(struct config *cfg)
 	free(cfg->listen_host);
 	free(cfg->public_url);
 	free(cfg->plugin_dir);
+	free(cfg->assets_dir);
+	free(cfg->council.name);
+	free(cfg->council.service_name);
+	free(cfg->council.phase);
 	free(cfg->path);
 	free(cfg->basedir);
 	jv_free(cfg->root);
@@ -1063,8 +1113,11 @@ int64_t
 config_deadline(const struct config *cfg, const struct config_team *t,
     int64_t arrival)
 {
-	return policy_deadline(config_team_calendar(cfg, t), &cfg->promise,
-	    arrival);
+	struct promise	p = cfg->promise;
+
+	if (t != NULL && t->has_within)
+		p.within = t->within;
+	return policy_deadline(config_team_calendar(cfg, t), &p, arrival);
 }
 
 /* When a step of the team's policy falls due. */

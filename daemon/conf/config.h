@@ -65,6 +65,10 @@ struct config_team {
 	char			*manager;
 	struct config_step	*steps;
 	size_t			 nsteps;
+	/* respond_within for this team's messages, instead of the
+	 * promise's (a demo team promises minutes) */
+	int			 has_within;
+	struct duration		 within;
 };
 
 struct config_redis {
@@ -110,6 +114,13 @@ struct config_receipt {
 	char	*out_of_hours;	/* appended outside office hours */
 };
 
+/* What the staff pages call the council and the service (SPEC §16). */
+struct config_council {
+	char	*name;		/* in every page's header; default "replyd" */
+	char	*service_name;	/* beside it */
+	char	*phase;		/* a phase banner's tag ("Beta"), or NULL */
+};
+
 struct config {
 	char			*path;
 	char			*basedir;
@@ -118,6 +129,8 @@ struct config {
 	int			 listen_port;
 	char			*public_url;	/* without a trailing slash */
 	char			*plugin_dir;	/* NULL: the built-in default */
+	char			*assets_dir;	/* NULL: the built-in default */
+	struct config_council	 council;
 	struct config_redis	 redis;
 	struct calendars	*calendars;
 	struct promise		 promise;

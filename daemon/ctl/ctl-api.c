@@ -14,6 +14,8 @@
 #include "ctl/ctl-api.h"
 #include "ctl/ctl-http.h"
 
+#include "gen/paths.h"	/* generated: the installation paths */
+
 #ifndef REPLYD_CONFIG_FILE
 #define REPLYD_CONFIG_FILE	"/etc/replyd/replyd.json"
 #endif

@@ -1026,7 +1026,10 @@ static int	http_match(const char *, const char *, struct http_req *);
 
 /*
  * The route a request goes to, with its body limit and too-large status;
- * NULL when there is none, with *code 404 or 405.
+ * NULL when there is none, with *code 404 or 405.  A route with a limit
+ * function that declines the path (-1) is passed over as if its pattern
+ * did not match, so a catch-all route added last (plugins' pages) never
+ * hides a 405 of a route before it.
  */
 static struct http_route *
 http_route_find(struct http *h, const char *path, int method, size_t *max,
@@ -1039,25 +1042,21 @@ http_route_find(struct http *h, const char *path, int method, size_t *max,
 	for (r = h->routes; r != NULL; r = r->next) {
 		if (http_match(r->pattern, path, NULL) == -1)
 			continue;
+		*max = r->max_body ? r->max_body : h->limits.max_body;
+		*too_large = r->too_large;
+		if (r->limit != NULL) {
+			ctx = h->begin != NULL ? h->begin(h->hook_arg) : NULL;
+			rc = r->limit(path, ctx, max, too_large);
+			if (h->end != NULL)
+				h->end(ctx, h->hook_arg);
+			if (rc == -1)
+				continue;
+		}
 		path_found = 1;
 		if (r->methods & method)
 			break;
 	}
 	*code = path_found ? 405 : 404;
-	if (r == NULL)
-		return NULL;
-	*max = r->max_body ? r->max_body : h->limits.max_body;
-	*too_large = r->too_large;
-	if (r->limit != NULL) {
-		ctx = h->begin != NULL ? h->begin(h->hook_arg) : NULL;
-		rc = r->limit(path, ctx, max, too_large);
-		if (h->end != NULL)
-			h->end(ctx, h->hook_arg);
-		if (rc == -1) {
-			*code = 404;
-			return NULL;
-		}
-	}
 	return r;
 }
 
@@ -1749,8 +1748,18 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	path = hr->uri ? evhttp_uri_get_path(hr->uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
+	/* The filter checked the limit already; this is a backstop for a
+	 * connection without one, and for a reload in between.  A limited
+	 * route that declines the path is passed over (http_route_find). */
 	for (r = h->routes; r != NULL; r = r->next) {
 		if (http_match(r->pattern, path, hr) == -1) {
+			http_clear_params(hr);
+			continue;
+		}
+		max = r->max_body ? r->max_body : h->limits.max_body;
+		too_large = r->too_large;
+		if (r->limit != NULL && r->limit(path, hr->ctx, &max,
+		    &too_large) == -1) {
 			http_clear_params(hr);
 			continue;
 		}
@@ -1765,15 +1774,6 @@ http_dispatch(struct evhttp_request *req, void *arg)
 			    "%s does not accept this method", path);
 		else
 			http_error(hr, 404, "not found", "no such path");
-		return;
-	}
-	/* The filter checked the limit already; this is a backstop for a
-	 * connection without one, and for a reload in between. */
-	max = r->max_body ? r->max_body : h->limits.max_body;
-	too_large = r->too_large;
-	if (r->limit != NULL && r->limit(path, hr->ctx, &max,
-	    &too_large) == -1) {
-		http_error(hr, 404, "not found", "no such path");
 		return;
 	}
 	in = evhttp_request_get_input_buffer(req);

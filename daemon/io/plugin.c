@@ -26,6 +26,8 @@
 #include "base/multipart.h"
 #include "io/plugin.h"
 
+#include "gen/paths.h"	/* generated: the installation paths */
+
 #ifndef REPLYD_PLUGIN_DIR
 #define REPLYD_PLUGIN_DIR "/usr/local/lib/replyd/plugins"
 #endif
@@ -217,6 +219,38 @@ plugin_register_webhook(struct replyd_host *h, const struct replyd_webhook *w)
 	memset(nw, 0, sizeof *nw);
 	memcpy(nw, w, w->size < sizeof *nw ? w->size : sizeof *nw);
 	nw->size = sizeof *nw;
+	return 0;
+}
+
+/* api->register_page: "/" + the channel's name, or below it. */
+static int
+plugin_register_page(struct replyd_host *h, const struct replyd_page *pg)
+{
+	struct replyd_page	*np;
+	size_t			 n = strlen(h->name), first;
+	const char		*p;
+
+	first = offsetof(struct replyd_page, free);
+	p = pg->path;
+	if (h->errs == NULL || pg->size < first || p == NULL ||
+	    pg->handle == NULL || p[0] != '/' ||
+	    strncmp(p + 1, h->name, n) != 0 ||
+	    (p[1 + n] != '\0' && (p[1 + n] != '/' || p[2 + n] == '\0' ||
+	    strchr(p + 2 + n, '/') != NULL))) {
+		if (h->errs != NULL)
+			jerr_at(h->errs, h->section, "%s: plugin %s registered "
+			    "a bad page (its path must be /%s or /%s/NAME)",
+			    jv_path(h->section), h->plugin, h->name, h->name);
+		return -1;
+	}
+	np = realloc(h->pages, (h->npages + 1) * sizeof *np);
+	if (np == NULL)
+		return -1;
+	h->pages = np;
+	np = &h->pages[h->npages++];
+	memset(np, 0, sizeof *np);
+	memcpy(np, pg, pg->size < sizeof *np ? pg->size : sizeof *np);
+	np->size = sizeof *np;
 	return 0;
 }
 
@@ -418,7 +452,42 @@ static const struct replyd_host_api plugin_host_api = {
 	.http = plugin_http,
 	.smtp = plugin_smtp,
 	.register_backfill = plugin_register_backfill,
+	.register_page = plugin_register_page,
 };
+
+/* Without a host that serves pages (replyd -n), none is requested. */
+static const char *
+plugin_no_page_string(struct replyd_page_request *r)
+{
+	return NULL;
+}
+
+static const char *
+plugin_no_page_named(struct replyd_page_request *r, const char *name)
+{
+	return NULL;
+}
+
+static const char *
+plugin_no_page_body(struct replyd_page_request *r, size_t *len)
+{
+	if (len != NULL)
+		*len = 0;
+	return "";
+}
+
+static void
+plugin_no_page_reply(struct replyd_page_request *r,
+    const struct replyd_page_reply *reply)
+{
+}
+
+static int
+plugin_no_submit(struct replyd_host *h, const struct replyd_message *m,
+    replyd_submit_done done, void *arg)
+{
+	return -1;
+}
 
 /* Without an inbound host (replyd -n), requests never arrive. */
 static const char *
@@ -475,6 +544,19 @@ plugin_api_init(struct plugins *ps, const struct plugin_env *env)
 	ps->api.refuse = env && env->refuse ? env->refuse : plugin_no_refuse;
 	ps->api.receipt = env && env->receipt ? env->receipt :
 	    plugin_no_receipt;
+	ps->api.page_method = env && env->page_method ? env->page_method :
+	    plugin_no_page_string;
+	ps->api.page_path = env && env->page_path ? env->page_path :
+	    plugin_no_page_string;
+	ps->api.page_query = env && env->page_query ? env->page_query :
+	    plugin_no_page_named;
+	ps->api.page_header = env && env->page_header ? env->page_header :
+	    plugin_no_page_named;
+	ps->api.page_body = env && env->page_body ? env->page_body :
+	    plugin_no_page_body;
+	ps->api.page_reply = env && env->page_reply ? env->page_reply :
+	    plugin_no_page_reply;
+	ps->api.submit = env && env->submit ? env->submit : plugin_no_submit;
 }
 
 /* The API table plugins of this set were given. */
@@ -503,6 +585,29 @@ plugin_webhook_frees(const struct replyd_host *h, size_t i)
 	return 1;
 }
 
+/* Does page i free its state (not freed by the sender, a webhook or an
+ * earlier page)? */
+static int
+plugin_page_frees(const struct replyd_host *h, size_t i)
+{
+	const struct replyd_page	*p = &h->pages[i];
+	size_t				 j;
+
+	if (p->free == NULL)
+		return 0;
+	if (h->has_sender && h->sender.free != NULL &&
+	    h->sender.state == p->state)
+		return 0;
+	for (j = 0; j < h->nwebhooks; j++)
+		if (h->webhooks[j].free != NULL &&
+		    h->webhooks[j].state == p->state)
+			return 0;
+	for (j = 0; j < i; j++)
+		if (h->pages[j].free != NULL && h->pages[j].state == p->state)
+			return 0;
+	return 1;
+}
+
 /* Free one loaded plugin. */
 static void
 plugin_host_free(struct replyd_host *h)
@@ -516,12 +621,16 @@ plugin_host_free(struct replyd_host *h)
 	for (i = 0; i < h->nwebhooks; i++)
 		if (plugin_webhook_frees(h, i))
 			h->webhooks[i].free(h->webhooks[i].state);
+	for (i = 0; i < h->npages; i++)
+		if (plugin_page_frees(h, i))
+			h->pages[i].free(h->pages[i].state);
 	for (i = 0; i < h->nsecrets; i++) {
 		explicit_bzero(h->secrets[i], strlen(h->secrets[i]));
 		free(h->secrets[i]);
 	}
 	free(h->secrets);
 	free(h->webhooks);
+	free(h->pages);
 	/* Unloading is skipped under sanitizers' leak checks for symbols. */
 	if (h->dl != NULL)
 		dlclose(h->dl);
@@ -588,6 +697,7 @@ plugin_load_one(const char *dir, const char *name, const char *plugin,
 		h->has_sender = 0;
 		h->has_backfill = 0;
 		h->nwebhooks = 0;
+		h->npages = 0;
 		if (errs->n == before)
 			jerr_key(errs, where, "plugin \"%s\" failed to start",
 			    plugin);
@@ -712,8 +822,13 @@ plugin_check_reach(struct config *cfg, struct jerrs *errs,
 		return -1;
 	rc = plugins_load(ps, cfg, NULL, errs);
 	for (i = 0; i < ps->n; i++) {
+		size_t	k;
+
 		h = ps->hosts[i];
 		r->webhooks += h->nwebhooks;
+		/* A page that takes a form brings messages in too (sandbox). */
+		for (k = 0; k < h->npages; k++)
+			r->webhooks += h->pages[k].post != 0;
 		if (h->has_sender && jv_get(cfg->notifiers, h->name) != NULL)
 			r->notifiers++;
 	}

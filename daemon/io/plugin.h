@@ -39,6 +39,20 @@ struct plugin_env {
 			    const char *detail);
 	void		 (*receipt)(struct replyd_request *,
 			    const struct replyd_receipt *);
+	/* Plugins' pages (serve/pages.c) and submitted messages
+	 * (serve/intake.c); NULL where there are none (replyd -n). */
+	const char	*(*page_method)(struct replyd_page_request *);
+	const char	*(*page_path)(struct replyd_page_request *);
+	const char	*(*page_query)(struct replyd_page_request *,
+			    const char *);
+	const char	*(*page_header)(struct replyd_page_request *,
+			    const char *);
+	const char	*(*page_body)(struct replyd_page_request *, size_t *);
+	void		 (*page_reply)(struct replyd_page_request *,
+			    const struct replyd_page_reply *);
+	int		 (*submit)(struct replyd_host *,
+			    const struct replyd_message *,
+			    replyd_submit_done, void *);
 };
 
 /* One loaded channel or notifier: the host side of struct replyd_host. */
@@ -57,6 +71,8 @@ struct replyd_host {
 	size_t			 nwebhooks;
 	struct replyd_backfill	 backfill;	/* when has_backfill */
 	int			 has_backfill;
+	struct replyd_page	*pages;
+	size_t			 npages;
 	char			**secrets;	/* read secret files */
 	size_t			 nsecrets;
 };
@@ -82,7 +98,7 @@ struct replyd_host *plugins_find(const struct plugins *, const char *name);
 int		 plugin_check(struct config *, struct jerrs *);
 /* What a configuration's plugins can do, for replyd's warnings. */
 struct plugin_reach {
-	size_t	webhooks;	/* inbound paths: messages can arrive */
+	size_t	webhooks;	/* inbound paths (webhooks, form pages) */
 	int	alert_sms;	/* alerts.sms names a channel that can text */
 	int	alert_email;	/* alerts.email names one that can email */
 	size_t	notifiers;	/* notifiers that loaded */

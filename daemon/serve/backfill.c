@@ -231,7 +231,7 @@ backfill_copy(char **dst, const char *s, size_t len)
 
 /* A page arrived: copy it, then store its messages. */
 static void
-backfill_page(void *arg, const struct replyd_page *pg)
+backfill_page(void *arg, const struct replyd_backfill_page *pg)
 {
 	struct backfill_walk		*w = arg;
 	const struct replyd_message	*m;

@@ -42,6 +42,7 @@
 #include "serve/escalate.h"
 #include "serve/gen.h"
 #include "serve/intake.h"
+#include "serve/pages.h"
 #include "serve/reply.h"
 #include "serve/report.h"
 #include "serve/send.h"
@@ -446,6 +447,7 @@ daemon_start(struct server *srv, struct config *cfg, const char *path)
 		return -1;
 	}
 	intake_env(srv, &srv->plugin_env);
+	pages_env(srv, &srv->plugin_env);
 	if ((srv->gen = gen_new(cfg, &srv->plugin_env, 1, &errs)) == NULL) {
 		for (i = 0; i < errs.n; i++)
 			log_error("%s", errs.msg[i]);
@@ -456,13 +458,14 @@ daemon_start(struct server *srv, struct config *cfg, const char *path)
 	http_route(srv->http, HTTP_GET, "/healthz", 0, 0, daemon_healthz, srv);
 	http_route(srv->http, HTTP_GET, "/readyz", 0, 0, daemon_readyz, srv);
 	http_route(srv->http, HTTP_GET, "/metrics", 0, 0, daemon_metrics, srv);
-	if (store_init() == -1)
+	if (store_init() == -1 || pages_start(srv) == -1)
 		return -1;
 	intake_routes(srv);
 	dutytext_init();
 	backfill_init();
 	for (m = daemon_api_modules; *m != NULL; m++)
 		api_register(srv, *m);
+	pages_routes(srv);	/* last: plugins' pages take what is left */
 	if (http_listen(srv->http, cfg->listen_host, cfg->listen_port) == -1)
 		return -1;
 	log_info("listening on %s:%d", cfg->listen_host, http_port(srv->http));
@@ -524,6 +527,7 @@ daemon_free(struct server *srv)
 	http_free(srv->http);
 	srv->http = NULL;
 	api_free(srv);
+	pages_free();
 	if (srv->sig_term != NULL)
 		event_free(srv->sig_term);
 	if (srv->sig_int != NULL)

@@ -11,6 +11,22 @@
 
 static int	gen_count;
 
+/* Say what a plugin's page asks to be warned of (the sandbox is on). */
+static void
+gen_page_warnings(const struct gen *g)
+{
+	const struct replyd_host	*h;
+	size_t				 i, j;
+
+	for (i = 0; i < g->plugins.n; i++) {
+		h = g->plugins.hosts[i];
+		for (j = 0; j < h->npages; j++)
+			if (h->pages[j].warning != NULL)
+				log_warnx("%s: %s", h->name,
+				    h->pages[j].warning);
+	}
+}
+
 /* Build a generation: the configuration and its plugins. */
 struct gen *
 gen_new(struct config *cfg, const struct plugin_env *env, unsigned number,
@@ -32,6 +48,7 @@ gen_new(struct config *cfg, const struct plugin_env *env, unsigned number,
 		return NULL;
 	}
 	gen_count++;
+	gen_page_warnings(g);
 	return g;
 }
 

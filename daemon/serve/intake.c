@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "base/address.h"
 #include "base/log.h"
@@ -81,12 +82,21 @@ struct replyd_request {
 	struct deliverytag	 dlr_tag;
 	char			 dlr_status[32];
 	char			 dlr_why[96];
+	/* A message a plugin submitted (no HTTP request): who hears. */
+	replyd_submit_done	 submit_done;
+	void			*submit_arg;
+	struct replyd_submitted	 submitted;	/* its outcome */
+	int			 submitting;	/* inside api->submit still */
+	char			 conv[64];
+	char			 detail[128];
 };
 
 /* Free what a request kept for a deferred store. */
 static void
 intake_req_free(struct replyd_request *req)
 {
+	if (req->submit_done != NULL)
+		gen_unref(req->route->gen);
 	free(req->td);
 	free(req->meta);
 	free(req->text);
@@ -99,13 +109,54 @@ intake_req_free(struct replyd_request *req)
 	free(req);
 }
 
-/* A delivery that came without an HTTP request (a backfill) is answered
- * through its callback; 1 when it was one (and is freed). */
+/* A submitted message's outcome: tell the plugin (later, if it is still
+ * inside api->submit) and free the request. */
+static void
+intake_submit_answer(struct replyd_request *req, int status,
+    const char *detail)
+{
+	req->submitted.size = sizeof req->submitted;
+	req->submitted.status = status;
+	req->submitted.conversation = req->conv[0] != '\0' ? req->conv :
+	    NULL;
+	snprintf(req->detail, sizeof req->detail, "%s", detail ? detail : "");
+	req->submitted.detail = detail != NULL ? req->detail : NULL;
+	if (req->submitting)
+		return;		/* intake_submit tells it from the loop */
+	req->submit_done(req->submit_arg, &req->submitted);
+	intake_req_free(req);
+}
+
+static int	intake_direct(struct replyd_request *, int);
+
+/* 503 to the provider (or the submitting plugin): retry later. */
+static void
+intake_unavailable(struct replyd_request *req, const char *detail)
+{
+	if (req->submit_done != NULL) {
+		intake_submit_answer(req, 503, detail);
+		return;
+	}
+	if (intake_direct(req, 503))
+		return;
+	http_unavailable(req->http, detail);
+	intake_req_free(req);
+}
+
+/*
+ * A delivery that came without an HTTP request is answered through its
+ * callback: a plugin's submit, or a backfill; 1 when it was one (and is
+ * answered and freed).
+ */
 static int
 intake_direct(struct replyd_request *req, int status)
 {
 	if (req->http != NULL)
 		return 0;
+	if (req->submit_done != NULL) {
+		intake_submit_answer(req, status, NULL);
+		return 1;
+	}
 	if (req->done != NULL)
 		req->done(req->done_arg, status, req->duplicate);
 	intake_req_free(req);
@@ -243,16 +294,25 @@ intake_refuse(struct replyd_request *req, int status, const char *reason,
 	    reason ? reason : "other");
 	metrics_inc("replyd_webhook_rejections_total", labels);
 	log_warnx("%s: refused %s: %d %s%s%s%s", req->route->host->name,
-	    req->http != NULL ? http_req_path(req->http) : "a backfilled "
-	    "message", status, reason ? reason : "", field ? " (field " : "",
-	    field ? field : "", field ? ")" : "");
-	if (intake_direct(req, status))
-		return;
+	    req->http != NULL ? http_req_path(req->http) : req->submit_done ?
+	    "a submitted message" : "a backfilled message", status,
+	    reason ? reason : "", field ? " (field " : "", field ? field : "",
+	    field ? ")" : "");
 	if (status == 503) {
-		http_unavailable(req->http, detail ? detail : "try again");
-		intake_req_free(req);
+		intake_unavailable(req, detail ? detail : "try again");
 		return;
 	}
+	if (req->submit_done != NULL) {
+		char	why[128];
+
+		snprintf(why, sizeof why, "%s%s%s", field ? field : "",
+		    field ? ": " : "", detail ? detail : reason ? reason :
+		    "refused");
+		intake_submit_answer(req, status, why);
+		return;
+	}
+	if (intake_direct(req, status))
+		return;
 	if ((j = cJSON_CreateObject()) != NULL) {
 		cJSON_AddStringToObject(j, "error", status == 403 ?
 		    "forbidden" : reason ? reason : "refused");
@@ -370,10 +430,7 @@ intake_waited(int replicas, void *arg)
 		    req->route->host->name, want);
 		metrics_inc("replyd_webhook_rejections_total",
 		    "reason=\"not_replicated\"");
-		if (intake_direct(req, 503))
-			return;
-		http_unavailable(req->http, "not yet replicated");
-		intake_req_free(req);
+		intake_unavailable(req, "not yet replicated");
 		return;
 	}
 	intake_reply_ok(req);
@@ -387,16 +444,15 @@ intake_stored(const struct store_ingested *res, void *arg)
 	const char		*name = req->route->host->name;
 	const struct config_redis *rc = &req->route->gen->cfg->redis;
 
+	snprintf(req->conv, sizeof req->conv, "%s", res->id);
+	req->submitted.duplicate = res->result == STORE_DUPLICATE;
 	switch (res->result) {
 	case STORE_FAILED:
 		log_warnx("%s: message from %s not stored (%s): answering 503 "
 		    "so the provider retries", name, req->masked, res->error);
 		metrics_inc("replyd_webhook_rejections_total",
 		    "reason=\"store_failed\"");
-		if (intake_direct(req, 503))
-			return;
-		http_unavailable(req->http, "storage unavailable");
-		intake_req_free(req);
+		intake_unavailable(req, "storage unavailable");
 		return;
 	case STORE_DUPLICATE:
 		log_info("%s: repeat of a stored message (conversation %s)",
@@ -531,6 +587,7 @@ intake_env(struct server *srv, struct plugin_env *env)
 	env->accept = intake_accept;
 	env->refuse = intake_refuse;
 	env->receipt = intake_receipt;
+	env->submit = intake_submit;
 }
 
 /* Store a message that came by no webhook (a backfill). */
@@ -959,4 +1016,54 @@ intake_accept(struct replyd_request *req, const struct replyd_message *m)
 	if (rc == -1)
 		intake_refuse(req, 503, "unavailable", NULL,
 		    "storage unavailable");
+}
+
+/* The loop's turn after api->submit: tell the plugin its outcome. */
+static void
+intake_submit_later(evutil_socket_t fd, short ev, void *arg)
+{
+	struct replyd_request	*req = arg;
+
+	req->submit_done(req->submit_arg, &req->submitted);
+	intake_req_free(req);
+}
+
+/*
+ * api->submit: a message a plugin received other than as a webhook
+ * request (the sandbox's form) goes through intake_accept like any
+ * delivery; its outcome goes to done instead of an HTTP answer.  The
+ * host's generation is pinned until then.
+ */
+int
+intake_submit(struct replyd_host *host, const struct replyd_message *m,
+    replyd_submit_done done, void *arg)
+{
+	struct server		*srv;
+	struct replyd_request	*req;
+	struct timeval		 now = { 0, 0 };
+
+	if (host == NULL || host->set == NULL || host->set->env == NULL ||
+	    done == NULL || (req = calloc(1, sizeof *req)) == NULL)
+		return -1;
+	srv = host->set->env->arg;
+	req->route->srv = srv;
+	req->route->gen = gen_ref((struct gen *)((char *)host->set -
+	    offsetof(struct gen, plugins)));
+	req->route->host = host;
+	req->submit_done = done;
+	req->submit_arg = arg;
+	req->submitting = 1;
+	intake_accept(req, m);
+	if (req->submitted.size == 0) {
+		req->submitting = 0;	/* answered later, from a callback */
+		return 0;
+	}
+	/* Answered already (refused, or Redis down): not from inside. */
+	req->submitting = 0;
+	if (event_base_once(srv->base, -1, EV_TIMEOUT, intake_submit_later,
+	    req, &now) == -1) {
+		intake_req_free(req);
+		return -1;
+	}
+	return 0;
 }

@@ -50,5 +50,8 @@ void		 intake_receipt(struct replyd_request *,
 int		 intake_store(struct server *, struct gen *,
 		    struct replyd_host *, const struct replyd_message *,
 		    intake_done_cb, void *);
+/* api->submit: store a message a plugin got without a webhook request. */
+int		 intake_submit(struct replyd_host *,
+		    const struct replyd_message *, replyd_submit_done, void *);
 
 #endif

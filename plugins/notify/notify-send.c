@@ -291,7 +291,7 @@ notify_send_send(void *state, const struct replyd_send *msg,
 
 /* A backfill page being fetched. */
 struct notify_fetch {
-	replyd_page_done	 done;
+	replyd_backfill_done	 done;
 	void			*arg;
 };
 
@@ -300,7 +300,7 @@ static void
 notify_fetched(void *arg, const struct replyd_http_response *resp)
 {
 	struct notify_fetch	*nf = arg;
-	struct replyd_page	 pg;
+	struct replyd_backfill_page	 pg;
 	struct replyd_message	*msgs = NULL;
 	struct notify_page	 np;
 	char			 err[160];
@@ -373,13 +373,13 @@ notify_query_encode(char *buf, size_t len, const char *s)
 
 /* Backfill: GET /v2/received-text-messages[?older_than=ID]. */
 static void
-notify_backfill_fetch(void *state, const char *cursor, replyd_page_done done,
+notify_backfill_fetch(void *state, const char *cursor, replyd_backfill_done done,
     void *arg)
 {
 	struct notify_send		*ns = state;
 	struct replyd_http_request	 req;
 	struct replyd_header		 hdrs[1];
-	struct replyd_page		 pg;
+	struct replyd_backfill_page		 pg;
 	struct notify_fetch		*nf;
 	char				 jwt[512], auth[520], url[1024];
 
