@@ -7,6 +7,7 @@ installed unit refuses the example's placeholders.
 lintian, which must report no error); run alone, these tests use the .deb
 of the last `make deb` and are skipped without one."""
 
+import fcntl
 import glob
 import os
 import shutil
@@ -78,6 +79,16 @@ def normalise(paths):
 PKG_TREE = os.path.join(DEB_DIR, "replyd")
 
 
+def make_install(root):
+    """make install of the package's tree into root.  Both builds' suites
+    run these tests at once: one make at a time in that tree."""
+    with open(os.path.join(DEB_DIR, "install.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return subprocess.run(["make", "--no-print-directory", "-C", PKG_TREE, "install",
+                               "DESTDIR=" + root] + PLACES,
+                              capture_output=True, text=True, timeout=300)
+
+
 @pytest.fixture(scope="module")
 def installed():
     """`make install DESTDIR=... PREFIX=/usr` of the tree the package was
@@ -86,9 +97,7 @@ def installed():
     if not os.path.isdir(os.path.join(PKG_TREE, "build")):
         pytest.skip("no package build tree: run make deb")
     root = tempdir()
-    out = subprocess.run(["make", "--no-print-directory", "-C", PKG_TREE, "install",
-                          "DESTDIR=" + root] + PLACES,
-                         capture_output=True, text=True, timeout=300)
+    out = make_install(root)
     assert out.returncode == 0, out.stdout + out.stderr
     yield root
     rmtree(root)
@@ -188,9 +197,7 @@ def test_make_install_keeps_the_configuration_private_and_points_it_at_the_syste
 
 
 def test_make_install_keeps_an_existing_configuration(installed):
-    out = subprocess.run(["make", "--no-print-directory", "-C", PKG_TREE, "install",
-                          "DESTDIR=" + installed] + PLACES,
-                         capture_output=True, text=True, timeout=300)
+    out = make_install(installed)
     assert out.returncode == 0 and "kept %s/etc/replyd/replyd.json" % installed in out.stdout
 
 
