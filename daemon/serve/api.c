@@ -35,7 +35,7 @@ struct api_binding {
 /* The bearer token of a request, or NULL after answering 401/403. */
 static const struct config_token *
 api_auth(struct http_req *req, const struct config *cfg,
-    enum config_role need)
+    enum access_role need)
 {
 	const struct config_token	*tok;
 	const char			*h = http_req_header(req, "Authorization");

@@ -28,7 +28,7 @@ struct api_call;
 struct api_route {
 	int			 methods;	/* HTTP_GET | ... */
 	const char		*pattern;	/* "*" is one path segment */
-	enum config_role	 role;		/* the least role allowed */
+	enum access_role	 role;		/* the least role allowed */
 	int			 flags;
 	void			(*handle)(struct api_call *);
 };
