@@ -34,6 +34,19 @@
 #define KEY_ABSENCES	"rd:absences"		/* hash, person -> ranges */
 #define KEY_ABSENCE_SEQ	"rd:absences:seq"	/* counter for absence ids */
 #define KEY_REPLAY	"rd:replay:%s:%s"	/* provider, token hash */
+#define KEY_CONTACT_READS "rd:contact:%s:reads"	/* contact id: list */
+
+/*
+ * Staff identity (store/auth.h).  Secrets (session cookies, sign-in link
+ * tokens, OIDC states) name their keys only by hash: the values are never
+ * stored.  Email addresses and client addresses likewise.
+ */
+#define KEY_SESSION	"rd:session:%s"		/* cookie hash: hash */
+#define KEY_SIGNIN	"rd:signin:%s"		/* link token hash: string */
+#define KEY_OIDC_STATE	"rd:oidc:state:%s"	/* state hash: string */
+#define KEY_RATE	"rd:rate:%s:%s"		/* kind, hash: counter */
+#define KEY_OIDC_SUB	"rd:oidc:sub:%s"	/* issuer+subject hash */
+#define KEY_OIDC_PERSON	"rd:oidc:person:%s"	/* person: hash */
 
 /* The consumer group that delivers escalations. */
 #define STORE_ESC_GROUP	"replyd"
