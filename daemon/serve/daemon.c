@@ -40,6 +40,7 @@
 #include "serve/report.h"
 #include "serve/send.h"
 #include "serve/server.h"
+#include "serve/signin.h"
 
 #define DAEMON_DRAIN_TICK_MS	50
 #define DAEMON_CALENDAR_CHECK_S	3600
@@ -51,6 +52,7 @@ static const struct api_module *const daemon_api_modules[] = {
 	&reply_api,
 	&duty_api,
 	&report_api,
+	&signin_api,
 	NULL
 };
 
