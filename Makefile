@@ -28,7 +28,8 @@ DESTDIR	?=
 BUILD	?= build
 CC	?= cc
 
-PKGS	 = libevent libevent_pthreads hiredis libcurl libcjson libcrypto libsystemd
+PKGS	 = libevent libevent_pthreads hiredis libcurl libcjson libcrypto libsystemd \
+	   cjose
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
