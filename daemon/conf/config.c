@@ -590,16 +590,13 @@ config_oidc(struct config *cfg, struct jv *obj, struct jerrs *errs)
 {
 	struct config_oidc	*o;
 	struct jv		*v;
-	size_t			 n;
 
 	if (jv_expect(errs, obj, JV_OBJECT) == -1 ||
 	    (o = cfg->auth.oidc = calloc(1, sizeof *o)) == NULL)
 		return;
+	/* Kept exactly as given: an ID token's iss must be the same. */
 	if (config_string(obj, "issuer", 1, &o->issuer, errs) == 0 &&
 	    o->issuer != NULL) {
-		n = strlen(o->issuer);
-		while (n > 0 && o->issuer[n - 1] == '/')
-			o->issuer[--n] = '\0';
 		v = jv_get(obj, "issuer");
 		if (strncmp(o->issuer, "https://", 8) != 0 &&
 		    !(strncmp(o->issuer, "http://", 7) == 0 &&

@@ -38,7 +38,7 @@ struct config_person {
 
 /* Sign-in with OpenID Connect (SPEC section 15). */
 struct config_oidc {
-	char	*issuer;	/* without a trailing slash */
+	char	*issuer;	/* exactly as an ID token's iss says it */
 	char	*client_id;
 	char	*client_secret;
 	char	*claim;		/* matched to people's email: "email" */

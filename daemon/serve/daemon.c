@@ -36,6 +36,7 @@
 #include "serve/escalate.h"
 #include "serve/gen.h"
 #include "serve/intake.h"
+#include "serve/oidc.h"
 #include "serve/reply.h"
 #include "serve/report.h"
 #include "serve/send.h"
@@ -53,6 +54,7 @@ static const struct api_module *const daemon_api_modules[] = {
 	&duty_api,
 	&report_api,
 	&signin_api,
+	&oidc_api,
 	NULL
 };
 
@@ -474,6 +476,7 @@ daemon_free(struct server *srv)
 	srv->closing = 1;
 	fetch_free(srv->fetch);
 	srv->fetch = NULL;
+	oidc_free();
 	send_shutdown();
 	db_free(srv->db);
 	srv->db = NULL;

@@ -297,5 +297,5 @@ page_redirect(struct http_req *req, const char *location)
 {
 	page_headers(req);
 	http_add_header(req, "Location", location);
-	http_reply(req, 303, NULL, NULL, 0);
+	http_reply(req, 303, "text/html; charset=utf-8", NULL, 0);
 }
