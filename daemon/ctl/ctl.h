@@ -9,5 +9,6 @@
 int	ctl_deadline(int argc, char **argv);
 int	ctl_contacts(int argc, char **argv);
 int	ctl_report(int argc, char **argv);
+int	ctl_signin(int argc, char **argv);
 
 #endif

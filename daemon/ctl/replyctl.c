@@ -18,6 +18,8 @@ static const struct ctl_command {
 	    "[--token TOKEN] CSV" },
 	{ "report", ctl_report, "report -c FILE --month YYYY-MM [--team T] "
 	    "[--format table|csv|json]" },
+	{ "signin-link", ctl_signin, "signin-link -c FILE [--url URL] "
+	    "[--token TOKEN] PERSON" },
 };
 
 /* Print usage and return 1. */
