@@ -647,9 +647,6 @@ config_auth(struct config *cfg, struct jv *obj, struct jerrs *errs)
 	    errs);
 	config_ms(obj, "session_max", 1, 30 * 86400, &a->session_max_ms,
 	    errs);
-	if (a->session_idle_ms > a->session_max_ms)
-		jerr_at(errs, obj, "auth: session_idle must be no longer than "
-		    "session_max");
 	/* SPEC section 15: a link signs in within 15 minutes, never later. */
 	config_ms(obj, "link_ttl", 1, 15 * 60, &a->link_ttl_ms, errs);
 	if ((v = jv_get(obj, "signin_rate")) != NULL &&

@@ -327,6 +327,8 @@ signin_counted_address(long long n, int64_t retry_ms, int failed, void *arg)
 {
 	struct signin_try	*t = arg;
 	struct api_call		*c = t->c;
+	struct server		*srv = c->srv;
+	struct gen		*gen;
 
 	if (failed) {
 		http_unavailable(c->req, "storage unavailable");
@@ -338,9 +340,12 @@ signin_counted_address(long long n, int64_t retry_ms, int failed, void *arg)
 		return;
 	}
 	/* The same answer for every address, before anything is looked
-	 * up, so neither the page nor its timing says who is staff. */
-	page_send(c->req, 200, page_signin_sent(c->cfg->auth.link_ttl_ms));
-	signin_dispatch(c->srv, c->gen, t->key, t->ret);
+	 * up, so neither the page nor its timing says who is staff.  The
+	 * answer frees the call: keep what comes after. */
+	gen = gen_ref(c->gen);
+	page_send(c->req, 200, page_signin_sent(gen->cfg->auth.link_ttl_ms));
+	signin_dispatch(srv, gen, t->key, t->ret);
+	gen_unref(gen);
 	free(t);
 }
 
