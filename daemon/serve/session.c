@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "base/cookie.h"
 #include "base/log.h"
 #include "base/netaddr.h"
 #include "conf/config.h"
@@ -70,32 +71,6 @@ session_name(const struct config *cfg, const char *name, char *buf,
 	    "", name);
 }
 
-/* A cookie's value by full name from the Cookie header, or NULL. */
-static const char *
-session_find(struct http_req *req, const char *full, char *buf, size_t len)
-{
-	const char	*h = http_req_header(req, "Cookie"), *p, *v, *end;
-	size_t		 n = strlen(full);
-
-	for (p = h; p != NULL && *p != '\0'; p = end) {
-		while (*p == ' ' || *p == ';')
-			p++;
-		end = strchr(p, ';');
-		if (end == NULL)
-			end = p + strlen(p);
-		if ((size_t)(end - p) > n && strncmp(p, full, n) == 0 &&
-		    p[n] == '=') {
-			v = p + n + 1;
-			if ((size_t)(end - v) == 0 || (size_t)(end - v) >= len)
-				return NULL;
-			memcpy(buf, v, (size_t)(end - v));
-			buf[end - v] = '\0';
-			return buf;
-		}
-	}
-	return NULL;
-}
-
 /* Another cookie of ours. */
 const char *
 session_cookie_named(struct http_req *req, const struct config *cfg,
@@ -104,7 +79,7 @@ session_cookie_named(struct http_req *req, const struct config *cfg,
 	char	full[64];
 
 	session_name(cfg, name, full, sizeof full);
-	return session_find(req, full, buf, len);
+	return cookie_get(http_req_header(req, "Cookie"), full, buf, len);
 }
 
 /* The session cookie's value. */
