@@ -309,3 +309,37 @@ def test_signed_out_the_start_page_goes_to_sign_in(make_replyd, redis_server, tm
     s = sign_in(d, "bob")
     status, headers, body = raw_get(d, "/", {"Cookie": "__Host-replyd-session=" + s.cookie})
     assert status == 200 and b"Signed in as Bob" in body and s.csrf.encode() in body
+
+
+def write(tmpdir, cfg):
+    import json
+    path = os.path.join(tmpdir, "checked.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    return path
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda c: c["people"]["bob"].update(role="manager"), "the only role"),
+    (lambda c: c["api"]["tokens"][token("bob")].update(role="admin"), "only \"person\""),
+    (lambda c: c["api"]["tokens"].update({"a-token-of-nobody-0001": {"person": "zed"}}),
+     "no person \"zed\""),
+    (lambda c: c.update(auth={"link_ttl": "16m"}), "auth.link_ttl"),
+    (lambda c: c.update(auth={"trusted_proxies": ["10.0.0.0/40"]}), "trusted_proxies"),
+    (lambda c: c.update(auth={"oidc": {"issuer": "http://login.example", "client_id": "x",
+                                       "client_secret": "y"}}), "https"),
+    (lambda c: c.update(auth={"oidc": {
+        "issuer": "https://login.microsoftonline.com/common/v2.0", "client_id": "x",
+        "client_secret": "y"}}), "multi-tenant"),
+    (lambda c: c.update(auth={"oidc": {"issuer": "https://login.example", "client_id": "x"}}),
+     "client_secret"),
+    (lambda c: c.update(auth={"sesion_idle": "1m"}), "unknown key"),
+])
+def test_identity_keys_are_checked_when_the_configuration_loads(redis_server, tmpdir_path,
+                                                                change, message):
+    from harness import check_config
+    cfg = link_config(redis_server.port, tmpdir_path)
+    change(cfg)
+    rc, out = check_config(write(tmpdir_path, cfg))
+    assert rc == 1 and message in out, out
+

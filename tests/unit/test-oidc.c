@@ -384,6 +384,29 @@ test_a_jwks_keeps_only_public_signing_keys(void)
 }
 
 static void
+test_entra_style_keys_with_certificates_and_an_issuer_are_used(void)
+{
+	struct oidc_keys	*ks;
+	char			*pub, *doc, err[128];
+	size_t			 n;
+
+	keys();
+	pub = public_json(rsa_key);
+	n = strlen(pub);
+	pub[n - 1] = '\0';	/* drop the closing brace, add Entra's members */
+	CHECK(asprintf(&doc, "{\"keys\":[%s,\"use\":\"sig\",\"x5t\":\"abc\","
+	    "\"x5c\":[\"MIIC\"],\"cloud_instance_name\":\"microsoftonline.com\","
+	    "\"issuer\":\"https://login.microsoftonline.com/{tenantid}/v2.0\"}]}",
+	    pub) != -1);
+	CHECK((ks = oidc_jwks_parse(doc, strlen(doc), err, sizeof err)) !=
+	    NULL);
+	CHECK(oidc_keys_have(ks, "r1"));
+	oidc_keys_free(ks);
+	free(doc);
+	free(pub);
+}
+
+static void
 test_discovery_must_name_the_configured_issuer(void)
 {
 	struct oidc_provider	 p;
@@ -450,6 +473,7 @@ main(int argc, char **argv)
 		TEST(test_the_wrong_tenant_is_refused),
 		TEST(test_tokens_that_are_not_compact_jws_are_malformed),
 		TEST(test_a_jwks_keeps_only_public_signing_keys),
+		TEST(test_entra_style_keys_with_certificates_and_an_issuer_are_used),
 		TEST(test_discovery_must_name_the_configured_issuer),
 		TEST(test_the_token_endpoints_error_is_reported),
 		TEST(test_the_pkce_challenge_is_rfc_7636s),
