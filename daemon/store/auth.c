@@ -17,6 +17,9 @@
 #include "store/keys.h"
 #include "store/store.h"
 
+/* The longest a busy session's "seen" goes unwritten. */
+#define STORE_SESSION_REFRESH_MS	60000
+
 /* One request: its callback and argument, and what a chain needs. */
 struct auth_req {
 	union {
@@ -143,19 +146,25 @@ store_session_touch(struct db *db, const char *cookie, int64_t idle_ms,
     int64_t max_ms, store_session_cb cb, void *arg)
 {
 	struct auth_req	*a;
-	char		 key[128], idle[24], max[24];
-	const char	*argv[3];
+	char		 key[128], idle[24], max[24], refresh[24];
+	const char	*argv[4];
+	int64_t		 every = idle_ms / 10;
 
 	if ((a = auth_req_new(arg)) == NULL)
 		return -1;
 	a->cb.session = cb;
 	auth_key(key, sizeof key, KEY_SESSION, cookie);
+	/* A tenth of the idle timeout, at most a minute. */
+	if (every > STORE_SESSION_REFRESH_MS)
+		every = STORE_SESSION_REFRESH_MS;
 	snprintf(idle, sizeof idle, "%lld", (long long)idle_ms);
 	snprintf(max, sizeof max, "%lld", (long long)max_ms);
+	snprintf(refresh, sizeof refresh, "%lld", (long long)every);
 	argv[0] = key;
 	argv[1] = idle;
 	argv[2] = max;
-	if (store_run(db, "session-touch", auth_touched, a, 3, argv,
+	argv[3] = refresh;
+	if (store_run(db, "session-touch", auth_touched, a, 4, argv,
 	    NULL) == -1) {
 		free(a);
 		return -1;

@@ -59,7 +59,9 @@ typedef void (*store_lines_cb)(const char **lines, size_t n, int failed,
 int	 store_session_new(struct db *, const char *cookie, const char *person,
 	    const char *who, const char *csrf, const char *via,
 	    int64_t idle_ms, store_auth_done_cb, void *);
-/* Use a session: NULL when it does not exist or has timed out. */
+/* Use a session: NULL when it does not exist or has timed out.  Its
+ * "seen" is written at most every tenth of the idle timeout (a minute at
+ * most), so an idle session may end up to that much early. */
 int	 store_session_touch(struct db *, const char *cookie, int64_t idle_ms,
 	    int64_t max_ms, store_session_cb, void *);
 /* End a session (sign-out, or a person no longer configured). */

@@ -40,6 +40,9 @@ def two_teams(redis_port, tmpdir, auth=None, **extra):
     manager.  ash is an admin in no team.  harness.TOKEN stays a service
     token with role admin."""
     cfg = base_config(redis_port, tmpdir, **extra)
+    # A sign-in is several Redis round trips, each with an fsync: on a
+    # busy machine one can take longer than the harness's 1s.
+    cfg["redis"]["timeout"] = "5s"
     week = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     cfg["calendars"]["office"]["hours"] = {d: ["00:00-24:00"] for d in week}
     cfg["people"] = {k: dict(v) for k, v in PEOPLE.items()}

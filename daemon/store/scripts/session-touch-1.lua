@@ -3,9 +3,12 @@
 -- idle timeout or alive for the absolute one, else marked as seen now and
 -- kept for another idle period (never past its absolute end).  Both
 -- timeouts come from the running configuration, so a reload applies them
--- to sessions already open.
+-- to sessions already open.  "seen" is written only when it is older than
+-- the refresh interval, so that a busy session does not cost a write (an
+-- fsync, with appendfsync always) on every request: an idle session may
+-- end up to that interval early.
 -- KEYS: the session
--- ARGV: idle timeout (ms), absolute timeout (ms)
+-- ARGV: idle timeout (ms), absolute timeout (ms), refresh interval (ms)
 -- Returns false when there is no such live session, else {person, who,
 -- csrf, created (ms), via}.
 --#include now.lua
@@ -19,6 +22,8 @@ if now - seen >= idle or now - created >= max then
   redis.call('DEL', KEYS[1])
   return false
 end
-redis.call('HSET', KEYS[1], 'seen', now)
-redis.call('PEXPIRE', KEYS[1], math.min(idle, created + max - now))
+if now - seen >= (tonumber(ARGV[3]) or 0) then
+  redis.call('HSET', KEYS[1], 'seen', now)
+  redis.call('PEXPIRE', KEYS[1], math.min(idle, created + max - now))
+end
 return {s[1], s[2] or '', s[3] or '', tostring(created), s[6] or ''}
