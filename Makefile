@@ -41,7 +41,8 @@ BUILD	?= build
 CC	?= cc
 NPROC	:= $(shell nproc 2>/dev/null || echo 2)
 
-PKGS	 = libevent libevent_pthreads hiredis libcurl libcjson libcrypto libsystemd
+PKGS	 = libevent libevent_pthreads hiredis libcurl libcjson libcrypto libsystemd \
+	   cjose
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -315,11 +315,11 @@ config_redis(struct config *cfg, struct jv *obj, struct jerrs *errs)
 	jv_unknown_keys(obj, errs);
 }
 
-/* One person: name, phone, email. */
+/* One person: name, phone, email, role. */
 static void
 config_people(struct config *cfg, struct jv *obj, struct jerrs *errs)
 {
-	struct jv		*p;
+	struct jv		*p, *v;
 	struct config_person	*cp;
 
 	if (obj == NULL || jv_expect(errs, obj, JV_OBJECT) == -1)
@@ -333,6 +333,15 @@ config_people(struct config *cfg, struct jv *obj, struct jerrs *errs)
 		config_string(p, "name", 0, &cp->name, errs);
 		config_string(p, "phone", 0, &cp->phone, errs);
 		config_string(p, "email", 0, &cp->email, errs);
+		if ((v = jv_get(p, "role")) != NULL &&
+		    jv_expect(errs, v, JV_STRING) == 0) {
+			if (strcmp(v->str, "admin") == 0)
+				cp->admin = 1;
+			else
+				jerr_at(errs, v, "%s: the only role a person is "
+				    "given is \"admin\"; worker and manager come "
+				    "from the teams that name them", jv_path(v));
+		}
 		if (cp->phone != NULL && (cp->phone[0] != '+' ||
 		    strspn(cp->phone + 1, "0123456789") !=
 		    strlen(cp->phone + 1) || strlen(cp->phone) < 8 ||
@@ -529,12 +538,180 @@ config_team_parse(struct config *cfg, struct config_team *t, struct jv *obj,
 	jv_unknown_keys(obj, errs);
 }
 
-/* API tokens: {"SECRET": {"name": N, "role": R}}. */
+/* Whether a person manages (is manager or duty_manager of) any team. */
+static int
+config_manages_any(const struct config *cfg, const char *person)
+{
+	size_t	i;
+
+	for (i = 0; cfg->access_teams != NULL && i < cfg->nteams; i++)
+		if (access_member(&cfg->access_teams[i], person) ==
+		    ACCESS_MANAGES)
+			return 1;
+	return 0;
+}
+
+/* The teams as rules/access.h sees them (pointers into cfg->teams). */
+static void
+config_access_teams(struct config *cfg)
+{
+	size_t	i;
+
+	if ((cfg->access_teams = calloc(cfg->nteams + 1,
+	    sizeof *cfg->access_teams)) == NULL)
+		return;
+	for (i = 0; i < cfg->nteams; i++) {
+		struct config_team	*t = &cfg->teams[i];
+		struct access_team	*a = &cfg->access_teams[i];
+
+		a->id = t->id;
+		a->workers = t->workers;
+		a->nworkers = t->nworkers;
+		a->duty = t->duty;
+		a->duty_manager = t->duty_manager;
+		a->manager = t->manager;
+	}
+}
+
+/* A real-time duration member in ms, within [min_s, max_s] seconds. */
+static void
+config_ms(struct jv *obj, const char *key, int64_t min_s, int64_t max_s,
+    int64_t *out, struct jerrs *errs)
+{
+	struct duration	d;
+	int64_t		s;
+
+	if (jv_get(obj, key) == NULL ||
+	    config_duration(obj, key, 0, &d, errs) == -1)
+		return;
+	s = duration_seconds(&d, 0);
+	if (s < min_s || s > max_s) {
+		jerr_at(errs, jv_get(obj, key), "%s: must be from %llds to "
+		    "%llds", jv_path(jv_get(obj, key)), (long long)min_s,
+		    (long long)max_s);
+		return;
+	}
+	*out = s * 1000;
+}
+
+/* Whether a URL's host is the loopback interface (for development). */
+static int
+config_loopback_url(const char *url)
+{
+	const char	*h = url + strlen("http://");
+
+	return (strncmp(h, "127.0.0.1", 9) == 0 && strchr(":/", h[9])) ||
+	    (strncmp(h, "localhost", 9) == 0 && strchr(":/", h[9])) ||
+	    (strncmp(h, "[::1]", 5) == 0 && strchr(":/", h[5]));
+}
+
+/* auth.oidc: the OpenID Connect issuer and this client's registration. */
+static void
+config_oidc(struct config *cfg, struct jv *obj, struct jerrs *errs)
+{
+	struct config_oidc	*o;
+	struct jv		*v;
+
+	if (jv_expect(errs, obj, JV_OBJECT) == -1 ||
+	    (o = cfg->auth.oidc = calloc(1, sizeof *o)) == NULL)
+		return;
+	/* Kept exactly as given: an ID token's iss must be the same. */
+	if (config_string(obj, "issuer", 1, &o->issuer, errs) == 0 &&
+	    o->issuer != NULL) {
+		v = jv_get(obj, "issuer");
+		if (strncmp(o->issuer, "https://", 8) != 0 &&
+		    !(strncmp(o->issuer, "http://", 7) == 0 &&
+		    config_loopback_url(o->issuer)))
+			jerr_at(errs, v, "auth.oidc.issuer: expected an "
+			    "https:// URL (http:// only on the loopback "
+			    "interface, for development)");
+		else if (strstr(o->issuer, "login.microsoftonline.com/") !=
+		    NULL && (strstr(o->issuer, "/common") != NULL ||
+		    strstr(o->issuer, "/organizations") != NULL ||
+		    strstr(o->issuer, "/consumers") != NULL))
+			jerr_at(errs, v, "auth.oidc.issuer: give your own "
+			    "tenant's issuer, https://login.microsoftonline."
+			    "com/TENANT-ID/v2.0, not a multi-tenant one");
+	}
+	config_string(obj, "client_id", 1, &o->client_id, errs);
+	if ((v = jv_get(obj, "client_secret")) == NULL)
+		jerr_at(errs, obj, "auth.oidc: missing key \"client_secret\" "
+		    "(a string or {\"file\": PATH})");
+	else
+		config_secret(cfg->basedir, v, &o->client_secret, errs);
+	config_string(obj, "claim", 0, &o->claim, errs);
+	if (o->claim == NULL)
+		o->claim = strdup("email");
+	config_string(obj, "tenant", 0, &o->tenant, errs);
+	if (o->tenant != NULL && o->tenant[0] == '\0')
+		jerr_at(errs, jv_get(obj, "tenant"), "auth.oidc.tenant: empty");
+	jv_unknown_keys(obj, errs);
+}
+
+/* auth: sessions, sign-in links and their rate limits, proxies, OIDC. */
+static void
+config_auth(struct config *cfg, struct jv *obj, struct jerrs *errs)
+{
+	struct config_auth	*a = &cfg->auth;
+	struct jv		*v, *e;
+	long long		 n;
+
+	a->session_idle_ms = 30 * 60 * 1000;
+	a->session_max_ms = 12 * 3600 * 1000;
+	a->link_ttl_ms = 15 * 60 * 1000;
+	a->rate_per_address = 5;
+	a->rate_per_ip = 30;
+	a->rate_window_ms = 15 * 60 * 1000;
+	if (obj == NULL || jv_expect(errs, obj, JV_OBJECT) == -1)
+		return;
+	config_ms(obj, "session_idle", 1, 30 * 86400, &a->session_idle_ms,
+	    errs);
+	config_ms(obj, "session_max", 1, 30 * 86400, &a->session_max_ms,
+	    errs);
+	/* SPEC section 15: a link signs in within 15 minutes, never later. */
+	config_ms(obj, "link_ttl", 1, 15 * 60, &a->link_ttl_ms, errs);
+	if ((v = jv_get(obj, "signin_rate")) != NULL &&
+	    jv_expect(errs, v, JV_OBJECT) == 0) {
+		n = a->rate_per_address;
+		if (config_int(v, "per_address", 1, 1000, &n, errs) == 0)
+			a->rate_per_address = (int)n;
+		n = a->rate_per_ip;
+		if (config_int(v, "per_ip", 1, 100000, &n, errs) == 0)
+			a->rate_per_ip = (int)n;
+		config_ms(v, "window", 1, 86400, &a->rate_window_ms, errs);
+		jv_unknown_keys(v, errs);
+	}
+	if ((v = jv_get(obj, "trusted_proxies")) != NULL &&
+	    jv_expect(errs, v, JV_ARRAY) == 0) {
+		a->trusted_proxies = calloc(jv_count(v) + 1,
+		    sizeof *a->trusted_proxies);
+		for (e = v->child; e != NULL && a->trusted_proxies;
+		    e = e->next) {
+			if (jv_expect(errs, e, JV_STRING) == -1)
+				continue;
+			if (netaddr_parse(e->str, 1, &a->trusted_proxies[
+			    a->ntrusted_proxies]) == -1) {
+				jerr_at(errs, e, "auth.trusted_proxies: \"%s\" "
+				    "is not an IP address or range such as "
+				    "\"10.0.0.0/8\"", e->str);
+				continue;
+			}
+			a->ntrusted_proxies++;
+		}
+	}
+	if ((v = jv_get(obj, "oidc")) != NULL)
+		config_oidc(cfg, v, errs);
+	jv_unknown_keys(obj, errs);
+}
+
+/* API tokens: {"SECRET": {"person": P}} or {"SECRET": {"name": N,
+ * "role": R}}. */
 static void
 config_api(struct config *cfg, struct jv *obj, struct jerrs *errs)
 {
-	struct jv		*toks, *t, *r;
-	struct config_token	*ct;
+	struct jv			*toks, *t, *r;
+	struct config_token		*ct;
+	const struct config_person	*p;
 
 	if (obj == NULL || jv_expect(errs, obj, JV_OBJECT) == -1)
 		return;
@@ -546,11 +723,31 @@ config_api(struct config *cfg, struct jv *obj, struct jerrs *errs)
 				continue;
 			ct = &cfg->tokens[cfg->ntokens++];
 			ct->secret = strdup(t->key);
+			ct->role = ROLE_WORKER;
 			if (strlen(t->key) < 16)
 				jerr_key(errs, t, "api.tokens: a token must be "
 				    "at least 16 characters");
+			if ((r = jv_get(t, "person")) != NULL) {
+				/* A person's token: exactly their rights. */
+				if (jv_get(t, "name") != NULL ||
+				    jv_get(t, "role") != NULL)
+					jerr_at(errs, t, "%s: a person's token "
+					    "takes only \"person\": its name "
+					    "and role are the person's",
+					    jv_path(t));
+				if (jv_expect(errs, r, JV_STRING) == -1 ||
+				    config_need_person(cfg, r, errs) == -1)
+					continue;
+				ct->person = strdup(r->str);
+				ct->name = strdup(r->str);
+				p = config_person(cfg, r->str);
+				ct->role = p->admin ? ROLE_ADMIN :
+				    config_manages_any(cfg, r->str) ?
+				    ROLE_MANAGER : ROLE_WORKER;
+				jv_unknown_keys(t, errs);
+				continue;
+			}
 			config_string(t, "name", 1, &ct->name, errs);
-			ct->role = ROLE_WORKER;
 			if ((r = jv_get(t, "role")) != NULL &&
 			    jv_expect(errs, r, JV_STRING) == 0) {
 				if (strcmp(r->str, "worker") == 0)
@@ -871,7 +1068,9 @@ config_sections(struct config *cfg, struct jv *root, struct jerrs *errs)
 		jerr_at(errs, root, "missing key \"default_team\": with "
 		    "several teams, unknown senders need a team");
 
+	config_access_teams(cfg);
 	config_api(cfg, jv_get(root, "api"), errs);
+	config_auth(cfg, jv_get(root, "auth"), errs);
 	config_limits(cfg, jv_get(root, "limits"), errs);
 	config_retention(cfg, jv_get(root, "retention"), errs);
 	config_delivery(cfg, jv_get(root, "delivery"), errs);
@@ -962,12 +1161,29 @@ config_free(struct config *cfg)
 	}
 	free(cfg->teams);
 	for (i = 0; i < cfg->ntokens; i++) {
-		OPENSSL_cleanse(cfg->tokens[i].secret,
-		    strlen(cfg->tokens[i].secret));
+		if (cfg->tokens[i].secret != NULL)
+			OPENSSL_cleanse(cfg->tokens[i].secret,
+			    strlen(cfg->tokens[i].secret));
 		free(cfg->tokens[i].secret);
 		free(cfg->tokens[i].name);
+		free(cfg->tokens[i].person);
 	}
 	free(cfg->tokens);
+	free(cfg->access_teams);
+	free(cfg->auth.trusted_proxies);
+	if (cfg->auth.oidc != NULL) {
+		struct config_oidc *o = cfg->auth.oidc;
+
+		free(o->issuer);
+		free(o->client_id);
+		if (o->client_secret != NULL)
+			OPENSSL_cleanse(o->client_secret,
+			    strlen(o->client_secret));
+		free(o->client_secret);
+		free(o->claim);
+		free(o->tenant);
+		free(o);
+	}
 	config_redis_clear(&cfg->redis);
 	for (i = 0; i < cfg->urgent.nkeywords; i++)
 		free(cfg->urgent.keywords[i]);
@@ -1090,14 +1306,47 @@ config_token(const struct config *cfg, const char *secret, size_t len)
 
 /* A role's name. */
 const char *
-config_role_name(enum config_role r)
+config_role_name(enum access_role r)
 {
-	switch (r) {
-	case ROLE_WORKER: return "worker";
-	case ROLE_MANAGER: return "manager";
-	case ROLE_ADMIN: return "admin";
-	}
-	return "?";
+	return access_role_name(r);
+}
+
+/* A person by email address, in any case. */
+const struct config_person *
+config_person_by_email(const struct config *cfg, const char *email)
+{
+	size_t	i;
+
+	for (i = 0; email != NULL && i < cfg->npeople; i++)
+		if (cfg->people[i].email != NULL &&
+		    strcasecmp(cfg->people[i].email, email) == 0)
+			return &cfg->people[i];
+	return NULL;
+}
+
+/* A person by phone number. */
+const struct config_person *
+config_person_by_phone(const struct config *cfg, const char *e164)
+{
+	size_t	i;
+
+	for (i = 0; e164 != NULL && i < cfg->npeople; i++)
+		if (cfg->people[i].phone != NULL &&
+		    strcmp(cfg->people[i].phone, e164) == 0)
+			return &cfg->people[i];
+	return NULL;
+}
+
+/* A team's index. */
+size_t
+config_team_index(const struct config *cfg, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id != NULL && i < cfg->nteams; i++)
+		if (strcmp(cfg->teams[i].id, id) == 0)
+			return i;
+	return ACCESS_NO_TEAM;
 }
 
 /* A team's calendar, or the promise's when the team names none. */

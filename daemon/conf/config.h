@@ -12,18 +12,20 @@
 
 #include "base/jsonc.h"
 #include "base/duration.h"
+#include "base/netaddr.h"
+#include "rules/access.h"
 #include "rules/calendar.h"
 
-enum config_role {
-	ROLE_WORKER,
-	ROLE_MANAGER,
-	ROLE_ADMIN
-};
-
+/*
+ * An API token: a person's ({"person": P}: exactly their rights, role
+ * derived from their teams) or a service's ({"name": N, "role": R}: every
+ * team at that role; it must name "by" to act).
+ */
 struct config_token {
 	char			*secret;
-	char			*name;
-	enum config_role	 role;
+	char			*name;		/* service name, or the person */
+	char			*person;	/* person id, NULL for a service */
+	enum access_role	 role;
 };
 
 struct config_person {
@@ -31,6 +33,29 @@ struct config_person {
 	char	*name;
 	char	*phone;		/* E.164 or NULL */
 	char	*email;		/* or NULL */
+	int	 admin;		/* "role": "admin" */
+};
+
+/* Sign-in with OpenID Connect (SPEC section 15). */
+struct config_oidc {
+	char	*issuer;	/* exactly as an ID token's iss says it */
+	char	*client_id;
+	char	*client_secret;
+	char	*claim;		/* matched to people's email: "email" */
+	char	*tenant;	/* Entra ID: the tid an ID token must carry */
+};
+
+/* Staff sign-in and sessions (SPEC section 15). */
+struct config_auth {
+	int64_t			 session_idle_ms;
+	int64_t			 session_max_ms;
+	int64_t			 link_ttl_ms;	/* sign-in links */
+	int			 rate_per_address;	/* sign-in attempts */
+	int			 rate_per_ip;
+	int64_t			 rate_window_ms;
+	struct netaddr		*trusted_proxies;
+	size_t			 ntrusted_proxies;
+	struct config_oidc	*oidc;		/* NULL: links and tokens only */
 };
 
 /* A target of an escalation step: a role, a person or a notifier. */
@@ -148,6 +173,9 @@ struct config {
 	int			 alert_sms_same_per_hour; /* identical ones */
 	struct config_token	*tokens;
 	size_t			 ntokens;
+	struct config_auth	 auth;
+	/* The teams as rules/access.h sees them, index for index. */
+	struct access_team	*access_teams;
 	struct config_limits	 limits;
 	int			 drain_timeout;	/* seconds */
 	int64_t			 retention_text;	/* seconds */
@@ -182,7 +210,15 @@ const struct config_person *config_staff_phone(const struct config *,
 /* The token matching secret (compared in constant time), or NULL. */
 const struct config_token *config_token(const struct config *,
 		    const char *secret, size_t len);
-const char	*config_role_name(enum config_role);
+const char	*config_role_name(enum access_role);
+/* A person by email address (any case), or NULL. */
+const struct config_person *config_person_by_email(const struct config *,
+		    const char *email);
+/* A person by phone number (E.164), or NULL. */
+const struct config_person *config_person_by_phone(const struct config *,
+		    const char *e164);
+/* A team's index in cfg->teams (and access_teams), or ACCESS_NO_TEAM. */
+size_t		 config_team_index(const struct config *, const char *id);
 /* A deep copy of Redis settings (the connection outlives a reload), and
  * freeing one. */
 int		 config_redis_copy(struct config_redis *dst,

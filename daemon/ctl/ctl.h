@@ -16,5 +16,6 @@ int	ctl_responded(int argc, char **argv);
 int	ctl_ack(int argc, char **argv);
 int	ctl_duty(int argc, char **argv);
 int	ctl_absences(int argc, char **argv);
+int	ctl_signin(int argc, char **argv);
 
 #endif

@@ -33,11 +33,12 @@ static const struct ctl_command {
 	    "set TEAM DATE --worker P [--manager P] | clear TEAM DATE" },
 	{ "absences", ctl_absences, "absences list [--person P] | "
 	    "add PERSON FROM TO | end ID" },
+	{ "signin-link", ctl_signin, "signin-link -c FILE [--url URL] "
+	    "[--token TOKEN] PERSON" },
 	/*
-	 * To come with their issues, here and in replyctl(1) and
+	 * To come with its issue, here and in replyctl(1) and
 	 * daemon/ctl/replyctl.bash-completion:
 	 *   closures add|remove CALENDAR DATE (SPEC §18, calendars)
-	 *   signin-link -c FILE PERSON (SPEC §15, identity)
 	 */
 };
 

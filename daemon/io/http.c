@@ -1840,6 +1840,20 @@ http_req_header(const struct http_req *hr, const char *name)
 	    name);
 }
 
+/* The peer's address. */
+const char *
+http_req_peer(const struct http_req *hr)
+{
+	struct evhttp_connection	*conn;
+	char				*addr = NULL;
+	ev_uint16_t			 port = 0;
+
+	if ((conn = evhttp_request_get_connection(hr->req)) == NULL)
+		return NULL;
+	evhttp_connection_get_peer(conn, &addr, &port);
+	return addr;
+}
+
 /* The body. */
 const char *
 http_req_body(struct http_req *hr, size_t *len)

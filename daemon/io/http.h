@@ -91,6 +91,9 @@ const char	*http_req_header(const struct http_req *, const char *name);
 const char	*http_req_body(struct http_req *, size_t *len);
 /* A query parameter (first occurrence, decoded), or NULL. */
 const char	*http_req_query_param(struct http_req *, const char *name);
+/* The peer's IP address as text (the TCP connection's, so a proxy's when
+ * there is one), or NULL. */
+const char	*http_req_peer(const struct http_req *);
 /* The context the begin hook gave this request. */
 void		*http_req_ctx(const struct http_req *);
 /* Call fn(arg) once the request has been answered and is being freed. */

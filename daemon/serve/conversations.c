@@ -1,7 +1,11 @@
 /*
  * conversations.c: the staff API's conversations (SPEC §9): list them by
  * state and team, read one with its messages and audit trail, record a
- * response made outside replyd (a phone call, a visit).
+ * response made outside replyd (a phone call, a visit).  A caller sees
+ * only their teams' conversations (SPEC §15): others answer 404 exactly as
+ * a missing one does, and lists leave them out.  Every read of a
+ * conversation's text is a "viewed" event in its audit trail, stored
+ * before the text is returned.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 #include "conf/config.h"
 #include "io/http.h"
 #include "rules/calendar.h"
+#include "store/auth.h"
 #include "store/conv.h"
 #include "store/store.h"
 #include "serve/api.h"
@@ -134,6 +139,8 @@ conversations_list_done(const struct store_conv *convs, size_t n, int failed,
 	for (i = 0; i < n; i++) {
 		if (l->team[0] != '\0' && strcmp(convs[i].team, l->team) != 0)
 			continue;
+		if (!api_sees(l->c, convs[i].team))
+			continue;
 		if (l->state[0] != '\0' && strcmp(conversations_state(&convs[i],
 		    l->now_ms), l->state) != 0)
 			continue;
@@ -166,6 +173,8 @@ conversations_list(struct api_call *c)
 		http_error(req, 400, "bad request", "no team \"%s\"", team);
 		return;
 	}
+	if (team != NULL && !api_see(c, team, "no such team"))
+		return;
 	if ((l = calloc(1, sizeof *l)) == NULL) {
 		http_unavailable(req, "out of memory");
 		return;
@@ -214,6 +223,75 @@ conversations_text(const struct store_conv_full *f, enum store_text_kind k,
 	return NULL;
 }
 
+/* A conversation read, waiting for its "viewed" event to be stored. */
+struct conversations_view {
+	struct api_call	*c;
+	cJSON		*json;
+	char		 id[32];
+};
+
+/* The "viewed" event is stored: only now is the text returned. */
+static void
+conversations_viewed(int failed, void *arg)
+{
+	struct conversations_view	*v = arg;
+
+	if (failed) {
+		log_warnx("conversation %s: the read could not be recorded; "
+		    "its text was not returned", v->id);
+		cJSON_Delete(v->json);
+		http_unavailable(v->c->req, "the audit trail is unavailable");
+	} else
+		http_reply_json(v->c->req, 200, v->json);
+	free(v);
+}
+
+/* Record that the caller opened the conversation, then answer with it. */
+static void
+conversations_view(struct api_call *c, const struct calendar *cal,
+    const char *id, cJSON *j)
+{
+	struct conversations_view	*v;
+	cJSON				*e, *events;
+	char				*json, buf[64];
+	const char			*actor;
+	int64_t				 now = api_now_ms(c);
+	int				 service;
+
+	if ((v = calloc(1, sizeof *v)) == NULL ||
+	    (e = cJSON_CreateObject()) == NULL) {
+		free(v);
+		cJSON_Delete(j);
+		http_unavailable(c->req, "out of memory");
+		return;
+	}
+	v->c = c;
+	v->json = j;
+	snprintf(v->id, sizeof v->id, "%s", id);
+	actor = api_actor(c, &service);
+	cJSON_AddStringToObject(e, "type", "viewed");
+	cJSON_AddStringToObject(e, "by", actor);
+	if (service)
+		cJSON_AddBoolToObject(e, "service", 1);
+	cJSON_AddNumberToObject(e, "at", (double)now);
+	json = cJSON_PrintUnformatted(e);
+	/* The answer shows this view too, its time as RFC 3339. */
+	api_time(cal, now, buf, sizeof buf);
+	cJSON_ReplaceItemInObjectCaseSensitive(e, "at",
+	    cJSON_CreateString(buf));
+	if ((events = cJSON_GetObjectItemCaseSensitive(j, "events")) != NULL)
+		cJSON_AddItemToArray(events, e);
+	else
+		cJSON_Delete(e);
+	if (json == NULL || store_viewed(c->srv->db, id, json,
+	    conversations_viewed, v) == -1) {
+		cJSON_Delete(j);
+		free(v);
+		http_unavailable(c->req, "storage unavailable");
+	}
+	free(json);
+}
+
 /* The conversation was read. */
 static void
 conversations_get_done(const struct store_conv_full *f, int failed, void *arg)
@@ -233,6 +311,8 @@ conversations_get_done(const struct store_conv_full *f, int failed, void *arg)
 		http_error(c->req, 404, "not found", "no such conversation");
 		return;
 	}
+	if (!api_see(c, f->conv.team, "no such conversation"))
+		return;
 	cal = conversations_calendar(c->cfg, &f->conv);
 	j = conversations_summary(c->cfg, &f->conv, api_now_ms(c));
 	msgs = cJSON_AddArrayToObject(j, "messages");
@@ -265,7 +345,7 @@ conversations_get_done(const struct store_conv_full *f, int failed, void *arg)
 			cJSON_AddItemToObject(m, "media", cJSON_Parse(t->text));
 		cJSON_AddItemToArray(msgs, m);
 	}
-	http_reply_json(c->req, 200, j);
+	conversations_view(c, cal, f->conv.id, j);
 }
 
 /* GET /v1/conversations/{id} */
@@ -312,24 +392,49 @@ conversations_responded_done(enum store_respond_result res,
 	}
 }
 
+/* A recorded response waiting for its conversation's team. */
+struct conversations_resp {
+	struct api_call	*c;
+	char		 id[32];
+	char		 by[128];
+	char		 how[16];
+	char		*note;
+};
+
+/* The conversation is loaded: record the response if it is theirs. */
+static void
+conversations_responded_conv(const struct store_conv *conv, int failed,
+    void *arg)
+{
+	struct conversations_resp	*r = arg;
+	struct api_call			*c = r->c;
+
+	if (failed)
+		http_unavailable(c->req, "storage unavailable");
+	else if (conv == NULL)
+		http_error(c->req, 404, "not found", "no such conversation");
+	else if (api_see(c, conv->team, "no such conversation") &&
+	    store_respond(c->srv->db, r->id, r->by, r->how, r->note,
+	    c->cfg->retention_meta, conversations_responded_done, c) == -1)
+		http_unavailable(c->req, "storage unavailable");
+	free(r->note);
+	free(r);
+}
+
 /* POST /v1/conversations/{id}/responded {"by", "how", "note"} */
 static void
 conversations_responded(struct api_call *c)
 {
-	struct http_req	*req = c->req;
-	const char	*id = api_param(c, 0), *by, *how, *note;
-	int		 failed = 0;
+	struct http_req			*req = c->req;
+	struct conversations_resp	*r;
+	const char			*id = api_param(c, 0), *by, *how, *note;
+	int				 failed = 0;
 
-	by = api_string(c, "by", 1, &failed);
+	by = api_by(c, &failed);
 	how = api_string(c, "how", 1, &failed);
 	note = api_string(c, "note", 0, &failed);
 	if (failed)
 		return;
-	if (config_person(c->cfg, by) == NULL) {
-		http_error(req, 400, "bad request", "field \"by\": no person "
-		    "\"%s\"", by);
-		return;
-	}
 	if (strcmp(how, "phone") != 0 && strcmp(how, "in-person") != 0 &&
 	    strcmp(how, "other") != 0) {
 		http_error(req, 400, "bad request", "field \"how\" must be "
@@ -345,9 +450,22 @@ conversations_responded(struct api_call *c)
 		http_error(req, 404, "not found", "no such conversation");
 		return;
 	}
-	if (store_respond(c->srv->db, id, by, how, note,
-	    c->cfg->retention_meta, conversations_responded_done, c) == -1)
+	if ((r = calloc(1, sizeof *r)) == NULL ||
+	    (note != NULL && (r->note = strdup(note)) == NULL)) {
+		free(r);
+		http_unavailable(req, "out of memory");
+		return;
+	}
+	r->c = c;
+	snprintf(r->id, sizeof r->id, "%s", id);
+	snprintf(r->by, sizeof r->by, "%s", by);
+	snprintf(r->how, sizeof r->how, "%s", how);
+	if (store_conv_load(c->srv->db, id, conversations_responded_conv,
+	    r) == -1) {
+		free(r->note);
+		free(r);
 		http_unavailable(req, "storage unavailable");
+	}
 }
 
 /* Define the metrics these routes keep. */

@@ -43,10 +43,12 @@
 #include "serve/gen.h"
 #include "serve/intake.h"
 #include "serve/pages.h"
+#include "serve/oidc.h"
 #include "serve/reply.h"
 #include "serve/report.h"
 #include "serve/send.h"
 #include "serve/server.h"
+#include "serve/signin.h"
 
 #define DAEMON_DRAIN_TICK_MS	50
 #define DAEMON_CALENDAR_CHECK_S	3600
@@ -59,6 +61,8 @@ static const struct api_module *const daemon_api_modules[] = {
 	&duty_api,
 	&report_api,
 	&contact_list_api,
+	&signin_api,
+	&oidc_api,
 	NULL
 };
 
@@ -519,6 +523,7 @@ daemon_free(struct server *srv)
 	srv->closing = 1;
 	fetch_free(srv->fetch);
 	srv->fetch = NULL;
+	oidc_free();
 	send_shutdown();
 	db_free(srv->db);
 	srv->db = NULL;

@@ -2,7 +2,9 @@
  * duty.c: the people side of escalation (SPEC §6, §7.2): acknowledging a
  * conversation (POST /v1/conversations/{id}/ack), dated duty-rota
  * overrides (PUT/GET/DELETE /v1/teams/{team}/duty/{date}) and absences
- * (POST/GET /v1/absences, DELETE /v1/absences/{person}/{id}).  State is in
+ * (POST/GET /v1/absences, DELETE /v1/absences/{person}/{id}).  Managers
+ * manage their own teams' rota and their people's absences; everyone sees
+ * only their own teams' (SPEC §15).  State is in
  * Redis (store/duty.h) so every instance sees the same rota; escalation
  * reads it when a step fires.  This file checks requests, works out times
  * with the calendar and answers HTTP; it names no key.
@@ -96,6 +98,10 @@ duty_ack_team(const struct store_conv *conv, int failed, void *arg)
 		free(d);
 		return;
 	}
+	if (!api_see(d->c, conv->team, "no such conversation")) {
+		free(d);
+		return;
+	}
 	snprintf(d->team, sizeof d->team, "%s", conv->team);
 	d->step = conv->step;
 	t = config_team(cfg, d->team);
@@ -120,14 +126,9 @@ duty_ack(struct api_call *c)
 	const char	*id = api_param(c, 0), *by;
 	int		 failed = 0;
 
-	by = api_string(c, "by", 1, &failed);
+	by = api_by(c, &failed);
 	if (failed)
 		return;
-	if (config_person(c->cfg, by) == NULL) {
-		http_error(req, 400, "bad request", "field \"by\": no person "
-		    "\"%s\"", by);
-		return;
-	}
 	if (store_id_partition(id) == -1) {
 		http_error(req, 404, "not found", "no such conversation");
 		return;
@@ -186,6 +187,8 @@ duty_override_put(struct api_call *c)
 		http_error(req, 404, "not found", "no such team");
 		return;
 	}
+	if (!api_manage(c, t->id, "no such team"))
+		return;
 	if (!duty_date_ok(date)) {
 		http_error(req, 400, "bad request", "the date must be "
 		    "YYYY-MM-DD");
@@ -226,6 +229,8 @@ duty_override_delete(struct api_call *c)
 		http_error(req, 404, "not found", "no such team or date");
 		return;
 	}
+	if (!api_manage(c, t->id, "no such team or date"))
+		return;
 	if (store_duty_clear(srv->db, t->id, date, duty_written, req) == -1)
 		http_unavailable(req, "storage unavailable");
 }
@@ -296,6 +301,10 @@ duty_override_get(struct api_call *c)
 		http_error(req, 404, "not found", "no such team or date");
 		return;
 	}
+	if (!api_see(c, g->team->id, "no such team or date")) {
+		free(g);
+		return;
+	}
 	snprintf(g->date, sizeof g->date, "%s", date);
 	g->wday = timeutil_weekday(days);
 	if (store_duty_get(srv->db, g->team->id, g->date, duty_get_done,
@@ -362,6 +371,8 @@ duty_absence_add(struct api_call *c)
 		    "person \"%s\"", person);
 		return;
 	}
+	if (!api_manage_person(c, person, "no such person in your teams"))
+		return;
 	/* Dates are whole days: "to" includes that day. */
 	if (duty_instant(c->cfg->promise.calendar, from, 0, &fs) == -1 ||
 	    duty_instant(c->cfg->promise.calendar, to, 1, &ts) == -1 ||
@@ -381,7 +392,8 @@ static void
 duty_absences_done(const struct store_absence *a, size_t n, int failed,
     void *arg)
 {
-	struct http_req	*req = arg;
+	struct api_call	*c = arg;
+	struct http_req	*req = c->req;
 	cJSON		*j, *list, *e;
 	size_t		 i;
 
@@ -392,6 +404,9 @@ duty_absences_done(const struct store_absence *a, size_t n, int failed,
 	j = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(j, "absences");
 	for (i = 0; i < n; i++) {
+		/* Only the absences of people in the caller's teams. */
+		if (!api_sees_person(c, a[i].person))
+			continue;
 		e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "person", a[i].person);
 		cJSON_AddNumberToObject(e, "id", (double)a[i].id);
@@ -407,7 +422,7 @@ duty_absences_done(const struct store_absence *a, size_t n, int failed,
 static void
 duty_absences(struct api_call *c)
 {
-	if (store_absences(c->srv->db, duty_absences_done, c->req) == -1)
+	if (store_absences(c->srv->db, duty_absences_done, c) == -1)
 		http_unavailable(c->req, "storage unavailable");
 }
 
@@ -456,6 +471,8 @@ duty_absence_delete(struct api_call *c)
 		http_error(req, 404, "not found", "no such absence");
 		return;
 	}
+	if (!api_manage_person(c, person, "no such absence"))
+		return;
 	if (store_absence_del(c->srv->db, person, id, duty_absence_deleted,
 	    req) == -1)
 		http_unavailable(req, "storage unavailable");

@@ -460,6 +460,11 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 		reply_free(r);
 		return;
 	}
+	/* Another team's conversation does not exist for this caller. */
+	if (!api_see(r->c, f->conv.team, "no such conversation")) {
+		reply_free(r);
+		return;
+	}
 	channel = f->conv.channel;
 	addr = f->conv.addr;
 	if (channel[0] == '\0' || addr[0] == '\0') {
@@ -529,15 +534,10 @@ reply_post(struct api_call *c)
 	size_t		 chars = 0;
 	int		 failed = 0;
 
-	by = api_string(c, "by", 1, &failed);
+	by = api_by(c, &failed);
 	text = api_string(c, "text", 1, &failed);
 	if (failed)
 		return;
-	if (config_person(c->cfg, by) == NULL) {
-		http_error(req, 400, "bad request", "field \"by\": no person "
-		    "\"%s\"", by);
-		return;
-	}
 	if ((chars = reply_check_text(text, &why)) == 0) {
 		http_error(req, 400, "bad request", "field \"text\" %s", why);
 		return;

@@ -1,7 +1,9 @@
 /*
  * report.c: GET /v1/report, the promise report: rows from every partition,
  * response times in working hours on the team's calendar, summarised by
- * rules/summary.c overall and per team.
+ * rules/summary.c overall and per team.  A manager's report covers the
+ * teams they manage (SPEC §15): another team's answers 404, and without a
+ * team the overall figures are those of their own teams.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +61,8 @@ report_done(const struct store_conv *convs, size_t n, int failed, void *arg)
 
 		if (r->team[0] != '\0' && strcmp(c->team, r->team) != 0)
 			continue;
+		if (!api_manages(r->c, c->team))
+			continue;
 		row->team = c->team;
 		row->received_ms = c->received_ms;
 		row->deadline_ms = c->deadline_ms;
@@ -79,6 +83,8 @@ report_done(const struct store_conv *convs, size_t n, int failed, void *arg)
 	teams = cJSON_AddObjectToObject(j, "teams");
 	for (k = 0; k < cfg->nteams; k++) {
 		if (r->team[0] != '\0' && strcmp(cfg->teams[k].id, r->team))
+			continue;
+		if (!api_manages(r->c, cfg->teams[k].id))
 			continue;
 		for (i = ns = 0; i < nr; i++)
 			if (strcmp(rows[i].team, cfg->teams[k].id) == 0)
@@ -134,6 +140,8 @@ report_get(struct api_call *c)
 		http_error(req, 400, "bad request", "no team \"%s\"", team);
 		return;
 	}
+	if (team != NULL && !api_manage(c, team, "no such team"))
+		return;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
 		http_unavailable(req, "out of memory");
 		return;

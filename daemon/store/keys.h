@@ -45,6 +45,19 @@
  * phone, so the throttle is one script). */
 #define KEY_SMS_ALL	"rd:sms:{%s}"		/* phone hash: zset */
 #define KEY_SMS_SAME	"rd:sms:{%s}:%s"	/* phone hash, text hash */
+#define KEY_CONTACT_READS "rd:contact:%s:reads"	/* contact id: list */
+
+/*
+ * Staff identity (store/auth.h).  Secrets (session cookies, sign-in link
+ * tokens, OIDC states) name their keys only by hash: the values are never
+ * stored.  Email addresses and client addresses likewise.
+ */
+#define KEY_SESSION	"rd:session:%s"		/* cookie hash: hash */
+#define KEY_SIGNIN	"rd:signin:%s"		/* link token hash: string */
+#define KEY_OIDC_STATE	"rd:oidc:state:%s"	/* state hash: string */
+#define KEY_RATE	"rd:rate:%s:%s"		/* kind, hash: counter */
+#define KEY_OIDC_SUB	"rd:oidc:sub:%s"	/* issuer+subject hash */
+#define KEY_OIDC_PERSON	"rd:oidc:person:%s"	/* person: hash */
 
 /* The consumer group that delivers escalations. */
 #define STORE_ESC_GROUP	"replyd"

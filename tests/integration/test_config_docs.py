@@ -143,6 +143,11 @@ def read_keys(tmp_path_factory):
         if "bank_holidays" in cal:
             cal["bank_holidays"]["file"] = FEED
     cfg["plugin_dir"] = os.path.join(BUILD, "plugins")
+    # OpenID Connect is commented out in the example: read its keys too.
+    cfg.setdefault("auth", {})["oidc"] = {
+        "issuer": "https://login.microsoftonline.com/tenant/v2.0",
+        "client_id": "replyd", "client_secret": "x", "tenant": "tenant",
+        "claim": "email"}
     notifier = [p for p in plugins() if p == "webhook"]
     cfg["channels"] = {p: {} for p in plugins() if p not in notifier}
     cfg["notifiers"] = {"NAME": {"plugin": p} for p in notifier}
