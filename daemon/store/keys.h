@@ -34,6 +34,11 @@
 #define KEY_ABSENCES	"rd:absences"		/* hash, person -> ranges */
 #define KEY_ABSENCE_SEQ	"rd:absences:seq"	/* counter for absence ids */
 #define KEY_REPLAY	"rd:replay:%s:%s"	/* provider, token hash */
+#define KEY_CALENDAR	"rd:cal:%s"		/* calendar name: hash, its
+						   unplanned closures and
+						   recompute job */
+#define KEY_FEED	"rd:feed:%s"		/* URL hash: the fetched
+						   bank-holiday feed */
 
 /* The consumer group that delivers escalations. */
 #define STORE_ESC_GROUP	"replyd"
@@ -43,6 +48,14 @@
  * "w" (the waiting notice) or "uN" (the urgent alert of message N), scored
  * by when they fall due (ms).  claim-2 moves them to KEY_ESC as entries
  * with the fields id, kind, due (ms) and claimed (ms, Redis TIME).
+ *
+ * KEY_CALENDAR's fields: "c:YYYY-MM-DD" -> an unplanned closure as JSON
+ * {reason, by, at}; rev (bumped by every closure change) and why (of the
+ * last one); ver, seq, owner, lease, started, done, job_why: the
+ * recompute job (calclaim-1).  A conversation's record holds "cal" =
+ * NAME:SEQ, the last job that recomputed it.  KEY_FEED's fields: url,
+ * body, sha, rev, fetched_at, next_at, error, failed_at, lock_until,
+ * lock_owner.
  */
 
 #endif
