@@ -13,7 +13,7 @@ static const struct ctl_command {
 	const char	*usage;
 } ctl_commands[] = {
 	{ "deadline", ctl_deadline, "deadline -c FILE [--calendar NAME] "
-	    "[--within DURATION] [INSTANT ...]" },
+	    "[--within DURATION] [--offline] [INSTANT ...]" },
 	{ "contacts", ctl_contacts, "contacts import -c FILE [--url URL] "
 	    "[--token TOKEN] CSV" },
 	{ "report", ctl_report, "report -c FILE --month YYYY-MM [--team T] "
