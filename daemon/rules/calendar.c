@@ -954,6 +954,13 @@ calendar_holidays(const struct calendar *cal)
 	return calendar_feed_in_use(cal);
 }
 
+/* The bank holidays of bank_holidays.file, or NULL. */
+const struct calendar_feed *
+calendar_holidays_file(const struct calendar *cal)
+{
+	return cal->file_feed;
+}
+
 /* Whether a fetched feed is in use (else the file's). */
 int
 calendar_holidays_fetched(const struct calendar *cal)

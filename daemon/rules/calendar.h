@@ -161,6 +161,8 @@ int		 calendar_update(struct calendar *,
 		    const struct calendar_feed *live);
 /* The bank holidays in use (fetched, else the file's), or NULL. */
 const struct calendar_feed *calendar_holidays(const struct calendar *);
+/* The bank holidays of bank_holidays.file, or NULL. */
+const struct calendar_feed *calendar_holidays_file(const struct calendar *);
 /* Whether the fetched feed is in use. */
 int		 calendar_holidays_fetched(const struct calendar *);
 /* The unplanned closures in use, or NULL. */
