@@ -60,6 +60,9 @@ struct cal_entry {
 	int			 claiming;
 	int			 changed;	/* our version moved: claim */
 	int			 at_start;
+	int			 record;	/* with no version in Redis, only
+						   record ours (no change yet) */
+	int			 counting;	/* open conversations, for that */
 	char			 why[256];
 	char			 ver[40];	/* our deadline version */
 	struct store_cal_state	 last;		/* as last read */
@@ -198,6 +201,7 @@ calsync_add_entry(struct calsync *st, const char *name)
 	e->synced_ms = -1;
 	e->changed = 1;
 	e->at_start = 1;
+	e->record = 1;
 	snprintf(e->why, sizeof e->why, "replyd started with calendar data "
 	    "the open conversations were not computed with");
 	st->cals[st->ncals++] = e;
@@ -299,8 +303,11 @@ calsync_apply(struct cal_entry *e, const char *why)
 	calsync_version(cfg, cal, ver, sizeof ver);
 	if (strcmp(ver, e->ver) != 0) {
 		snprintf(e->ver, sizeof e->ver, "%s", ver);
-		if (!e->at_start)
+		if (!e->at_start) {
+			/* A change: with no version recorded, still walk. */
 			snprintf(e->why, sizeof e->why, "%s", why);
+			e->record = 0;
+		}
 		e->changed = 1;
 		if (st->changed != NULL)
 			st->changed(st->srv);
@@ -400,10 +407,17 @@ calsync_claimed(enum store_cal_claim_result res, int64_t seq,
 		log_info("calendar \"%s\": deadline version %s recorded",
 		    e->name, e->ver);
 		break;
+	case STORE_CAL_ABSENT:
+		/* Nothing to recompute yet: record it once there is. */
+		e->at_start = 0;
+		if (e->changed)
+			calsync_decide(e);
+		return;
 	default:
 		break;
 	}
 	e->at_start = 0;
+	e->record = 0;
 	e->out_of_sync = 0;
 	e->warned[0] = '\0';
 	e->synced_ms = server_time_ms(srv);
@@ -434,6 +448,19 @@ calsync_taken(enum store_cal_claim_result res, int64_t seq,
 	calsync_run(e, e->last.seq, why, 1, started_ms - 5000, 0);
 }
 
+/* Open conversations were counted: with some, record our version. */
+static void
+calsync_counted(int n, void *arg)
+{
+	struct cal_entry	*e = arg;
+
+	e->counting = 0;
+	if (e->st->srv->closing || n <= 0 || !e->record)
+		return;
+	e->changed = 1;
+	calsync_decide(e);
+}
+
 /* Decide what this instance does about entry e (see the top). */
 static void
 calsync_decide(struct cal_entry *e)
@@ -457,10 +484,22 @@ calsync_decide(struct cal_entry *e)
 		e->changed = 0;
 		e->claiming = 1;
 		if (store_cal_claim(srv->db, e->name, e->ver, e->why,
-		    recompute_owner(srv), CALSYNC_LEASE_MS, e->at_start,
-		    calsync_claimed, e) == -1) {
+		    recompute_owner(srv), CALSYNC_LEASE_MS, !e->record ?
+		    STORE_CAL_FIRST_CLAIM : e->at_start ? STORE_CAL_FIRST_PEEK :
+		    STORE_CAL_FIRST_RECORD, calsync_claimed, e) == -1) {
 			e->claiming = 0;
 			e->changed = 1;
+		}
+		return;
+	}
+	if (s->ver[0] == '\0') {
+		/* Nothing recorded: once open conversations appear, their
+		 * deadlines are this data's. */
+		if (e->record && !e->counting) {
+			e->counting = 1;
+			if (store_cal_any_open(srv->db, calsync_counted,
+			    e) == -1)
+				e->counting = 0;
 		}
 		return;
 	}

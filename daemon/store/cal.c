@@ -348,6 +348,8 @@ cal_claim_done(struct db *db, redisReply *r, const char *err, void *arg)
 			seq = store_num(r->element[1]);
 			started = store_num(r->element[2]);
 			why = store_str(r->element[4]);
+		} else if (strcmp(s, "absent") == 0) {
+			res = STORE_CAL_ABSENT;
 		} else if (strcmp(s, "recorded") == 0 && r->elements == 2) {
 			res = STORE_CAL_RECORDED;
 			seq = store_num(r->element[1]);
@@ -365,8 +367,8 @@ cal_claim_done(struct db *db, redisReply *r, const char *err, void *arg)
 /* Claim the recompute of a calendar to a version. */
 int
 store_cal_claim(struct db *db, const char *calendar, const char *ver,
-    const char *why, const char *owner, int64_t lease_ms, int at_start,
-    store_cal_claim_cb cb, void *arg)
+    const char *why, const char *owner, int64_t lease_ms,
+    enum store_cal_first first, store_cal_claim_cb cb, void *arg)
 {
 	struct cal_req	*q;
 	char		 key[320], lease[24];
@@ -382,12 +384,62 @@ store_cal_claim(struct db *db, const char *calendar, const char *ver,
 	argv[2] = why;
 	argv[3] = owner;
 	argv[4] = lease;
-	argv[5] = at_start ? "1" : "0";
+	argv[5] = first == STORE_CAL_FIRST_PEEK ? "2" :
+	    first == STORE_CAL_FIRST_RECORD ? "1" : "0";
 	if (store_run(db, "calclaim", cal_claim_done, q, 6, argv,
 	    NULL) == -1) {
 		free(q);
 		return -1;
 	}
+	return 0;
+}
+
+/* The open conversations counted, partition by partition. */
+struct cal_count {
+	void	(*cb)(int, void *);
+	void	 *arg;
+	int	  pending;
+	int	  n;
+	int	  failed;
+};
+
+/* One ZCARD answered; after the last, hand the sum over. */
+static void
+cal_count_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct cal_count	*c = arg;
+
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		c->n += r->integer > 0;
+	else if (r != NULL || err != NULL)
+		c->failed = 1;
+	if (--c->pending > 0)
+		return;
+	c->cb(c->failed ? -1 : c->n, c->arg);
+	free(c);
+}
+
+/* Whether any partition holds an open conversation. */
+int
+store_cal_any_open(struct db *db, void (*cb)(int, void *), void *arg)
+{
+	struct cal_count	*c;
+	char			 key[48];
+	int			 p;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return -1;
+	c->cb = cb;
+	c->arg = arg;
+	c->pending = 1;
+	for (p = 0; p < STORE_PARTITIONS; p++) {
+		snprintf(key, sizeof key, KEY_AWAITING, p);
+		if (db_command(db, cal_count_done, c, "ZCARD %s", key) == 0)
+			c->pending++;
+		else
+			c->failed = 1;
+	}
+	cal_count_done(db, NULL, NULL, c);	/* drop the guard */
 	return 0;
 }
 

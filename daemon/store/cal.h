@@ -54,6 +54,7 @@ enum store_cal_closure_result {
 enum store_cal_claim_result {
 	STORE_CAL_CURRENT,		/* that version is already recorded */
 	STORE_CAL_RECORDED,		/* first version: recorded, no job */
+	STORE_CAL_ABSENT,		/* none recorded, none written */
 	STORE_CAL_MINE,			/* the job is the caller's */
 	STORE_CAL_NOT_MINE,		/* a takeover was not possible */
 	STORE_CAL_CLAIM_FAILED
@@ -163,11 +164,21 @@ int	 store_cal_closure_add(struct db *, const char *calendar,
 /* Remove the closure of date (closure-del-1). */
 int	 store_cal_closure_del(struct db *, const char *calendar,
 	    const char *date, const char *why, store_cal_closures_cb, void *);
-/* Claim the recompute of calendar to version ver (calclaim-1); at_start:
- * a calendar with no version yet only records it. */
+/* How a claim treats a calendar with no version recorded yet. */
+enum store_cal_first {
+	STORE_CAL_FIRST_CLAIM,		/* a change: claim the job */
+	STORE_CAL_FIRST_RECORD,		/* record it, no job */
+	STORE_CAL_FIRST_PEEK		/* write nothing: answer ABSENT */
+};
+
+/* Claim the recompute of calendar to version ver (calclaim-1). */
 int	 store_cal_claim(struct db *, const char *calendar, const char *ver,
-	    const char *why, const char *owner, int64_t lease_ms, int at_start,
-	    store_cal_claim_cb, void *);
+	    const char *why, const char *owner, int64_t lease_ms,
+	    enum store_cal_first, store_cal_claim_cb, void *);
+/* Whether any partition holds an open conversation: n is 0 or more, -1
+ * when Redis failed. */
+int	 store_cal_any_open(struct db *, void (*cb)(int n, void *arg),
+	    void *);
 /* Take over job seq for version ver after its lease ran out. */
 int	 store_cal_takeover(struct db *, const char *calendar, int64_t seq,
 	    const char *ver, const char *owner, int64_t lease_ms,

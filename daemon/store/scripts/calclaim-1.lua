@@ -7,11 +7,14 @@
 -- last seq finished).  Instances that reload at once compute the same
 -- version: the first to ask gets the job, the others hear 'current'.
 -- KEYS: the calendar's hash (rd:cal:NAME)
--- ARGV: version, why, owner, lease (ms), '1' at start (then a calendar
---       with no version yet only records it: deadlines already stored
---       were computed with this data)
+-- ARGV: version, why, owner, lease (ms), '1' to only record a first
+--       version (at start, or once open conversations appear: deadlines
+--       already stored were computed with this data), '2' likewise but
+--       writing nothing yet (at start: a Redis with nothing to recompute
+--       stays untouched)
 -- Returns {'current', seq, started, done, why} when that version is
--- already recorded, {'recorded', seq} or {'mine', seq, started}.
+-- already recorded, {'absent'} (with '2'), {'recorded', seq} or
+-- {'mine', seq, started}.
 --#include now.lua
 local f = redis.call('HMGET', KEYS[1], 'ver', 'seq', 'started', 'done',
   'job_why')
@@ -20,6 +23,7 @@ if f[1] == ARGV[1] then
 end
 local now = now_ms()
 local seq = math.max((tonumber(f[2]) or 0) + 1, now)
+if not f[1] and ARGV[5] == '2' then return {'absent'} end
 if not f[1] and ARGV[5] == '1' then
   redis.call('HSET', KEYS[1], 'ver', ARGV[1], 'seq', seq, 'done', seq,
     'started', now, 'job_why', ARGV[2])
