@@ -72,6 +72,7 @@ struct recompute_run {
 	int64_t			 renewed_ms;
 	unsigned long		 seen, changed, same, failed;
 	struct timespec		 t0;
+	double			 walk_ms;	/* how long the walk took */
 	struct event		*ev;
 };
 
@@ -138,9 +139,9 @@ recompute_end(struct recompute_run *r)
 	if (r->walk || r->changed > 0 || r->failed > 0)
 		log_info("calendar \"%s\": %s %s: %lu open conversations "
 		    "looked at, %lu deadlines moved, %lu failed, in %.0f ms "
-		    "(%s)", r->calendar, r->walk ? "recompute" : "catch-up",
-		    how, r->seen, r->changed, r->failed,
-		    recompute_elapsed_ms(&r->t0), r->why);
+		    "(walk %.0f ms) (%s)", r->calendar, r->walk ? "recompute" :
+		    "catch-up", how, r->seen, r->changed, r->failed,
+		    recompute_elapsed_ms(&r->t0), r->walk_ms, r->why);
 	recompute_run_free(r);
 }
 
@@ -421,6 +422,7 @@ recompute_next(struct recompute_run *r)
 				break;
 			}
 			r->phase = RECOMPUTE_SWEEP;
+			r->walk_ms = recompute_elapsed_ms(&r->t0);
 			r->p = 0;
 			snprintf(r->cursor, sizeof r->cursor, "0");
 			continue;
