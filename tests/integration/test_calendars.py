@@ -336,6 +336,28 @@ def test_a_reload_with_new_hours_recomputes_open_deadlines(
     assert zscore(redis_server, cid, 0) == deadline(new, 2 * 12 * 3600, windows=((0, 12),)) * 1000
 
 
+def test_a_restart_with_new_hours_recomputes_open_deadlines(
+        make_replyd, redis_server, tmpdir_path, sink):
+    cfg = cal_config(redis_server.port, tmpdir_path, sink)
+    d = make_replyd(cfg)
+    known(d, "+447700900123")
+    send_sms(d, "+447700900123")
+    [cid] = conversations(d)
+    arrival = arrived_yesterday(redis_server, cid)
+    # Once there is something to recompute, the data it was computed with
+    # is recorded.
+    wait_for(lambda: redis_server.cli("HEXISTS", "rd:cal:office", "ver") == "(integer) 1",
+             what="the version to be recorded")
+    assert d.stop() == 0
+    d.write_config(dict(cfg, calendars={"office": dict(
+        cfg["calendars"]["office"], hours={x: ["00:00-12:00"] for x in DAYS})}))
+    d.start()
+    new = deadline(arrival, 12 * 3600, windows=((0, 12),))
+    wait_for(lambda: conversations(d)[cid]["deadline"] == rfc3339(new), what="the recompute")
+    [event] = changes(d, cid)
+    assert event["why"].startswith("replyd started with calendar data")
+
+
 def test_instances_reloading_at_once_recompute_each_conversation_once(
         make_replyd, redis_server, tmpdir_path, sink):
     cfg = cal_config(redis_server.port, tmpdir_path, sink)
@@ -346,7 +368,6 @@ def test_instances_reloading_at_once_recompute_each_conversation_once(
     ids = sorted(conversations(d1))
     assert len(ids) == 20
     arrivals = {cid: arrived_yesterday(redis_server, cid) for cid in ids}
-    new_cfgs = []
     for d in (d1, d2):
         c = copy.deepcopy(d.config)
         c["calendars"]["office"]["hours"] = {x: ["00:00-12:00"] for x in DAYS}
