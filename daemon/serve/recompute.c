@@ -4,8 +4,9 @@
  * index, or a page of its arrival index), read each record, run
  * recompute-4 for those on the job's calendar that this job (or a later
  * one) has not touched yet, and only when the whole batch has answered go
- * on to the next.  At most RECOMPUTE_BATCH commands of a job are in flight,
- * each one short, so Redis serves other clients between them.
+ * on to the next.  About RECOMPUTE_BATCH commands of a job are in flight
+ * at a time (a ZSCAN page may be a little larger), each one short, so
+ * Redis serves other clients between them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,10 +63,13 @@ struct recompute_run {
 	enum recompute_phase	 phase;
 	int			 p;
 	char			 cursor[32];
-	struct recompute_item	 batch[RECOMPUTE_BATCH];
-	size_t			 nbatch;
-	struct recompute_item	 retry[RECOMPUTE_BATCH];
-	size_t			 nretry;
+	/* A page may hold more ids than asked for (ZSCAN's count is a
+	 * hint), so both grow; batch is never moved while reads are in
+	 * flight (items are their callbacks' arguments). */
+	struct recompute_item	*batch;
+	size_t			 nbatch, capbatch;
+	struct recompute_item	*retry;
+	size_t			 nretry, capretry;
 	int			 pending;
 	int			 stop;
 	int			 lost;
@@ -114,6 +118,8 @@ recompute_run_free(struct recompute_run *r)
 {
 	if (r->ev != NULL)
 		event_free(r->ev);
+	free(r->batch);
+	free(r->retry);
 	free(r->calendar);
 	free(r->why);
 	free(r);
@@ -193,13 +199,32 @@ recompute_release(struct recompute_run *r)
 	recompute_next(r);
 }
 
+/* Make room for n items in a list; -1 when out of memory. */
+static int
+recompute_room(struct recompute_item **list, size_t *cap, size_t n)
+{
+	struct recompute_item	*nl;
+	size_t			 c = *cap ? *cap : RECOMPUTE_BATCH;
+
+	if (n <= *cap)
+		return 0;
+	while (c < n)
+		c *= 2;
+	if ((nl = realloc(*list, c * sizeof *nl)) == NULL)
+		return -1;
+	*list = nl;
+	*cap = c;
+	return 0;
+}
+
 /* Try a conversation again in the next batch, or give up on it. */
 static void
 recompute_again(struct recompute_item *it, const char *why)
 {
 	struct recompute_run	*r = it->run;
 
-	if (++it->tries < RECOMPUTE_TRIES && r->nretry < RECOMPUTE_BATCH) {
+	if (++it->tries < RECOMPUTE_TRIES &&
+	    recompute_room(&r->retry, &r->capretry, r->nretry + 1) == 0) {
 		r->retry[r->nretry] = *it;
 		r->nretry++;
 		return;
@@ -352,7 +377,10 @@ recompute_ids(const char *const *ids, size_t n, const char *next,
 	r->pending--;
 	if (r->rc->srv->closing)
 		return;
+	if (err == NULL && recompute_room(&r->batch, &r->capbatch, n) == -1)
+		err = "out of memory";
 	if (err != NULL) {
+		/* The same page is read again. */
 		log_warnx("calendar \"%s\": recompute: reading partition %d: "
 		    "%s; trying again", r->calendar, r->p, err);
 		recompute_arm(r, RECOMPUTE_RETRY_MS);
@@ -363,13 +391,11 @@ recompute_ids(const char *const *ids, size_t n, const char *next,
 		snprintf(r->cursor, sizeof r->cursor, "0");
 	} else
 		snprintf(r->cursor, sizeof r->cursor, "%s", next);
-	r->nbatch = 0;
-	for (i = 0; i < n && r->nbatch < RECOMPUTE_BATCH; i++) {
-		memset(&r->batch[r->nbatch], 0, sizeof r->batch[0]);
-		snprintf(r->batch[r->nbatch].id, sizeof r->batch[0].id, "%s",
-		    ids[i]);
-		r->nbatch++;
+	for (i = 0; i < n; i++) {
+		memset(&r->batch[i], 0, sizeof r->batch[0]);
+		snprintf(r->batch[i].id, sizeof r->batch[0].id, "%s", ids[i]);
 	}
+	r->nbatch = n;
 	recompute_batch(r);
 }
 
@@ -404,7 +430,8 @@ recompute_next(struct recompute_run *r)
 			return;
 		r->pending--;
 	}
-	if (r->nretry > 0) {
+	if (r->nretry > 0 &&
+	    recompute_room(&r->batch, &r->capbatch, r->nretry) == 0) {
 		memcpy(r->batch, r->retry, r->nretry * sizeof r->batch[0]);
 		r->nbatch = r->nretry;
 		r->nretry = 0;
