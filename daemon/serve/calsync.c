@@ -890,10 +890,11 @@ calsync_holidays_json(const struct calsync *st,
 	return j;
 }
 
-/* The unplanned closures of an entry from day `from` on. */
+/* The unplanned closures of an entry from day `from` on; who added them
+ * and when only with `who` (not on /readyz, which anyone may ask). */
 static cJSON *
 calsync_closures_json(const struct cal_entry *e,
-    const struct calendar *cal, const char *from)
+    const struct calendar *cal, const char *from, int who)
 {
 	cJSON	*list, *c;
 	char	 buf[64];
@@ -908,8 +909,9 @@ calsync_closures_json(const struct cal_entry *e,
 			break;
 		cJSON_AddStringToObject(c, "date", e->closures[i].date);
 		cJSON_AddStringToObject(c, "reason", e->closures[i].reason);
-		cJSON_AddStringToObject(c, "by", e->closures[i].by);
-		if (e->closures[i].at_ms > 0) {
+		if (who)
+			cJSON_AddStringToObject(c, "by", e->closures[i].by);
+		if (who && e->closures[i].at_ms > 0) {
 			api_time(cal, e->closures[i].at_ms, buf, sizeof buf);
 			cJSON_AddStringToObject(c, "at", buf);
 		}
@@ -947,7 +949,7 @@ calsync_readyz(struct server *srv, cJSON *j)
 		calsync_date(calendar_day_of(cal, now / 1000), today,
 		    sizeof today);
 		cJSON_AddItemToObject(c, "unplanned_closures",
-		    calsync_closures_json(e, cal, today));
+		    calsync_closures_json(e, cal, today, 0));
 		cJSON_AddItemToObject(c, "bank_holidays",
 		    calsync_holidays_json(st, cal, now, 0));
 	}
@@ -1104,7 +1106,7 @@ calsync_get_route(struct api_call *c)
 	cJSON_AddItemToObject(j, "bank_holidays", calsync_holidays_json(st,
 	    cal, now, 1));
 	cJSON_AddItemToObject(j, "closures", calsync_closures_json(e, cal,
-	    NULL));
+	    NULL, 1));
 	calsync_date(from, buf, sizeof buf);
 	cJSON_AddStringToObject(j, "from", buf);
 	calsync_date(to, buf, sizeof buf);
