@@ -389,6 +389,30 @@ def test_instances_reloading_at_once_recompute_each_conversation_once(
         d2.logtext().count("recomputing open conversations") == 1
 
 
+def test_a_job_whose_instance_died_is_finished_by_another(
+        make_replyd, redis_server, tmpdir_path, sink):
+    cfg = cal_config(redis_server.port, tmpdir_path, sink)
+    d1 = make_replyd(cfg)
+    d2 = make_replyd(second(cfg))
+    send_sms(d1, "+447700900123")
+    [cid] = conversations(d1)
+    arrival = arrived_yesterday(redis_server, cid)
+    close_today(d1)
+    # d1 owns the job and dies before it is done (it waits a few seconds
+    # for the others before its last sweep).
+    wait_for(lambda: "-%d-" % d1.proc.pid in redis_server.cli("HGET", "rd:cal:office", "owner"),
+             what="the first instance to own the job")
+    d1.kill()
+    wait_for(lambda: "taking over recompute job" in d2.logtext(), timeout=25,
+             what="the second instance to take the job over")
+    wait_for(lambda: redis_server.cli("HGET", "rd:cal:office", "done") ==
+             redis_server.cli("HGET", "rd:cal:office", "seq"), timeout=15,
+             what="the job to be marked done")
+    assert conversations(d2)[cid]["deadline"] == rfc3339(deadline(arrival, DAY,
+                                                                  closed={today()}))
+    assert len(changes(d2, cid)) == 1
+
+
 # --- the bank-holiday feed -------------------------------------------------
 
 class FeedServer:
