@@ -399,9 +399,11 @@ calsync_claimed(enum store_cal_claim_result res, int64_t seq,
 		    CALSYNC_SETTLE_MS);
 		break;
 	case STORE_CAL_CURRENT:
-		/* Another instance had it first: catch up on our own. */
-		calsync_run(e, seq, why[0] != '\0' ? why : e->why, 0, from,
-		    0);
+		/* Another instance had it first: catch up on our own, unless
+		 * we only meant to record the data we already had. */
+		if (!e->record || e->at_start)
+			calsync_run(e, seq, why[0] != '\0' ? why : e->why, 0,
+			    from, 0);
 		break;
 	case STORE_CAL_RECORDED:
 		log_info("calendar \"%s\": deadline version %s recorded",
@@ -494,7 +496,8 @@ calsync_decide(struct cal_entry *e)
 	}
 	if (s->ver[0] == '\0') {
 		/* Nothing recorded: once open conversations appear, their
-		 * deadlines are this data's. */
+		 * deadlines are this data's.  Nothing disagrees with us. */
+		e->synced_ms = now;
 		if (e->record && !e->counting) {
 			e->counting = 1;
 			if (store_cal_any_open(srv->db, calsync_counted,
