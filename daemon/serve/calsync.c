@@ -224,6 +224,10 @@ calsync_add_feedsrc(struct calsync *st, const char *url)
 		free(f);
 		return NULL;
 	}
+	if (strncmp(url, "http://", 7) == 0)
+		log_warnx("bank_holidays.url %.*s is plain http: anyone on the "
+		    "way could change the bank holidays; use https outside "
+		    "tests", (int)strcspn(url, "?#"), url);
 	f->st = st;
 	st->feeds[st->nfeeds++] = f;
 	return f;
