@@ -15,7 +15,7 @@ static const struct ctl_command {
 	const char	*usage;
 } ctl_commands[] = {
 	{ "deadline", ctl_deadline, "deadline -c FILE [--calendar NAME] "
-	    "[--within DURATION] [INSTANT ...]" },
+	    "[--within DURATION] [--offline] [INSTANT ...]" },
 	{ "contacts", ctl_contacts, "contacts import -c FILE [--url URL] "
 	    "[--token TOKEN] CSV" },
 	{ "contacts", ctl_contacts, "contacts list [--q TEXT] | show ID | "

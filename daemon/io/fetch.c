@@ -61,6 +61,9 @@ struct fetch_xfer {
 	char			*body;		/* response, NUL-terminated */
 	size_t			 body_len;
 	size_t			 body_size;
+	size_t			 body_max;	/* kept at most */
+	int			 refuse_big;	/* fail rather than cut */
+	int			 too_big;
 	int			 retry_after;
 	int			 setopt_failed;
 	int			 fresh;		/* retried on a new connection */
@@ -220,6 +223,8 @@ fetch_finish(struct fetch_xfer *x, CURLcode rc, const char *why)
 		    curl_easy_strerror(ic));
 		code = 0;
 	}
+	if (why == NULL && x->too_big)
+		why = "the response is larger than the limit";
 	if (why != NULL)
 		resp.error = why;
 	else if (rc == CURLE_OK) {
@@ -455,7 +460,8 @@ fetch_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 	return 0;
 }
 
-/* CURLOPT_WRITEFUNCTION: keep the first FETCH_BODY_MAX bytes. */
+/* CURLOPT_WRITEFUNCTION: keep the first body_max bytes (or, when a
+ * larger body must be refused, fail the transfer). */
 static size_t
 fetch_write_cb(char *buf, size_t size, size_t n, void *arg)
 {
@@ -463,7 +469,11 @@ fetch_write_cb(char *buf, size_t size, size_t n, void *arg)
 	size_t			 len = size * n, take, want;
 	char			*p;
 
-	take = FETCH_BODY_MAX - x->body_len;
+	if (x->refuse_big && len > x->body_max - x->body_len) {
+		x->too_big = 1;
+		return 0;	/* libcurl fails the transfer */
+	}
+	take = x->body_max - x->body_len;
 	if (take > len)
 		take = len;
 	if (take == 0)
@@ -472,8 +482,8 @@ fetch_write_cb(char *buf, size_t size, size_t n, void *arg)
 		want = x->body_size == 0 ? 4096 : x->body_size * 2;
 		while (want < x->body_len + take + 1)
 			want *= 2;
-		if (want > FETCH_BODY_MAX + 1)
-			want = FETCH_BODY_MAX + 1;
+		if (want > x->body_max + 1)
+			want = x->body_max + 1;
 		if ((p = realloc(x->body, want)) == NULL)
 			return 0;	/* libcurl fails the transfer */
 		x->body = p;
@@ -650,6 +660,7 @@ fetch_xfer_new(struct fetch *f, const char *url, int smtp,
 	x->fetch = f;
 	x->smtp = smtp;
 	x->label = label;
+	x->body_max = FETCH_BODY_MAX;
 	x->retry_after = -1;
 	x->done = done;
 	x->arg = arg;
@@ -845,6 +856,15 @@ int
 fetch_http(struct fetch *f, const struct replyd_http_request *req,
     replyd_http_done done, void *arg)
 {
+	return fetch_http_limit(f, req, 0, done, arg);
+}
+
+/* Start an HTTP(S) request whose response may be up to max_body bytes;
+ * see fetch.h. */
+int
+fetch_http_limit(struct fetch *f, const struct replyd_http_request *req,
+    size_t max_body, replyd_http_done done, void *arg)
+{
 	struct fetch_xfer	*x;
 	const char		*method;
 
@@ -860,6 +880,10 @@ fetch_http(struct fetch *f, const struct replyd_http_request *req,
 	if ((x = fetch_xfer_new(f, req->url, 0, method, req->timeout_ms,
 	    f->ca_file, done, arg)) == NULL)
 		return -1;
+	if (max_body > 0) {
+		x->body_max = max_body;
+		x->refuse_big = 1;
+	}
 	if (fetch_xfer_method(x, method, req) == -1 ||
 	    fetch_xfer_headers(x, req) == -1) {
 		fetch_xfer_free(x);

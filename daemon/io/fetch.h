@@ -39,6 +39,15 @@ void		 fetch_free(struct fetch *);
  */
 int		 fetch_http(struct fetch *, const struct replyd_http_request *,
 		    replyd_http_done done, void *arg);
+/*
+ * As fetch_http, for a response that may be up to max_body bytes (0: the
+ * usual FETCH_BODY_MAX, cut there); a longer one fails the transfer with
+ * an error rather than being cut.  For documents read whole, such as the
+ * bank-holiday feed.
+ */
+int		 fetch_http_limit(struct fetch *,
+		    const struct replyd_http_request *, size_t max_body,
+		    replyd_http_done done, void *arg);
 /* Send one email through SMTP with TLS required; as fetch_http. */
 int		 fetch_smtp(struct fetch *, const struct replyd_smtp_request *,
 		    replyd_http_done done, void *arg);

@@ -35,7 +35,11 @@
 #define CALENDAR_DEFAULT_TZ	"Europe/London"
 
 #define CALENDAR_DAY_WEEKLY	(-1)
-#define CALENDAR_DAY_CLOSED	(-2)
+#define CALENDAR_DAY_CLOSED	(-2)	/* a closure in the configuration */
+#define CALENDAR_DAY_BANK	(-3)	/* a bank holiday from the feed */
+#define CALENDAR_DAY_UNPLANNED	(-4)	/* an unplanned closure */
+#define CALENDAR_FEED_MAX	10000	/* events per division */
+#define CALENDAR_REFRESH	86400	/* default feed refresh, seconds */
 
 /* A window in local wall time, seconds after midnight, end exclusive. */
 struct calendar_window {
@@ -48,6 +52,15 @@ struct calendar_special {
 	struct calendar_window	w[CALENDAR_MAX_WINDOWS];
 };
 
+/* Dated entries with a name: a division's bank holidays, or unplanned
+ * closures with their reasons; sorted by day. */
+struct calendar_feed {
+	size_t		  n;
+	int32_t		 *day;
+	char		**title;
+	int32_t		  last;		/* the latest day listed */
+};
+
 struct calendar {
 	char			*name;
 	struct tz		*tz;
@@ -58,6 +71,14 @@ struct calendar {
 						   CALENDAR_DAY_* */
 	struct calendar_special	*special;
 	size_t			 nspecial;
+	int32_t			*closures;	/* configured closure days */
+	size_t			 nclosures;
+	char			*division;	/* NULL: no bank holidays */
+	char			*feed_url;	/* bank_holidays.url, or NULL */
+	int64_t			 feed_refresh;	/* seconds */
+	struct calendar_feed	*file_feed;	/* bank_holidays.file */
+	struct calendar_feed	*live_feed;	/* a fetched feed in use */
+	struct calendar_feed	*unplanned;	/* unplanned closures */
 	int32_t			 data_end;
 	int64_t			 working_day;
 	uint64_t		 version;
@@ -95,6 +116,10 @@ struct calendar_conv {
 	int		 has_next;
 };
 
+static int	calendar_feed_cmp(const void *, const void *);
+static struct calendar_feed *calendar_feed_read(struct jv *, const char *,
+		    const struct jv *, int, struct jerrs *);
+
 static const char *const calendar_daynames[7] = {
 	"sun", "mon", "tue", "wed", "thu", "fri", "sat"
 };
@@ -128,7 +153,7 @@ calendar_day(const struct calendar *cal, int64_t day,
 	if (day >= cal->first_day && day <= cal->last_day &&
 	    cal->dayinfo != NULL) {
 		info = cal->dayinfo[day - cal->first_day];
-		if (info == CALENDAR_DAY_CLOSED) {
+		if (info < CALENDAR_DAY_WEEKLY) {
 			*w = NULL;
 			*n = 0;
 			return;
@@ -588,6 +613,368 @@ calendar_hash_all(const struct calendar *cal)
 	return h;
 }
 
+/* The bank holidays in use: a fetched feed, else the file's. */
+static const struct calendar_feed *
+calendar_feed_in_use(const struct calendar *cal)
+{
+	return cal->live_feed != NULL ? cal->live_feed : cal->file_feed;
+}
+
+/*
+ * Mark every day from the configuration (closures, special hours), the
+ * bank holidays in use and the unplanned closures, then rebuild the table
+ * and the version.  Unplanned closures beat everything; special hours beat
+ * a bank holiday.  On failure (out of memory) the calendar is unchanged.
+ */
+static int
+calendar_apply(struct calendar *cal)
+{
+	const struct calendar_feed	*feed = calendar_feed_in_use(cal);
+	int32_t				*info, *old_info = cal->dayinfo, day;
+	int64_t				*os = cal->start, *oe = cal->end;
+	int64_t				*oc = cal->cum, ot0 = cal->t0;
+	int64_t				 ot1 = cal->t1, y;
+	size_t				 ndays, i, oniv = cal->niv;
+	int				 m, d;
+
+	ndays = (size_t)(cal->last_day - cal->first_day + 1);
+	if ((info = malloc(ndays * sizeof *info)) == NULL)
+		return -1;
+	for (i = 0; i < ndays; i++)
+		info[i] = CALENDAR_DAY_WEEKLY;
+	for (i = 0; i < cal->nclosures; i++)
+		info[cal->closures[i] - cal->first_day] = CALENDAR_DAY_CLOSED;
+	for (i = 0; i < cal->nspecial; i++)
+		info[cal->special[i].day - cal->first_day] = (int32_t)i;
+	for (i = 0; feed != NULL && i < feed->n; i++) {
+		day = feed->day[i];
+		/* Dates outside the covered years cannot matter. */
+		if (day >= cal->first_day && day <= cal->last_day &&
+		    info[day - cal->first_day] == CALENDAR_DAY_WEEKLY)
+			info[day - cal->first_day] = CALENDAR_DAY_BANK;
+	}
+	for (i = 0; cal->unplanned != NULL && i < cal->unplanned->n; i++) {
+		day = cal->unplanned->day[i];
+		if (day >= cal->first_day && day <= cal->last_day)
+			info[day - cal->first_day] = CALENDAR_DAY_UNPLANNED;
+	}
+	cal->dayinfo = info;
+	cal->start = cal->end = cal->cum = NULL;
+	if (calendar_build(cal) == -1) {
+		free(cal->start);
+		free(cal->end);
+		free(cal->cum);
+		free(info);
+		cal->dayinfo = old_info;
+		cal->start = os;
+		cal->end = oe;
+		cal->cum = oc;
+		cal->niv = oniv;
+		cal->t0 = ot0;
+		cal->t1 = ot1;
+		return -1;
+	}
+	free(old_info);
+	free(os);
+	free(oe);
+	free(oc);
+	cal->data_end = -1;
+	if (feed != NULL) {
+		timeutil_civil_from_days(feed->last, &y, &m, &d);
+		cal->data_end = (int32_t)timeutil_days_from_civil(y, 12, 31);
+	}
+	cal->version = calendar_hash_all(cal);
+	return 0;
+}
+
+/* Dated names from a list (copied and sorted); NULL when out of memory. */
+struct calendar_feed *
+calendar_feed_new(const struct calendar_holiday *h, size_t n)
+{
+	struct calendar_feed	*f;
+	struct calendar_holiday	*tmp;
+	size_t			 i;
+
+	if ((tmp = calloc(n + 1, sizeof *tmp)) == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(tmp, h, n * sizeof *tmp);
+	qsort(tmp, n, sizeof *tmp, calendar_feed_cmp);
+	if ((f = calloc(1, sizeof *f)) == NULL ||
+	    (f->day = calloc(n + 1, sizeof *f->day)) == NULL ||
+	    (f->title = calloc(n + 1, sizeof *f->title)) == NULL) {
+		free(tmp);
+		calendar_feed_free(f);
+		return NULL;
+	}
+	f->last = INT32_MIN;
+	for (i = 0; i < n; i++) {
+		f->day[i] = tmp[i].day;
+		if ((f->title[i] = strdup(tmp[i].title != NULL ?
+		    tmp[i].title : "")) == NULL) {
+			free(tmp);
+			calendar_feed_free(f);
+			return NULL;
+		}
+		f->n++;
+		if (tmp[i].day > f->last)
+			f->last = tmp[i].day;
+	}
+	free(tmp);
+	return f;
+}
+
+/* A copy of a feed; NULL when out of memory. */
+static struct calendar_feed *
+calendar_feed_copy(const struct calendar_feed *f)
+{
+	struct calendar_holiday	*h;
+	struct calendar_feed	*out;
+	size_t			 i;
+
+	if ((h = calloc(f->n + 1, sizeof *h)) == NULL)
+		return NULL;
+	for (i = 0; i < f->n; i++) {
+		h[i].day = f->day[i];
+		h[i].title = f->title[i];
+	}
+	out = calendar_feed_new(h, f->n);
+	free(h);
+	return out;
+}
+
+/* Free a feed. */
+void
+calendar_feed_free(struct calendar_feed *f)
+{
+	size_t	i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->n; i++)
+		free(f->title[i]);
+	free(f->title);
+	free(f->day);
+	free(f);
+}
+
+/* Parse a fetched gov.uk feed strictly for one division. */
+int
+calendar_feed_parse(const char *name, const char *text, size_t len,
+    const char *division, struct calendar_feed **out, char *err,
+    size_t errlen)
+{
+	struct jerrs	 errs;
+	struct jv	*root;
+
+	*out = NULL;
+	memset(&errs, 0, sizeof errs);
+	if ((root = jv_parse(name, text, len, &errs)) != NULL) {
+		*out = calendar_feed_read(root, division, NULL, 1, &errs);
+		jv_free(root);
+	}
+	if (*out == NULL || errs.n > 0) {
+		snprintf(err, errlen, "%s", errs.n > 0 ? errs.msg[0] :
+		    "out of memory");
+		calendar_feed_free(*out);
+		*out = NULL;
+		jerrs_clear(&errs);
+		return -1;
+	}
+	jerrs_clear(&errs);
+	return 0;
+}
+
+/* Whether a new feed may replace the one in use: it must not end sooner. */
+int
+calendar_feed_check(const struct calendar_feed *next,
+    const struct calendar_feed *current, char *err, size_t errlen)
+{
+	char	a[16], b[16];
+
+	if (current == NULL || next->last >= current->last)
+		return 0;
+	timeutil_format_date(next->last, a, sizeof a);
+	timeutil_format_date(current->last, b, sizeof b);
+	snprintf(err, errlen, "its last date for the division is %s, before "
+	    "%s in the data in use: a feed that shrinks into the past is "
+	    "refused", a, b);
+	return -1;
+}
+
+/* Number of entries in a feed. */
+size_t
+calendar_feed_count(const struct calendar_feed *f)
+{
+	return f != NULL ? f->n : 0;
+}
+
+/* Entry i of a feed: its day, and its title (the return value). */
+const char *
+calendar_feed_at(const struct calendar_feed *f, size_t i, int32_t *day)
+{
+	if (f == NULL || i >= f->n)
+		return NULL;
+	*day = f->day[i];
+	return f->title[i];
+}
+
+/* The latest day a feed lists (INT32_MIN when empty). */
+int32_t
+calendar_feed_last(const struct calendar_feed *f)
+{
+	return f != NULL ? f->last : INT32_MIN;
+}
+
+/* The title a feed gives a day, or NULL. */
+static const char *
+calendar_feed_title(const struct calendar_feed *f, int32_t day)
+{
+	size_t	lo = 0, hi, mid;
+
+	if (f == NULL)
+		return NULL;
+	hi = f->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->day[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < f->n && f->day[lo] == day ? f->title[lo] : NULL;
+}
+
+/* Replace the unplanned closures and the fetched feed, and rebuild. */
+int
+calendar_update(struct calendar *cal, const struct calendar_holiday *unplanned,
+    size_t n, const struct calendar_feed *live)
+{
+	struct calendar_feed	*u = NULL, *l = NULL;
+	struct calendar_feed	*ou = cal->unplanned, *ol = cal->live_feed;
+
+	if ((n > 0 && (u = calendar_feed_new(unplanned, n)) == NULL) ||
+	    (live != NULL && (l = calendar_feed_copy(live)) == NULL)) {
+		calendar_feed_free(u);
+		return -1;
+	}
+	cal->unplanned = u;
+	cal->live_feed = l;
+	if (calendar_apply(cal) == -1) {
+		cal->unplanned = ou;
+		cal->live_feed = ol;
+		calendar_feed_free(u);
+		calendar_feed_free(l);
+		return -1;
+	}
+	calendar_feed_free(ou);
+	calendar_feed_free(ol);
+	return 0;
+}
+
+/* The local day of an instant. */
+int32_t
+calendar_day_of(const struct calendar *cal, int64_t t)
+{
+	return (int32_t)calendar_local_day(cal, t);
+}
+
+/* What a local day holds and why: its kind, reason and intervals. */
+int
+calendar_day_info(const struct calendar *cal, int32_t day,
+    struct calendar_day *out)
+{
+	struct calendar_walk	wk;
+	int64_t			from, to, s, e;
+	int32_t			info = CALENDAR_DAY_WEEKLY;
+
+	memset(out, 0, sizeof *out);
+	if (day < timeutil_days_from_civil(CALENDAR_EARLIEST_YEAR, 1, 1) ||
+	    day >= timeutil_days_from_civil(CALENDAR_HORIZON_YEAR, 1, 1) - 1)
+		return -1;
+	if (day >= cal->first_day && day <= cal->last_day)
+		info = cal->dayinfo[day - cal->first_day];
+	switch (info) {
+	case CALENDAR_DAY_WEEKLY:
+		out->kind = CALENDAR_WEEKLY;
+		break;
+	case CALENDAR_DAY_CLOSED:
+		out->kind = CALENDAR_CLOSURE;
+		break;
+	case CALENDAR_DAY_BANK:
+		out->kind = CALENDAR_BANK_HOLIDAY;
+		out->reason = calendar_feed_title(calendar_feed_in_use(cal),
+		    day);
+		break;
+	case CALENDAR_DAY_UNPLANNED:
+		out->kind = CALENDAR_UNPLANNED;
+		out->reason = calendar_feed_title(cal->unplanned, day);
+		break;
+	default:
+		out->kind = CALENDAR_SPECIAL;
+		break;
+	}
+	from = tz_from_local(cal->tz, (int64_t)day * 86400);
+	to = tz_from_local(cal->tz, ((int64_t)day + 1) * 86400);
+	calendar_walk_init(&wk, cal, from);
+	while (out->n < CALENDAR_DAY_WINDOWS &&
+	    calendar_walk_next(&wk, &s, &e) == 0 && s < to) {
+		out->start[out->n] = s < from ? from : s;
+		out->end[out->n] = e > to ? to : e;
+		out->n++;
+	}
+	return 0;
+}
+
+/* The division whose bank holidays apply, or NULL. */
+const char *
+calendar_division(const struct calendar *cal)
+{
+	return cal->division;
+}
+
+/* The feed to fetch (bank_holidays.url), or NULL. */
+const char *
+calendar_feed_url(const struct calendar *cal)
+{
+	return cal->feed_url;
+}
+
+/* How often to fetch it, in seconds. */
+int64_t
+calendar_feed_refresh(const struct calendar *cal)
+{
+	return cal->feed_refresh > 0 ? cal->feed_refresh : CALENDAR_REFRESH;
+}
+
+/* The bank holidays in use, or NULL. */
+const struct calendar_feed *
+calendar_holidays(const struct calendar *cal)
+{
+	return calendar_feed_in_use(cal);
+}
+
+/* The bank holidays of bank_holidays.file, or NULL. */
+const struct calendar_feed *
+calendar_holidays_file(const struct calendar *cal)
+{
+	return cal->file_feed;
+}
+
+/* Whether a fetched feed is in use (else the file's). */
+int
+calendar_holidays_fetched(const struct calendar *cal)
+{
+	return cal->live_feed != NULL;
+}
+
+/* The unplanned closures in use (reasons as titles), or NULL. */
+const struct calendar_feed *
+calendar_unplanned(const struct calendar *cal)
+{
+	return cal->unplanned;
+}
+
 /* Free one calendar. */
 static void
 calendar_free(struct calendar *cal)
@@ -598,6 +985,12 @@ calendar_free(struct calendar *cal)
 	tz_free(cal->tz);
 	free(cal->dayinfo);
 	free(cal->special);
+	free(cal->closures);
+	free(cal->division);
+	free(cal->feed_url);
+	calendar_feed_free(cal->file_feed);
+	calendar_feed_free(cal->live_feed);
+	calendar_feed_free(cal->unplanned);
 	free(cal->start);
 	free(cal->end);
 	free(cal->cum);
@@ -734,33 +1127,70 @@ calendar_path(const char *basedir, const char *path)
 	return p;
 }
 
-/* Mark the days of a division in the feed closed; set data_end. */
-static void
-calendar_feed(struct calendar *cal, struct jv *feed, struct jv *divv,
-    struct jerrs *errs)
+/* Order feed entries by day. */
+static int
+calendar_feed_cmp(const void *a, const void *b)
 {
-	struct jv	*div, *events, *ev, *date;
-	int32_t		 day, last = INT32_MIN;
-	int64_t		 y;
-	int		 m, d;
-	size_t		 before = errs->n;
+	const int32_t	*x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/*
+ * Read the events of one division of a gov.uk feed into a feed.  strict
+ * (a fetched feed) also wants every title, the dates in order and each
+ * date once; the file keeps its old leniency.  Errors go to errs, pointing
+ * into the feed (at divv when the division is missing, if given).
+ */
+static struct calendar_feed *
+calendar_feed_read(struct jv *feed, const char *division,
+    const struct jv *divv, int strict, struct jerrs *errs)
+{
+	struct calendar_feed	*f;
+	struct jv		*div, *events, *ev, *date, *title, *dn;
+	struct {
+		int32_t		 day;
+		const char	*title;
+	}			*tmp;
+	int32_t			 day, prev = INT32_MIN;
+	size_t			 before = errs->n, n = 0, i;
 
 	if (jv_expect(errs, feed, JV_OBJECT) == -1)
-		return;
-	if ((div = jv_get(feed, divv->str)) == NULL) {
-		jerr_at(errs, divv, "%s: the bank-holiday feed %s has no "
-		    "division \"%s\"", jv_path(divv), feed->file, divv->str);
-		return;
+		return NULL;
+	if ((div = jv_get(feed, division)) == NULL) {
+		if (divv != NULL)
+			jerr_at(errs, divv, "%s: the bank-holiday feed %s has "
+			    "no division \"%s\"", jv_path(divv), feed->file,
+			    division);
+		else
+			jerr_at(errs, feed, "the feed has no division \"%s\"",
+			    division);
+		return NULL;
 	}
 	if (jv_expect(errs, div, JV_OBJECT) == -1)
-		return;
+		return NULL;
+	if (strict && (dn = jv_get(div, "division")) != NULL &&
+	    (dn->type != JV_STRING || strcmp(dn->str, division) != 0)) {
+		jerr_at(errs, dn, "%s: says it is not \"%s\"", jv_path(dn),
+		    division);
+		return NULL;
+	}
 	if ((events = jv_get(div, "events")) == NULL) {
 		jerr_key(errs, div, "%s: missing key \"events\"",
 		    jv_path(div));
-		return;
+		return NULL;
 	}
 	if (jv_expect(errs, events, JV_ARRAY) == -1)
-		return;
+		return NULL;
+	if (jv_count(events) > CALENDAR_FEED_MAX) {
+		jerr_at(errs, events, "%s: more than %d events",
+		    jv_path(events), CALENDAR_FEED_MAX);
+		return NULL;
+	}
+	if ((tmp = calloc(jv_count(events) + 1, sizeof *tmp)) == NULL) {
+		jerr_at(errs, events, "%s: out of memory", jv_path(events));
+		return NULL;
+	}
 	for (ev = events->child; ev != NULL; ev = ev->next) {
 		if (jv_expect(errs, ev, JV_OBJECT) == -1)
 			continue;
@@ -776,26 +1206,98 @@ calendar_feed(struct calendar *cal, struct jv *feed, struct jv *divv,
 			    "YYYY-MM-DD", jv_path(date), date->str);
 			continue;
 		}
-		if (day > last)
-			last = day;
-		/* Dates outside the covered years cannot matter. */
-		if (day >= cal->first_day && day <= cal->last_day &&
-		    cal->dayinfo[day - cal->first_day] == CALENDAR_DAY_WEEKLY)
-			cal->dayinfo[day - cal->first_day] =
-			    CALENDAR_DAY_CLOSED;
+		title = jv_get(ev, "title");
+		if (strict && (title == NULL || title->type != JV_STRING)) {
+			jerr_at(errs, ev, "%s: expected a \"title\" string",
+			    jv_path(ev));
+			continue;
+		}
+		if (strict && day <= prev) {
+			jerr_at(errs, date, "%s: %s is not after the date "
+			    "before it: the feed must list dates in order",
+			    jv_path(date), date->str);
+			continue;
+		}
+		prev = day;
+		tmp[n].day = day;
+		tmp[n].title = title != NULL && title->type == JV_STRING ?
+		    title->str : "bank holiday";
+		n++;
 	}
-	if (errs->n > before)
-		return;
-	if (last == INT32_MIN) {
+	if (errs->n == before && n == 0)
 		jerr_at(errs, events, "%s: no bank holidays for \"%s\"",
-		    jv_path(events), divv->str);
-		return;
+		    jv_path(events), division);
+	if (errs->n > before) {
+		free(tmp);
+		return NULL;
 	}
-	timeutil_civil_from_days(last, &y, &m, &d);
-	cal->data_end = (int32_t)timeutil_days_from_civil(y, 12, 31);
+	/* The day comes first in each entry, so it sorts by day. */
+	qsort(tmp, n, sizeof *tmp, calendar_feed_cmp);
+	if ((f = calloc(1, sizeof *f)) == NULL ||
+	    (f->day = calloc(n, sizeof *f->day)) == NULL ||
+	    (f->title = calloc(n, sizeof *f->title)) == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		f->day[i] = tmp[i].day;
+		if ((f->title[i] = strdup(tmp[i].title)) == NULL)
+			goto oom;
+		f->n++;
+	}
+	f->last = f->day[n - 1];
+	free(tmp);
+	return f;
+oom:
+	free(tmp);
+	calendar_feed_free(f);
+	jerr_at(errs, events, "%s: out of memory", jv_path(events));
+	return NULL;
 }
 
-/* Parse "bank_holidays": {"file": PATH, "division": NAME}. */
+/* Parse "url" (the feed to fetch: http or https) and "refresh". */
+static void
+calendar_feed_source(struct calendar *cal, struct jv *v, struct jerrs *errs)
+{
+	struct jv	*url, *refresh;
+	struct duration	 d;
+	char		 err[256];
+	int64_t		 secs;
+
+	cal->feed_refresh = CALENDAR_REFRESH;
+	if ((url = jv_get(v, "url")) != NULL &&
+	    jv_expect(errs, url, JV_STRING) == 0) {
+		if ((strncmp(url->str, "https://", 8) != 0 &&
+		    strncmp(url->str, "http://", 7) != 0) ||
+		    strlen(url->str) != url->len || url->len > 2000 ||
+		    strpbrk(url->str, " \t\r\n") != NULL)
+			jerr_at(errs, url, "%s: expected an https:// (or, for "
+			    "tests, http://) URL such as \"https://www.gov.uk/"
+			    "bank-holidays.json\"", jv_path(url));
+		else if ((cal->feed_url = strdup(url->str)) == NULL)
+			jerr_at(errs, url, "%s: out of memory", jv_path(url));
+	}
+	if ((refresh = jv_get(v, "refresh")) == NULL ||
+	    jv_expect(errs, refresh, JV_STRING) == -1)
+		return;
+	if (url == NULL) {
+		jerr_key(errs, refresh, "%s: there is no \"url\" to refresh",
+		    jv_path(refresh));
+		return;
+	}
+	if (duration_parse(refresh->str, &d, err, sizeof err) == -1) {
+		jerr_at(errs, refresh, "%s: %s", jv_path(refresh), err);
+		return;
+	}
+	secs = duration_seconds(&d, 86400);
+	if (duration_is_working(&d) || secs < 1) {
+		jerr_at(errs, refresh, "%s: expected real time of at least a "
+		    "second, such as \"1d\" or \"6h\"", jv_path(refresh));
+		return;
+	}
+	cal->feed_refresh = secs;
+}
+
+/* Parse "bank_holidays": {"file": PATH, "division": NAME, "url": URL,
+ * "refresh": DURATION}. */
 static void
 calendar_bank_holidays(struct calendar *cal, struct jv *v,
     const char *basedir, struct jerrs *errs)
@@ -826,6 +1328,7 @@ calendar_bank_holidays(struct calendar *cal, struct jv *v,
 			    "expected \"england-and-wales\", \"scotland\" or "
 			    "\"northern-ireland\"", jv_path(divv), divv->str);
 	}
+	calendar_feed_source(cal, v, errs);
 	jv_unknown_keys(v, errs);
 	if (errs->n > before)
 		return;
@@ -847,10 +1350,13 @@ calendar_bank_holidays(struct calendar *cal, struct jv *v,
 	}
 	/* Errors in the feed itself point into the feed. */
 	if ((feed = jv_load(path, errs)) != NULL) {
-		calendar_feed(cal, feed, divv, errs);
+		cal->file_feed = calendar_feed_read(feed, divv->str, divv, 0,
+		    errs);
 		jv_free(feed);
 	}
 	free(path);
+	if ((cal->division = strdup(divv->str)) == NULL)
+		jerr_at(errs, divv, "%s: out of memory", jv_path(divv));
 }
 
 /* Parse "closures": a list of dates. */
@@ -862,11 +1368,17 @@ calendar_closures(struct calendar *cal, struct jv *v, struct jerrs *errs)
 
 	if (jv_expect(errs, v, JV_ARRAY) == -1)
 		return;
+	if ((cal->closures = calloc(jv_count(v) + 1,
+	    sizeof *cal->closures)) == NULL) {
+		jerr_at(errs, v, "%s: out of memory", jv_path(v));
+		return;
+	}
 	for (e = v->child; e != NULL; e = e->next) {
 		if (jv_expect(errs, e, JV_STRING) == -1 ||
 		    calendar_date(cal, e, e->str, &day, errs) == -1)
 			continue;
 		cal->dayinfo[day - cal->first_day] = CALENDAR_DAY_CLOSED;
+		cal->closures[cal->nclosures++] = day;
 	}
 }
 
@@ -1015,9 +1527,8 @@ calendar_parse(struct jv *obj, const char *basedir, struct jerrs *errs)
 		calendar_free(cal);
 		return NULL;
 	}
-	if (calendar_build(cal) == -1)
+	if (calendar_apply(cal) == -1)
 		goto oom;
-	cal->version = calendar_hash_all(cal);
 	return cal;
 oom:
 	jerr_key(errs, obj, "%s: out of memory", jv_path(obj));

@@ -34,6 +34,7 @@
 #include "serve/api.h"
 #include "serve/backfill.h"
 #include "serve/contact-list.h"
+#include "serve/calsync.h"
 #include "serve/contacts.h"
 #include "serve/conversations.h"
 #include "serve/daemon.h"
@@ -63,6 +64,7 @@ static const struct api_module *const daemon_api_modules[] = {
 	&contact_list_api,
 	&signin_api,
 	&oidc_api,
+	&calsync_api,
 	NULL
 };
 
@@ -145,6 +147,12 @@ daemon_readyz(struct http_req *req, void *arg)
 		http_error(req, 503, "not ready", "redis: %s", why);
 		return;
 	}
+	if (!calsync_loaded(srv)) {
+		http_error(req, 503, "not ready", "calendars: reading the "
+		    "unplanned closures and bank holidays every instance "
+		    "shares");
+		return;
+	}
 	if ((j = cJSON_CreateObject()) == NULL) {
 		http_unavailable(req, "out of memory");
 		return;
@@ -152,6 +160,7 @@ daemon_readyz(struct http_req *req, void *arg)
 	cJSON_AddStringToObject(j, "status", "ready");
 	if (srv->calendar_warning[0] != '\0')
 		cJSON_AddStringToObject(j, "warning", srv->calendar_warning);
+	calsync_readyz(srv, j);
 	http_reply_json(req, 200, j);
 }
 
@@ -211,6 +220,7 @@ daemon_db_state(struct db *db, int ready, void *arg)
 		/* Messages whose webhooks failed meanwhile (or before a
 		 * start): the providers that keep them are asked. */
 		backfill_start(srv);
+		calsync_db_ready(srv);
 	}
 	if (!ready)
 		log_warnx("redis unavailable: webhooks and the API answer 503 "
@@ -347,6 +357,7 @@ daemon_reload(struct server *srv)
 	}
 	daemon_restart_only(srv->cfg, gen->cfg);
 	daemon_swap(srv, gen);
+	calsync_reload(srv);
 	daemon_limits(srv->cfg, &hl);
 	http_set_limits(srv->http, &hl);
 	daemon_check_calendars(srv);
@@ -500,6 +511,10 @@ daemon_start(struct server *srv, struct config *cfg, const char *path)
 		log_error("cannot start escalation");
 		return -1;
 	}
+	if (calsync_start(srv, daemon_check_calendars) == -1) {
+		log_error("cannot start keeping calendars in step");
+		return -1;
+	}
 	return 0;
 }
 
@@ -528,6 +543,7 @@ daemon_free(struct server *srv)
 	db_free(srv->db);
 	srv->db = NULL;
 	backfill_free();
+	calsync_free(srv);
 	escalate_free(srv);
 	http_free(srv->http);
 	srv->http = NULL;

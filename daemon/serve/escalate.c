@@ -112,6 +112,8 @@ struct esc_item {
 						   part (XAUTOCLAIM) */
 	int			 step;		/* -1 for urgent and waiting */
 	int			 conv_step;	/* the conversation's, for logs */
+	int			 recomputed;	/* times its deadline moved while
+						   being delivered */
 	const char		*event;
 	char			 team[128];
 	char			 worker[128];
@@ -151,6 +153,7 @@ struct esc_fails {
 
 static void	esc_deliver_entry(struct escalate *,
 		    const struct store_esc_entry *);
+static void	esc_conv_done(const struct store_conv *, int, void *);
 static void	esc_read(struct escalate *);
 static void	esc_create_groups(struct escalate *);
 
@@ -1204,6 +1207,19 @@ esc_advanced(int advanced, const char *err, void *arg)
 		esc_retry(it, "advance", "scheduling the next step", err);
 		return;
 	}
+	if (advanced == 2) {
+		/* A calendar change moved the deadline since it was read:
+		 * read the conversation again and schedule from the new one. */
+		it->event = NULL;
+		if (it->recomputed++ >= 3)
+			esc_retry(it, "advance", "scheduling the next step",
+			    "the deadline kept moving");
+		else if (store_conv_load(it->e->srv->db, it->conv,
+		    esc_conv_done, it) == -1)
+			esc_retry(it, "deliver", "loading the conversation",
+			    "Redis unavailable");
+		return;
+	}
 	esc_resolve(it);
 }
 
@@ -1220,7 +1236,8 @@ esc_advance(struct esc_item *it)
 	nx = config_step_due(team, (size_t)it->step + 1,
 	    it->deadline_ms / 1000);
 	if (store_esc_advance(it->e->srv->db, it->conv, it->step,
-	    nx < 0 ? -1 : nx * 1000, esc_advanced, it) == -1) {
+	    nx < 0 ? -1 : nx * 1000, it->deadline_ms, esc_advanced,
+	    it) == -1) {
 		it->event = NULL;
 		esc_retry(it, "advance", "scheduling the next step",
 		    "Redis unavailable");

@@ -13,6 +13,7 @@
 
 #include "io/plugin.h"
 
+struct calsync;
 struct config;
 struct db;
 struct escalate;
@@ -21,6 +22,7 @@ struct event_base;
 struct fetch;
 struct gen;
 struct http;
+struct recompute;
 
 struct server {
 	struct event_base	*base;
@@ -36,6 +38,9 @@ struct server {
 	const struct config	*cfg;
 	struct plugin_env	 plugin_env;	/* what plugins are given */
 	struct escalate		*esc;
+	struct calsync		*calsync;	/* calsync.c: closures, feeds,
+						   versions */
+	struct recompute	*recompute;	/* recompute.c: running jobs */
 	void			*api;		/* api.c's registrations */
 	char			*config_path;
 	int			 ready_sent;

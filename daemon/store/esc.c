@@ -506,18 +506,20 @@ esc_advance_done(struct db *db, redisReply *r, const char *err, void *arg)
 	if (e != NULL)
 		rq->cb.advance(-1, e, rq->arg);
 	else
-		rq->cb.advance(r->integer != 0, NULL, rq->arg);
+		rq->cb.advance(r->integer == 2 ? 2 : r->integer != 0, NULL,
+		    rq->arg);
 	free(rq);
 }
 
 /* Move a conversation to its next step. */
 int
 store_esc_advance(struct db *db, const char *id, int step,
-    int64_t next_due_ms, store_esc_advance_cb cb, void *arg)
+    int64_t next_due_ms, int64_t deadline_ms, store_esc_advance_cb cb,
+    void *arg)
 {
 	struct esc_req	*rq;
-	char		 kc[64], kd[32], st[16], next[24];
-	const char	*argv[5];
+	char		 kc[64], kd[32], st[16], next[24], dl[24];
+	const char	*argv[6];
 	int		 p;
 
 	if ((p = store_id_partition(id)) == -1 ||
@@ -534,7 +536,9 @@ store_esc_advance(struct db *db, const char *id, int step,
 	argv[2] = id;
 	argv[3] = st;
 	argv[4] = next;
-	if (store_run(db, "advance", esc_advance_done, rq, 5, argv,
+	snprintf(dl, sizeof dl, "%lld", (long long)deadline_ms);
+	argv[5] = dl;
+	if (store_run(db, "advance", esc_advance_done, rq, 6, argv,
 	    NULL) == -1) {
 		free(rq);
 		return -1;

@@ -68,7 +68,9 @@ typedef void (*store_esc_claim_cb)(int p, int claimed, int64_t next_due_ms,
 typedef void (*store_esc_batch_cb)(const struct store_esc_batch *,
     void *arg);
 /* advanced: 1 when the step moved on, 0 when it had already (or the
- * conversation is no longer awaiting); -1 with err on failure. */
+ * conversation is no longer awaiting), 2 when its deadline moved (a
+ * calendar changed: work the next due time out again); -1 with err on
+ * failure. */
 typedef void (*store_esc_advance_cb)(int advanced, const char *err,
     void *arg);
 /* until_ms: the pause's end when deferred. */
@@ -100,7 +102,8 @@ int	 store_esc_refresh(struct db *, int p, const char *consumer,
  * next_due_ms (-1: it has no next step), unless it already moved
  * (advance-2). */
 int	 store_esc_advance(struct db *, const char *id, int step,
-	    int64_t next_due_ms, store_esc_advance_cb, void *);
+	    int64_t next_due_ms, int64_t deadline_ms, store_esc_advance_cb,
+	    void *);
 /* An acknowledgement pauses step of conversation id: put it back in the
  * due set at the pause's end, if it is still paused, awaiting and at that
  * step (defer-2). */

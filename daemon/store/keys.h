@@ -58,6 +58,11 @@
 #define KEY_RATE	"rd:rate:%s:%s"		/* kind, hash: counter */
 #define KEY_OIDC_SUB	"rd:oidc:sub:%s"	/* issuer+subject hash */
 #define KEY_OIDC_PERSON	"rd:oidc:person:%s"	/* person: hash */
+#define KEY_CALENDAR	"rd:cal:%s"		/* calendar name: hash, its
+						   unplanned closures and
+						   recompute job */
+#define KEY_FEED	"rd:feed:%s"		/* URL hash: the fetched
+						   bank-holiday feed */
 
 /* The consumer group that delivers escalations. */
 #define STORE_ESC_GROUP	"replyd"
@@ -73,6 +78,14 @@
  *
  * KEY_CODES fields: "N" (an alert code) -> the conversation it takes, and
  * "last" -> the code of the person's latest alert.
+ *
+ * KEY_CALENDAR's fields: "c:YYYY-MM-DD" -> an unplanned closure as JSON
+ * {reason, by, at}; rev (bumped by every closure change) and why (of the
+ * last one); ver, seq, owner, lease, started, done, job_why: the
+ * recompute job (calclaim-1).  A conversation's record holds "cal" =
+ * NAME:SEQ, the last job that recomputed it.  KEY_FEED's fields: url,
+ * body, sha, rev, fetched_at, next_at, error, failed_at, lock_until,
+ * lock_owner.
  */
 
 #endif

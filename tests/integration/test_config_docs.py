@@ -27,7 +27,8 @@ MANPAGE = os.path.join(ROOT, "docs", "man", "replyd.json.5")
 DAYS = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 # Literal keys the readers ask for that are not configuration keys: the
 # gov.uk feed's own structure, read by the calendar.
-NOT_CONFIG = {("daemon/rules/calendar.c", "events"), ("daemon/rules/calendar.c", "date")}
+NOT_CONFIG = {("daemon/rules/calendar.c", "events"), ("daemon/rules/calendar.c", "date"),
+              ("daemon/rules/calendar.c", "title")}
 # Names in the example's comments that are not keys: an example notifier.
 EXAMPLE_NAMES = {"duty-channel"}
 
@@ -142,6 +143,9 @@ def read_keys(tmp_path_factory):
     for cal in cfg["calendars"].values():
         if "bank_holidays" in cal:
             cal["bank_holidays"]["file"] = FEED
+            # The fetched feed is commented out in the example.
+            cal["bank_holidays"]["url"] = "https://www.gov.uk/bank-holidays.json"
+            cal["bank_holidays"]["refresh"] = "1d"
     cfg["plugin_dir"] = os.path.join(BUILD, "plugins")
     # OpenID Connect is commented out in the example: read its keys too.
     cfg.setdefault("auth", {})["oidc"] = {

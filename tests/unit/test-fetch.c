@@ -1174,6 +1174,45 @@ test_response_body_is_capped(void)
 	fake_stop();
 }
 
+/* A POST to path with a response limit, run to its answer. */
+static struct answer *
+post_limited(const char *path, size_t max_body)
+{
+	struct replyd_http_request	 r;
+	struct answer			*a = answer_new();
+	char				 url[128];
+
+	provider_request(&r, url, sizeof url, path);
+	CHECK_INT(fetch_http_limit(fk.fetch, &r, max_body, answer_cb, a), 0);
+	CHECK_INT(run_until(&a->calls, 1), 0);
+	return a;
+}
+
+static void
+test_a_larger_limit_keeps_the_whole_body(void)
+{
+	struct answer	*a;
+
+	fake_start();
+	a = post_limited("/big", 1024 * 1024);
+	CHECK_INT(a->status, 200);
+	CHECK(a->error == NULL);
+	CHECK_INT(a->body_len, BIG_BODY_LEN);
+	fake_stop();
+}
+
+static void
+test_a_body_over_the_limit_fails_rather_than_being_cut(void)
+{
+	struct answer	*a;
+
+	fake_start();
+	a = post_limited("/big", 4096);
+	CHECK(a->error != NULL);
+	CHECK(strstr(a->error, "larger than the limit") != NULL);
+	fake_stop();
+}
+
 static void
 test_redirect_is_not_followed(void)
 {
@@ -1513,6 +1552,8 @@ static const struct check_test tests[] = {
 	TEST(test_request_is_copied),
 	TEST(test_no_credentials_without_basic_user),
 	TEST(test_response_body_is_capped),
+	TEST(test_a_larger_limit_keeps_the_whole_body),
+	TEST(test_a_body_over_the_limit_fails_rather_than_being_cut),
 	TEST(test_redirect_is_not_followed),
 	TEST(test_https_to_plain_http_port_fails),
 	TEST(test_non_http_url_is_refused),

@@ -1,0 +1,56 @@
+#!lua
+-- Move one open conversation to its calendar's new data (SPEC section
+-- 18): its deadline, its place in the awaiting index and its pending
+-- escalation step (the record's "step"; steps already alerted stay
+-- alerted), with a deadline_changed event when anything moved.  The
+-- caller computed the new times from the conversation's arrival with the
+-- new calendar.  The record's "cal" (NAME:SEQ) says which recompute job
+-- last touched it, so a repeat, or an older job running late on another
+-- instance, changes nothing.  A pending step the escalation engine has
+-- already claimed (not in the due set) is left to it; a step paused by an
+-- acknowledgement stays paused until the pause ends.
+-- KEYS: the conversation, its events, the awaiting index, the due set
+-- ARGV: 1 id, 2 calendar name, 3 job seq, 4 the deadline the caller read
+--       (ms), 5 the new deadline (ms), 6 the old deadline as text, 7 the
+--       new one as text, 8 why, 9 the team the caller computed for,
+--       10 number of steps N, then for each step: due (ms), due as text
+-- Returns 'closed' (not awaiting), 'current' (this job or a later one
+-- was here), 'moved' (deadline or team not as read: read it again),
+-- 'same' (nothing moved) or 'changed'.
+--#include now.lua
+local f = redis.call('HMGET', KEYS[1], 'state', 'team', 'deadline', 'step',
+  'cal', 'ack_until')
+if f[1] ~= 'awaiting' then return 'closed' end
+local name, seq = string.match(f[5] or '', '^(.*):(%d+)$')
+if name == ARGV[2] and tonumber(seq) >= tonumber(ARGV[3]) then
+  return 'current'
+end
+if f[2] ~= ARGV[9] or f[3] ~= ARGV[4] then return 'moved' end
+redis.call('HSET', KEYS[1], 'cal', ARGV[2] .. ':' .. ARGV[3])
+local step = tonumber(f[4]) or 0
+local n = tonumber(ARGV[10])
+local member = ARGV[1] .. ':' .. step
+local due_text
+if step < n then
+  local old = redis.call('ZSCORE', KEYS[4], member)
+  if old then
+    local due = tonumber(ARGV[11 + step * 2])
+    local ack = tonumber(f[6] or '0') or 0
+    if ack > due and ack > now_ms() then due = ack end
+    if tonumber(old) ~= due then
+      redis.call('ZADD', KEYS[4], 'XX', due, member)
+      due_text = ARGV[12 + step * 2]
+    end
+  end
+end
+local moved = ARGV[5] ~= f[3]
+if not moved and not due_text then return 'same' end
+if moved then
+  redis.call('HSET', KEYS[1], 'deadline', ARGV[5])
+  redis.call('ZADD', KEYS[3], 'XX', ARGV[5], ARGV[1])
+end
+local ev = {type = 'deadline_changed', at = now_ms(), old = ARGV[6],
+  new = ARGV[7], why = ARGV[8], calendar = ARGV[2], step = step}
+if due_text then ev.step_due = due_text end
+redis.call('RPUSH', KEYS[2], cjson.encode(ev))
+return 'changed'
