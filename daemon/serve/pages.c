@@ -146,10 +146,42 @@ pages_plain_500(struct http_req *req)
 	    sizeof msg - 1);
 }
 
+/* The service navigation's sections: path, then words. */
+static const char *const pages_sections[][2] = {
+	{ "/", "Home" },
+	{ "/board", "Duty board" },
+	{ "/rota", "Rota" },
+	{ "/absences", "Absences" },
+	{ "/report", "Report" },
+	{ "/contacts", "Contacts" },
+};
+
+/* The navigation of a signed-in person, in the layout's data. */
+static void
+pages_nav(struct template_node *root, const struct page_nav *nav)
+{
+	struct template_node	*n, *list, *item;
+	size_t			 i;
+
+	n = template_set_object(root, "nav");
+	template_set(n, "name", nav->name);
+	template_set(n, "csrf", nav->csrf != NULL ? nav->csrf : "");
+	list = template_set_list(n, "sections");
+	for (i = 0; i < sizeof pages_sections / sizeof pages_sections[0];
+	    i++) {
+		item = template_append_object(list);
+		template_set(item, "path", pages_sections[i][0]);
+		template_set(item, "text", pages_sections[i][1]);
+		template_set_bool(item, "current", nav->current != NULL &&
+		    strcmp(nav->current, pages_sections[i][0]) == 0);
+	}
+}
+
 /* Draw a rendered body inside the layout and answer. */
 static void
 pages_answer(struct http_req *req, const struct config *cfg, int status,
-    const char *title, const struct template_html *main, int personal)
+    const char *title, const struct template_html *main, int personal,
+    const struct page_nav *nav)
 {
 	struct template_data	*d;
 	struct template_node	*root;
@@ -169,6 +201,8 @@ pages_answer(struct http_req *req, const struct config *cfg, int status,
 	template_set(root, "phase", cfg->council.phase);
 	template_set(root, "assets", assets_prefix());
 	template_set_html(root, "main", main);
+	if (nav != NULL)
+		pages_nav(root, nav);
 	page = template_render(pages_template("layout"), d, err, sizeof err);
 	template_data_free(d);
 	if (page == NULL) {
@@ -188,7 +222,7 @@ pages_answer(struct http_req *req, const struct config *cfg, int status,
 static void
 pages_draw(struct http_req *req, const struct config *cfg, int status,
     const char *title, const struct template *t,
-    const struct template_data *d, int personal)
+    const struct template_data *d, int personal, const struct page_nav *nav)
 {
 	struct template_html	*main;
 	char			 err[256];
@@ -203,7 +237,7 @@ pages_draw(struct http_req *req, const struct config *cfg, int status,
 		    "the problem has been logged.");
 		return;
 	}
-	pages_answer(req, cfg, status, title, main, personal);
+	pages_answer(req, cfg, status, title, main, personal, nav);
 	template_html_free(main);
 }
 
@@ -213,7 +247,7 @@ pages_reply(struct http_req *req, const struct config *cfg,
     const struct page_view *v)
 {
 	pages_draw(req, cfg, v->status, v->title, pages_template(v->template),
-	    v->data, v->personal);
+	    v->data, v->personal, v->nav);
 }
 
 /* Answer with an error page. */
@@ -238,7 +272,7 @@ pages_error(struct http_req *req, const struct config *cfg, int status,
 		pages_plain_500(req);
 		return;
 	}
-	pages_answer(req, cfg, status, heading, main, 1);
+	pages_answer(req, cfg, status, heading, main, 1, NULL);
 	template_html_free(main);
 }
 
@@ -528,7 +562,7 @@ pages_plugin_reply(struct replyd_page_request *pr,
 		    "the problem has been logged.");
 		return;
 	}
-	pages_draw(req, cfg, r->status, r->title, t, d, personal);
+	pages_draw(req, cfg, r->status, r->title, t, d, personal, NULL);
 	template_data_free(d);
 	template_free(t);
 }

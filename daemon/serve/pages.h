@@ -32,6 +32,13 @@ struct page_source {
 
 extern const struct page_source page_sources[];
 
+/* A signed-in person's navigation (serve/web.h draws staff pages). */
+struct page_nav {
+	const char	*name;		/* who is signed in */
+	const char	*csrf;		/* for the sign-out form */
+	const char	*current;	/* the section's path, or NULL */
+};
+
 /* What a page shows. */
 struct page_view {
 	int			 status;	/* 0: 200 */
@@ -39,6 +46,7 @@ struct page_view {
 	const char		*template;	/* an embedded template's name */
 	const struct template_data *data;	/* its data (the caller's) */
 	int			 personal;	/* no-store */
+	const struct page_nav	*nav;		/* or NULL: signed out */
 };
 
 /* Compile every embedded template; -1 with err naming the first bad one. */

@@ -35,6 +35,7 @@
 
 #include "base/address.h"
 #include "base/log.h"
+#include "base/template.h"
 #include "base/mask.h"
 #include "base/metrics.h"
 #include "base/phone.h"
@@ -48,6 +49,7 @@
 #include "serve/server.h"
 #include "serve/session.h"
 #include "serve/signin.h"
+#include "serve/web.h"
 #include "store/auth.h"
 
 #define SIGNIN_MAX_INPUT	320
@@ -591,12 +593,18 @@ signin_out(struct api_call *c)
 static void
 signin_home(struct api_call *c)
 {
-	if (!c->signed_in || c->person == NULL) {
-		page_redirect(c->req, "/signin");
+	struct template_data	*d;
+
+	if (!web_person(c))
+		return;
+	if ((d = template_data_new()) == NULL) {
+		http_unavailable(c->req, "out of memory");
 		return;
 	}
-	page_send(c->req, 200, page_signed_in(c->person->name ?
-	    c->person->name : c->person->id, c->csrf ? c->csrf : ""));
+	template_set(template_root(d), "name", c->person->name ?
+	    c->person->name : c->person->id);
+	web_page(c, 0, "Home", WEB_HOME, "home", d);
+	template_data_free(d);
 }
 
 /* GET /v1/me */
