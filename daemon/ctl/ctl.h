@@ -17,5 +17,6 @@ int	ctl_ack(int argc, char **argv);
 int	ctl_duty(int argc, char **argv);
 int	ctl_absences(int argc, char **argv);
 int	ctl_signin(int argc, char **argv);
+int	ctl_closures(int argc, char **argv);
 
 #endif

@@ -35,11 +35,8 @@ static const struct ctl_command {
 	    "add PERSON FROM TO | end ID" },
 	{ "signin-link", ctl_signin, "signin-link -c FILE [--url URL] "
 	    "[--token TOKEN] PERSON" },
-	/*
-	 * To come with its issue, here and in replyctl(1) and
-	 * daemon/ctl/replyctl.bash-completion:
-	 *   closures add|remove CALENDAR DATE (SPEC §18, calendars)
-	 */
+	{ "closures", ctl_closures, "closures add CALENDAR DATE --reason "
+	    "TEXT [--by PERSON] | remove CALENDAR DATE | list CALENDAR" },
 };
 
 /* Print usage and return 1. */

@@ -243,6 +243,8 @@ def test_bash_completion_completes_commands_and_options(installed):
     assert "--mine" in complete("replyctl", "conversations", "--")
     assert complete("replyctl", "conversations", "--format", "") == ["table", "csv", "json"]
     assert complete("replyctl", "responded", "1-1", "--how", "") == ["phone", "in-person", "other"]
+    assert complete("replyctl", "closures", "") == ["add", "remove", "list"]
+    assert complete("replyctl", "closures", "add", "office", "2026-12-02", "--r") == ["--reason"]
 
 
 # the package

@@ -1,9 +1,10 @@
-"""replyctl's API commands against a real replyd and Redis (SPEC §3, §9):
+"""replyctl's API commands against a real replyd and Redis (SPEC §3, §9, §18):
 each command's output as a table, CSV and JSON, and the exit status a
 script can test on every error path: 0 done, 1 usage or input, 2 not
 found, 3 refused, 4 replyd unreachable or not ready."""
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -415,3 +416,162 @@ def test_the_configuration_comes_from_REPLYD_CONFIG_without_c(replyd):
     rc, out, err = ctl(replyd, "conversations", config=False,
                        env={"REPLYD_CONFIG": replyd.path + ".missing"})
     assert rc == 1 and "cannot read" in err and "-c FILE" in err
+
+
+# closures (SPEC §18)
+
+
+def plain_days(replyd):
+    """Three working days in a row from a week on, all in one UTC offset
+    (the calendar is open all day): (before, day, after) as dates."""
+    start = datetime.date.today() + datetime.timedelta(days=7)
+    status, cal = replyd.api("GET", "/v1/calendars/office?from=%s&to=%s" % (
+        start, start + datetime.timedelta(days=60)))
+    assert status == 200, cal
+    days = cal["days"]
+    for i in range(1, len(days) - 1):
+        three = days[i - 1:i + 2]
+        if all(d["kind"] == "weekly" and d["open"] for d in three) and \
+                len({d["windows"][0]["from"][-6:] for d in three}) == 1:
+            return tuple(datetime.date.fromisoformat(d["date"]) for d in three)
+    raise AssertionError("no three plain days in a row")
+
+
+def calendar_day(replyd, date, token=TOKEN):
+    status, cal = replyd.api("GET", "/v1/calendars/office?from=%s&to=%s" % (date, date),
+                             token=token)
+    assert status == 200, cal
+    return cal["days"][0]
+
+
+def deadline_at_noon(replyd, day):
+    """`replyctl deadline` for an arrival at noon on day (1 working day)."""
+    offset = calendar_day(replyd, day)["windows"][0]["from"][-6:]
+    rc, out, err = ctl(replyd, "deadline", "%sT12:00:00%s" % (day, offset))
+    assert rc == 0 and "note:" not in err, err
+    return out.strip()
+
+
+def test_closures_add_closes_the_day_for_the_api_and_replyctl_deadline(replyd):
+    before, day, after = plain_days(replyd)
+    offset = calendar_day(replyd, day)["windows"][0]["from"][-6:]
+    assert deadline_at_noon(replyd, before) == "%sT12:00:00%s" % (day, offset)
+    rc, out, err = ctl(replyd, "closures", "add", "office", str(day), "--reason", "snow",
+                       "--by", "dora")
+    assert rc == 0, err
+    assert out == ("Calendar office is closed on %s (snow), added by dora: the open "
+                   "conversations' deadlines on it are being recomputed.\n" % day)
+    got = calendar_day(replyd, day)
+    assert (got["open"], got["kind"], got["reason"], got["windows"]) == \
+        (False, "unplanned_closure", "snow", [])
+    assert deadline_at_noon(replyd, before) == "%sT12:00:00%s" % (after, offset)
+
+
+def test_closures_add_answers_as_csv_and_json(replyd):
+    _, day, after = plain_days(replyd)
+    rc, out, err = ctl(replyd, "closures", "add", "office", str(day), "--reason",
+                       "strike, all day", "--format", "csv")
+    assert rc == 0, err
+    assert rows(out) == [{"calendar": "office", "date": str(day), "reason": "strike, all day",
+                          "by": "tests", "recompute": "true"}]
+    rc, out, err = ctl(replyd, "closures", "add", "office", str(after), "--reason", "snow",
+                       "--format", "json")
+    assert rc == 0, err
+    got = json.loads(out)
+    assert (got["calendar"], got["date"], got["reason"]) == ("office", str(after), "snow")
+
+
+def test_closures_remove_reopens_the_day(replyd):
+    before, day, _ = plain_days(replyd)
+    offset = calendar_day(replyd, day)["windows"][0]["from"][-6:]
+    assert ctl(replyd, "closures", "add", "office", str(day), "--reason", "snow")[0] == 0
+    rc, out, err = ctl(replyd, "closures", "remove", "office", str(day))
+    assert rc == 0, err
+    assert out == ("Unplanned closure on %s removed from calendar office: the day has its "
+                   "usual hours again; the open conversations' deadlines on it are being "
+                   "recomputed.\n" % day)
+    got = calendar_day(replyd, day)
+    assert (got["open"], got["kind"]) == (True, "weekly")
+    assert deadline_at_noon(replyd, before) == "%sT12:00:00%s" % (day, offset)
+
+
+def test_closures_remove_of_a_day_that_is_not_closed_is_exit_2_and_says_how_to_list(replyd):
+    _, day, _ = plain_days(replyd)
+    rc, out, err = ctl(replyd, "closures", "remove", "office", str(day))
+    assert rc == 2 and "no unplanned closure on %s" % day in err, err
+    assert "replyctl closures list office" in err
+
+
+def test_closures_list_shows_each_closure_with_who_added_it(replyd):
+    rc, out, err = ctl(replyd, "closures", "list", "office")
+    assert (rc, out) == (0, "No unplanned closures.\n"), err
+    _, day, after = plain_days(replyd)
+    assert ctl(replyd, "closures", "add", "office", str(day), "--reason", "snow",
+               "--by", "dora")[0] == 0
+    assert ctl(replyd, "closures", "add", "office", str(after), "--reason", "strike")[0] == 0
+    rc, out, err = ctl(replyd, "closures", "list", "office")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["DATE", "REASON", "BY", "ADDED"]
+    assert [l.split()[:3] for l in lines[1:]] == [[str(day), "snow", "dora"],
+                                                  [str(after), "strike", "tests"]]
+    rc, out, err = ctl(replyd, "closures", "list", "office", "--format", "csv")
+    assert [(r["date"], r["reason"], r["by"]) for r in rows(out)] == [
+        (str(day), "snow", "dora"), (str(after), "strike", "tests")]
+    assert rows(out)[0]["at"].count(":") == 3
+    rc, out, err = ctl(replyd, "closures", "list", "office", "--format", "json",
+                       "--token", WORKER_TOKEN)
+    assert rc == 0, err
+    got = json.loads(out)
+    assert got["calendar"] == "office" and [c["date"] for c in got["closures"]] == \
+        [str(day), str(after)]
+
+
+def test_closures_with_a_bad_date_name_the_argument_and_are_exit_1(replyd):
+    for sub in (["add", "office", "2026-13-40", "--reason", "snow"],
+                ["remove", "office", "2026-02-30"], ["add", "office", "26-12-02",
+                                                     "--reason", "snow"]):
+        rc, out, err = ctl(replyd, "closures", *sub)
+        assert rc == 1 and 'DATE "%s" is not a date' % sub[2] in err and "YYYY-MM-DD" in err, err
+    rc, out, err = ctl(replyd, "closures", "add", "office", "1999-12-31", "--reason", "snow")
+    assert rc == 1 and "DATE 1999-12-31 is outside 2000-2100" in err, err
+
+
+def test_closures_add_without_a_reason_is_a_usage_error(replyd):
+    _, day, _ = plain_days(replyd)
+    rc, out, err = ctl(replyd, "closures", "add", "office", str(day))
+    assert rc == 1 and "give --reason TEXT" in err and "usage: replyctl closures add" in err
+    rc, out, err = ctl(replyd, "closures", "add", "office", str(day), "--reason", "x" * 201)
+    assert rc == 1 and 'field "reason"' in err and "200 bytes" in err, err
+    assert calendar_day(replyd, day)["open"]
+    assert ctl(replyd, "closures")[0] == 1
+    assert ctl(replyd, "closures", "add", "office")[0] == 1
+
+
+def test_closures_add_by_someone_not_in_people_is_exit_1(replyd):
+    _, day, _ = plain_days(replyd)
+    rc, out, err = ctl(replyd, "closures", "add", "office", str(day), "--reason", "snow",
+                       "--by", "zed")
+    assert rc == 1 and 'no person "zed"' in err, err
+    assert calendar_day(replyd, day)["open"]
+
+
+def test_closures_of_an_unknown_calendar_are_exit_2(replyd):
+    for sub in (["add", "school", "2026-12-02", "--reason", "snow"],
+                ["remove", "school", "2026-12-02"], ["list", "school"]):
+        rc, out, err = ctl(replyd, "closures", *sub)
+        assert rc == 2 and "calendar school: not found (no such calendar)" in err, err
+        assert '"calendars" in the configuration' in err
+
+
+def test_a_worker_token_may_list_closures_but_not_add_or_remove_them(replyd):
+    _, day, _ = plain_days(replyd)
+    rc, out, err = ctl(replyd, "closures", "add", "office", str(day), "--reason", "snow",
+                       "--token", WORKER_TOKEN)
+    assert rc == 3 and "needs the manager role" in err and "api.tokens" in err, err
+    assert calendar_day(replyd, day)["open"]
+    assert ctl(replyd, "closures", "add", "office", str(day), "--reason", "snow")[0] == 0
+    rc, out, err = ctl(replyd, "closures", "remove", "office", str(day), "--token", WORKER_TOKEN)
+    assert rc == 3 and "needs the manager role" in err, err
+    assert not calendar_day(replyd, day)["open"]
+    assert ctl(replyd, "closures", "list", "office", "--token", WORKER_TOKEN)[0] == 0
