@@ -10,8 +10,9 @@ import urllib.parse
 import pytest
 
 from browser import Keys, browser  # noqa: F401 (a fixture)
+from dutyfakes import StatusTwilio
 from harness import free_port, wait_for
-from providers import form_body
+from providers import form_body, twilio_signature
 from staff import make_link, token
 from staffpages import Pages, pages, pages_config, sign_in_browser, twilio_fake  # noqa: F401
 from test_pages_browser import check_page
@@ -19,16 +20,38 @@ from test_pages_browser import check_page
 YP = "+447700900123"
 
 
+class ReportingTwilio(StatusTwilio):
+    """Twilio that posts signed delivery reports (dutyfakes.StatusTwilio)
+    to a replyd whose public_url is its loopback address."""
+
+    public = None
+
+    def post(self, url, params, status):
+        assert url.startswith(self.public + "/"), url
+        sig = twilio_signature(self.auth_token, url, params)
+        code = self.replyd.request("POST", url[len(self.public):], form_body(params), {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": sig}, timeout=5)[0]
+        with self.lock:
+            self.callbacks.append((status, dict(params), code))
+
+
 @pytest.fixture
-def fast(make_replyd, redis_server, tmpdir_path, twilio_fake):
+def fast(make_replyd, redis_server, tmpdir_path):
     """leaving-care promises 2 working seconds on its all-day calendar and
-    alerts its duty worker (Alice) at the deadline."""
+    alerts its duty worker (Alice) at the deadline; Twilio reports each
+    text delivered."""
+    twilio = ReportingTwilio()
     port = free_port()
-    cfg = pages_config(redis_server.port, tmpdir_path, port, twilio_fake.url)
+    cfg = pages_config(redis_server.port, tmpdir_path, port, twilio.url)
     team = cfg["teams"]["leaving-care"]
     team["respond_within"] = "2 working seconds"
     team["escalation"] = [{"after": "0s", "notify": ["duty-worker"]}]
-    return Pages(make_replyd(cfg), twilio_fake)
+    pages = Pages(make_replyd(cfg), twilio)
+    twilio.public = pages.public
+    twilio.replyd = pages.d
+    yield pages
+    twilio.close()
 
 
 def conv(pages, cid, person="alice"):
@@ -93,6 +116,7 @@ def test_an_alerts_link_opens_the_conversation_with_its_messages_and_timeline(fa
                             name="Jamie Smith")
     link = alert_link(fast, "+447700900001")
     assert link == fast.url("/c/" + cid)
+    wait_for(lambda: fast.twilio.answered().count(200) >= 2, what="the delivery reports")
     sign_in_browser(browser, fast.d, "alice")
     browser.get(link)
     page = text_of(browser)
@@ -102,6 +126,7 @@ def test_an_alerts_link_opens_the_conversation_with_its_messages_and_timeline(fa
     assert "Message 1 received by text" in page
     assert "Escalation step 1: 1 of 1 alerted" in page
     assert "Overdue alert to Alice (+44770****001) through twilio: accepted (201)" in page
+    assert "Delivery receipt from twilio: the alert to Alice was delivered (delivered)" in page
     # Newest last: this very view ends the timeline.
     lines = browser.js("return [...document.querySelectorAll('.replyd-timeline__text')]"
                        ".map(e => e.innerText)")
