@@ -356,9 +356,13 @@ convpage_state(struct convpage *p, struct template_node *root,
 			    "govuk-tag--yellow");
 			timeline_when(cal, conv->ack_until_ms, when,
 			    sizeof when);
-			template_setf(root, "state_detail", "%s has it until "
-			    "%s.", convpage_name(cfg, conv->ack_by, "someone"),
-			    when);
+			if (strcmp(conv->ack_by, p->c->person->id) == 0)
+				template_setf(root, "state_detail", "You have "
+				    "it until %s.", when);
+			else
+				template_setf(root, "state_detail", "%s has it "
+				    "until %s.", convpage_name(cfg,
+				    conv->ack_by, "Someone"), when);
 		} else if (strcmp(state, "overdue") == 0) {
 			template_set(root, "state_tag", "Overdue");
 			template_set(root, "state_class", "govuk-tag--red");
@@ -425,7 +429,10 @@ convpage_take_form(struct convpage *p, struct template_node *root,
 		return;
 	}
 	timeline_when(cal, conv->ack_until_ms, held, sizeof held);
-	if (strcmp(conv->ack_by, p->c->person->id) == 0)
+	if (strcmp(conv->ack_by, p->c->person->id) == 0 &&
+	    strcmp(held, until) == 0)
+		template_setf(root, "take_hint", "You have it until %s.", held);
+	else if (strcmp(conv->ack_by, p->c->person->id) == 0)
 		template_setf(root, "take_hint", "You have it until %s. "
 		    "Take it again to keep it until %s.", held, until);
 	else

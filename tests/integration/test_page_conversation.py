@@ -300,8 +300,11 @@ def test_taking_it_says_until_when_and_the_api_names_the_person(pages, browser):
     assert body["state"] == "acknowledged"
     assert body["acknowledged_by"] == "bob"
     page = text_of(browser)
-    assert "Taken" in page and "Bob has it until" in page
+    assert re.search(r"State\s+Taken\s+You have it until", page), page
     assert "Taken by Bob until" in page
+    # Anyone else in the team sees who has it.
+    other = HTTPSession(pages, "alice").get("/c/" + cid)[2].decode()
+    assert "Bob has it until" in other
     check_page(browser, "conversation-taken")
 
 
