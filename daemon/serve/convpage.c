@@ -189,10 +189,10 @@ convpage_media(struct template_node *m, const struct store_text *t)
 				continue;
 			o = template_append_object(list);
 			template_set(o, "url", url);
-			template_setf(o, "label", "%s %d%s%s%s",
+			template_setf(o, "label", "%s %d%s%s",
 			    type != NULL && strncmp(type, "image/", 6) == 0 ?
 			    "Picture" : "File", ++n, type ? ", " : "",
-			    type ? type : "", "");
+			    type ? type : "");
 		}
 	}
 	cJSON_Delete(j);
