@@ -234,9 +234,13 @@ convpage_messages(struct template_node *root, const struct store_conv_full *f,
 		template_set_bool(m, "kept", t != NULL);
 		if (t != NULL)
 			template_setn(m, "text", t->text, t->len);
-		convpage_attachments(m, cJSON_GetObjectItem(e, "meta"));
-		convpage_media(m, convpage_text(f, STORE_TEXT_MEDIA,
-		    n->valueint));
+		/* An MMS's media are its attachments, as links. */
+		if ((t = convpage_text(f, STORE_TEXT_MEDIA,
+		    n->valueint)) != NULL)
+			convpage_media(m, t);
+		else
+			convpage_attachments(m, cJSON_GetObjectItem(e,
+			    "meta"));
 		cJSON_Delete(e);
 	}
 }

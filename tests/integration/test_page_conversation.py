@@ -364,3 +364,27 @@ def test_a_reply_can_be_sent_with_the_keyboard_alone(pages, browser):
     assert "Reply sent to the young person by text" in banner(browser)
     assert [m["Body"] for m in pages.twilio.messages() if m["To"] == YP] == ["Sent with keys only"]
     assert conv(pages, cid)["state"] == "responded"
+
+
+def test_an_mms_shows_its_pictures_as_the_providers_links(pages, browser):
+    sid = "MM" + "1" * 32
+    media = "https://api.twilio.com/2010-04-01/Accounts/ACtest/Messages/%s/Media/ME%s"
+    urls = [media % (sid, "a" * 32), media % (sid, "b" * 32)]
+    params = [("MessageSid", sid), ("AccountSid", "ACtest"), ("From", YP),
+              ("To", "+447700900000"), ("Body", "here is the letter"), ("NumMedia", "2"),
+              ("MediaUrl0", urls[0]), ("MediaContentType0", "image/jpeg"),
+              ("MediaUrl1", urls[1]), ("MediaContentType1", "application/pdf")]
+    sig = twilio_signature("twilio-auth-token-for-tests", pages.public + "/webhooks/twilio",
+                           params)
+    assert pages.d.request("POST", "/webhooks/twilio", form_body(params), {
+        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig})[0] == 200
+    cid = wait_for(lambda: next((c["id"] for c in pages.d.api("GET", "/v1/conversations")[1][
+        "conversations"]), None), what="the conversation")
+    sign_in_browser(browser, pages.d, "alice")
+    browser.get(pages.url("/c/" + cid))
+    links = browser.js("return [...document.querySelectorAll('.replyd-message a')]"
+                       ".map(a => [a.textContent, a.href])")
+    assert links == [["Picture 1, image/jpeg (at the provider)", urls[0]],
+                     ["File 2, application/pdf (at the provider)", urls[1]]]
+    assert "Unknown sender +44770****123" in browser.find("tag name", "h1").text
+    check_page(browser, "conversation-mms")
