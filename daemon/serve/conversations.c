@@ -27,17 +27,14 @@
 
 #define CONVERSATIONS_LIST_LIMIT	1000
 
-/* Whether someone has taken an awaiting conversation now (SPEC §7.2). */
-static int
+int
 conversations_taken(const struct store_conv *c, int64_t now_ms)
 {
 	return strcmp(c->state, "awaiting") == 0 && c->ack_by[0] != '\0' &&
 	    c->ack_until_ms > now_ms;
 }
 
-/* The state a person sees: awaiting, overdue, acknowledged (someone has
- * taken it) or responded. */
-static const char *
+const char *
 conversations_state(const struct store_conv *c, int64_t now_ms)
 {
 	if (strcmp(c->state, "awaiting") != 0)
@@ -223,6 +220,42 @@ conversations_text(const struct store_conv_full *f, enum store_text_kind k,
 	return NULL;
 }
 
+/* The "viewed" event of the caller now (JSON, "at" in ms), or NULL. */
+static cJSON *
+conversations_viewed_event(struct api_call *c, int64_t now)
+{
+	cJSON		*e;
+	const char	*actor;
+	int		 service;
+
+	if ((e = cJSON_CreateObject()) == NULL)
+		return NULL;
+	actor = api_actor(c, &service);
+	cJSON_AddStringToObject(e, "type", "viewed");
+	cJSON_AddStringToObject(e, "by", actor);
+	if (service)
+		cJSON_AddBoolToObject(e, "service", 1);
+	cJSON_AddNumberToObject(e, "at", (double)now);
+	return e;
+}
+
+int
+conversations_viewed(struct api_call *c, const char *id,
+    void (*done)(int failed, void *), void *arg)
+{
+	cJSON	*e;
+	char	*json;
+	int	 rc;
+
+	if ((e = conversations_viewed_event(c, api_now_ms(c))) == NULL)
+		return -1;
+	json = cJSON_PrintUnformatted(e);
+	cJSON_Delete(e);
+	rc = json != NULL ? store_viewed(c->srv->db, id, json, done, arg) : -1;
+	free(json);
+	return rc;
+}
+
 /* A conversation read, waiting for its "viewed" event to be stored. */
 struct conversations_view {
 	struct api_call	*c;
@@ -232,7 +265,7 @@ struct conversations_view {
 
 /* The "viewed" event is stored: only now is the text returned. */
 static void
-conversations_viewed(int failed, void *arg)
+conversations_view_done(int failed, void *arg)
 {
 	struct conversations_view	*v = arg;
 
@@ -254,12 +287,10 @@ conversations_view(struct api_call *c, const struct calendar *cal,
 	struct conversations_view	*v;
 	cJSON				*e, *events;
 	char				*json, buf[64];
-	const char			*actor;
 	int64_t				 now = api_now_ms(c);
-	int				 service;
 
 	if ((v = calloc(1, sizeof *v)) == NULL ||
-	    (e = cJSON_CreateObject()) == NULL) {
+	    (e = conversations_viewed_event(c, now)) == NULL) {
 		free(v);
 		cJSON_Delete(j);
 		http_unavailable(c->req, "out of memory");
@@ -268,12 +299,6 @@ conversations_view(struct api_call *c, const struct calendar *cal,
 	v->c = c;
 	v->json = j;
 	snprintf(v->id, sizeof v->id, "%s", id);
-	actor = api_actor(c, &service);
-	cJSON_AddStringToObject(e, "type", "viewed");
-	cJSON_AddStringToObject(e, "by", actor);
-	if (service)
-		cJSON_AddBoolToObject(e, "service", 1);
-	cJSON_AddNumberToObject(e, "at", (double)now);
 	json = cJSON_PrintUnformatted(e);
 	/* The answer shows this view too, its time as RFC 3339. */
 	api_time(cal, now, buf, sizeof buf);
@@ -284,7 +309,7 @@ conversations_view(struct api_call *c, const struct calendar *cal,
 	else
 		cJSON_Delete(e);
 	if (json == NULL || store_viewed(c->srv->db, id, json,
-	    conversations_viewed, v) == -1) {
+	    conversations_view_done, v) == -1) {
 		cJSON_Delete(j);
 		free(v);
 		http_unavailable(c->req, "storage unavailable");
@@ -362,7 +387,84 @@ conversations_get(struct api_call *c)
 		http_unavailable(c->req, "storage unavailable");
 }
 
-/* The response was recorded (or not). */
+/* A recorded response waiting for its conversation's team. */
+struct conversations_resp {
+	struct api_call		*c;
+	store_respond_cb	 done;
+	void			*arg;
+	char			 id[32];
+	char			 by[128];
+	char			 how[16];
+	char			*note;
+};
+
+/* The response was recorded (or not): log it, tell the caller. */
+static void
+conversations_record_done(enum store_respond_result res,
+    const struct store_responded *info, void *arg)
+{
+	struct conversations_resp	*r = arg;
+
+	if (res == STORE_RESPOND_OK) {
+		metrics_inc("replyd_responses_total", "how=\"recorded\"");
+		log_info("response: conversation %s team %s step %d: a contact "
+		    "recorded (%s)", r->id, info->team, info->step, r->how);
+	}
+	r->done(res, info, r->arg);
+	free(r->note);
+	free(r);
+}
+
+/* The conversation is loaded: record the response if it is theirs. */
+static void
+conversations_record_conv(const struct store_conv *conv, int failed,
+    void *arg)
+{
+	struct conversations_resp	*r = arg;
+	struct api_call			*c = r->c;
+	enum store_respond_result	 res;
+
+	if (failed)
+		res = STORE_RESPOND_FAILED;
+	else if (conv == NULL || !api_sees(c, conv->team))
+		res = STORE_RESPOND_MISSING;	/* another team's: missing */
+	else if (store_respond(c->srv->db, r->id, r->by, r->how, r->note,
+	    c->cfg->retention_meta, conversations_record_done, r) == 0)
+		return;
+	else
+		res = STORE_RESPOND_FAILED;
+	r->done(res, NULL, r->arg);
+	free(r->note);
+	free(r);
+}
+
+int
+conversations_record(struct api_call *c, const char *id, const char *by,
+    const char *how, const char *note, store_respond_cb done, void *arg)
+{
+	struct conversations_resp	*r;
+
+	if ((r = calloc(1, sizeof *r)) == NULL ||
+	    (note != NULL && (r->note = strdup(note)) == NULL)) {
+		free(r);
+		return -1;
+	}
+	r->c = c;
+	r->done = done;
+	r->arg = arg;
+	snprintf(r->id, sizeof r->id, "%s", id);
+	snprintf(r->by, sizeof r->by, "%s", by);
+	snprintf(r->how, sizeof r->how, "%s", how);
+	if (store_conv_load(c->srv->db, id, conversations_record_conv,
+	    r) == -1) {
+		free(r->note);
+		free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The API's response was recorded (or not): answer. */
 static void
 conversations_responded_done(enum store_respond_result res,
     const struct store_responded *info, void *arg)
@@ -378,11 +480,6 @@ conversations_responded_done(enum store_respond_result res,
 		    "has a response");
 		break;
 	case STORE_RESPOND_OK:
-		metrics_inc("replyd_responses_total", "how=\"recorded\"");
-		log_info("response: conversation %s team %s step %d: a contact "
-		    "recorded (%s)", api_param(c, 0), info->team,
-		    info->step, cJSON_GetStringValue(cJSON_GetObjectItem(
-		    c->body, "how")));
 		http_reply(c->req, 200, "application/json",
 		    "{\"state\":\"responded\"}", 21);
 		break;
@@ -392,43 +489,13 @@ conversations_responded_done(enum store_respond_result res,
 	}
 }
 
-/* A recorded response waiting for its conversation's team. */
-struct conversations_resp {
-	struct api_call	*c;
-	char		 id[32];
-	char		 by[128];
-	char		 how[16];
-	char		*note;
-};
-
-/* The conversation is loaded: record the response if it is theirs. */
-static void
-conversations_responded_conv(const struct store_conv *conv, int failed,
-    void *arg)
-{
-	struct conversations_resp	*r = arg;
-	struct api_call			*c = r->c;
-
-	if (failed)
-		http_unavailable(c->req, "storage unavailable");
-	else if (conv == NULL)
-		http_error(c->req, 404, "not found", "no such conversation");
-	else if (api_see(c, conv->team, "no such conversation") &&
-	    store_respond(c->srv->db, r->id, r->by, r->how, r->note,
-	    c->cfg->retention_meta, conversations_responded_done, c) == -1)
-		http_unavailable(c->req, "storage unavailable");
-	free(r->note);
-	free(r);
-}
-
 /* POST /v1/conversations/{id}/responded {"by", "how", "note"} */
 static void
 conversations_responded(struct api_call *c)
 {
-	struct http_req			*req = c->req;
-	struct conversations_resp	*r;
-	const char			*id = api_param(c, 0), *by, *how, *note;
-	int				 failed = 0;
+	struct http_req	*req = c->req;
+	const char	*id = api_param(c, 0), *by, *how, *note;
+	int		 failed = 0;
 
 	by = api_by(c, &failed);
 	how = api_string(c, "how", 1, &failed);
@@ -450,22 +517,9 @@ conversations_responded(struct api_call *c)
 		http_error(req, 404, "not found", "no such conversation");
 		return;
 	}
-	if ((r = calloc(1, sizeof *r)) == NULL ||
-	    (note != NULL && (r->note = strdup(note)) == NULL)) {
-		free(r);
-		http_unavailable(req, "out of memory");
-		return;
-	}
-	r->c = c;
-	snprintf(r->id, sizeof r->id, "%s", id);
-	snprintf(r->by, sizeof r->by, "%s", by);
-	snprintf(r->how, sizeof r->how, "%s", how);
-	if (store_conv_load(c->srv->db, id, conversations_responded_conv,
-	    r) == -1) {
-		free(r->note);
-		free(r);
+	if (conversations_record(c, id, by, how, note,
+	    conversations_responded_done, c) == -1)
 		http_unavailable(req, "storage unavailable");
-	}
 }
 
 /* Define the metrics these routes keep. */

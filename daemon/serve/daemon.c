@@ -37,6 +37,7 @@
 #include "serve/calsync.h"
 #include "serve/contacts.h"
 #include "serve/conversations.h"
+#include "serve/convpage.h"
 #include "serve/daemon.h"
 #include "serve/duty.h"
 #include "serve/dutytext.h"
@@ -65,6 +66,7 @@ static const struct api_module *const daemon_api_modules[] = {
 	&signin_api,
 	&oidc_api,
 	&calsync_api,
+	&convpage_pages,
 	NULL
 };
 

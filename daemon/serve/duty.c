@@ -29,10 +29,12 @@
 #include "store/duty.h"
 #include "store/store.h"
 
+/* An acknowledgement on its way (the API's, or a page's). */
 struct duty_req {
 	struct api_call	*c;
 	struct server	*srv;
-	struct http_req	*req;
+	duty_take_cb	 done;
+	void		*arg;
 	char		 id[32];
 	char		 by[128];
 	char		 team[128];
@@ -48,71 +50,111 @@ duty_calendar(const struct config *cfg, const struct config_team *t)
 	    cfg->promise.calendar;
 }
 
-/* The acknowledgement is stored (or refused). */
+int64_t
+duty_until(const struct config *cfg, const char *team, int64_t now_ms)
+{
+	return policy_ack_until(duty_calendar(cfg, config_team(cfg, team)),
+	    &cfg->ack_timeout, now_ms / 1000) * 1000;
+}
+
+/* Tell the caller how the acknowledgement went, and free it. */
 static void
-duty_ack_done(enum store_ack_result res, void *arg)
+duty_take_finish(struct duty_req *d, enum store_ack_result res)
+{
+	struct duty_taken	t;
+
+	memset(&t, 0, sizeof t);
+	t.result = res;
+	t.by = d->by;
+	t.team = d->team;
+	t.until_ms = d->until_ms;
+	t.cal = duty_calendar(d->c->cfg, config_team(d->c->cfg, d->team));
+	d->done(&t, d->arg);
+	free(d);
+}
+
+/* The acknowledgement is stored (or refused): log it, tell the caller. */
+static void
+duty_take_done(enum store_ack_result res, void *arg)
 {
 	struct duty_req	*d = arg;
-	char		 buf[64], body[320];
+	char		 buf[64];
 
-	if (res == STORE_ACK_FAILED)
-		http_unavailable(d->req, "storage unavailable");
-	else if (res == STORE_ACK_MISSING)
-		http_error(d->req, 404, "not found", "no such conversation");
-	else if (res == STORE_ACK_ALREADY)
-		http_error(d->req, 409, "conflict", "this conversation already "
-		    "has a response");
-	else {
-		const struct config_team *t = config_team(d->c->cfg,
-		    d->team);
-
-		calendar_format(duty_calendar(d->c->cfg, t),
-		    d->until_ms / 1000, buf, sizeof buf);
-		snprintf(body, sizeof body, "{\"state\":\"acknowledged\","
-		    "\"by\":\"%s\",\"until\":\"%s\"}", d->by, buf);
+	if (res == STORE_ACK_OK) {
+		calendar_format(duty_calendar(d->c->cfg, config_team(d->c->cfg,
+		    d->team)), d->until_ms / 1000, buf, sizeof buf);
 		log_info("acknowledged: conversation %s team %s step %d: "
 		    "taken until %s", d->id, d->team, d->step, buf);
-		http_reply(d->req, 200, "application/json", body,
-		    strlen(body));
 	}
-	free(d);
+	duty_take_finish(d, res);
 }
 
 /* The conversation's team is known: compute the pause and store it. */
 static void
-duty_ack_team(const struct store_conv *conv, int failed, void *arg)
+duty_take_team(const struct store_conv *conv, int failed, void *arg)
 {
-	struct duty_req			*d = arg;
-	const struct config		*cfg = d->c->cfg;
-	const struct config_team	*t;
-	const struct calendar		*cal;
-	int64_t				 now;
+	struct duty_req	*d = arg;
 
 	if (failed) {
-		http_unavailable(d->req, "storage unavailable");
-		free(d);
+		duty_take_finish(d, STORE_ACK_FAILED);
 		return;
 	}
-	if (conv == NULL) {
-		http_error(d->req, 404, "not found", "no such conversation");
-		free(d);
-		return;
-	}
-	if (!api_see(d->c, conv->team, "no such conversation")) {
-		free(d);
+	/* Another team's conversation does not exist for this caller. */
+	if (conv == NULL || !api_sees(d->c, conv->team)) {
+		duty_take_finish(d, STORE_ACK_MISSING);
 		return;
 	}
 	snprintf(d->team, sizeof d->team, "%s", conv->team);
 	d->step = conv->step;
-	t = config_team(cfg, d->team);
-	cal = duty_calendar(cfg, t);
-	now = server_time(d->srv);
-	d->until_ms = policy_ack_until(cal, &cfg->ack_timeout, now) * 1000;
+	d->until_ms = duty_until(d->c->cfg, d->team, server_time(d->srv) *
+	    1000);
 	/* The script checks the state again: a response may come first. */
-	if (store_ack(d->srv->db, d->id, d->by, d->until_ms, duty_ack_done,
-	    d) == -1) {
-		http_unavailable(d->req, "storage unavailable");
+	if (store_ack(d->srv->db, d->id, d->by, d->until_ms, duty_take_done,
+	    d) == -1)
+		duty_take_finish(d, STORE_ACK_FAILED);
+}
+
+int
+duty_take(struct api_call *c, const char *id, const char *by,
+    duty_take_cb done, void *arg)
+{
+	struct duty_req	*d;
+
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		return -1;
+	d->c = c;
+	d->srv = c->srv;
+	d->done = done;
+	d->arg = arg;
+	snprintf(d->id, sizeof d->id, "%s", id);
+	snprintf(d->by, sizeof d->by, "%s", by);
+	if (store_conv_load(c->srv->db, d->id, duty_take_team, d) == -1) {
 		free(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* The API's acknowledgement is done: answer. */
+static void
+duty_ack_done(const struct duty_taken *t, void *arg)
+{
+	struct api_call	*c = arg;
+	char		 buf[64], body[320];
+
+	if (t->result == STORE_ACK_FAILED)
+		http_unavailable(c->req, "storage unavailable");
+	else if (t->result == STORE_ACK_MISSING)
+		http_error(c->req, 404, "not found", "no such conversation");
+	else if (t->result == STORE_ACK_ALREADY)
+		http_error(c->req, 409, "conflict", "this conversation already "
+		    "has a response");
+	else {
+		calendar_format(t->cal, t->until_ms / 1000, buf, sizeof buf);
+		snprintf(body, sizeof body, "{\"state\":\"acknowledged\","
+		    "\"by\":\"%s\",\"until\":\"%s\"}", t->by, buf);
+		http_reply(c->req, 200, "application/json", body,
+		    strlen(body));
 	}
 }
 
@@ -120,9 +162,6 @@ duty_ack_team(const struct store_conv *conv, int failed, void *arg)
 static void
 duty_ack(struct api_call *c)
 {
-	struct http_req	*req = c->req;
-	struct server	*srv = c->srv;
-	struct duty_req	*d;
 	const char	*id = api_param(c, 0), *by;
 	int		 failed = 0;
 
@@ -130,22 +169,11 @@ duty_ack(struct api_call *c)
 	if (failed)
 		return;
 	if (store_id_partition(id) == -1) {
-		http_error(req, 404, "not found", "no such conversation");
+		http_error(c->req, 404, "not found", "no such conversation");
 		return;
 	}
-	if ((d = calloc(1, sizeof *d)) == NULL) {
-		http_unavailable(req, "out of memory");
-		return;
-	}
-	d->c = c;
-	d->srv = srv;
-	d->req = req;
-	snprintf(d->id, sizeof d->id, "%s", id);
-	snprintf(d->by, sizeof d->by, "%s", by);
-	if (store_conv_load(srv->db, d->id, duty_ack_team, d) == -1) {
-		http_unavailable(req, "storage unavailable");
-		free(d);
-	}
+	if (duty_take(c, id, by, duty_ack_done, c) == -1)
+		http_unavailable(c->req, "storage unavailable");
 }
 
 /* A change of the overrides is stored (or not). */

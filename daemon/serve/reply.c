@@ -44,11 +44,12 @@
 #define REPLY_EMAIL_SUBJECT	"Reply to your message"
 #define RECEIPT_EMAIL_SUBJECT	"We have your message"
 
-/* A reply being sent for one API request. */
+/* A reply being sent (for the API or a page). */
 struct reply {
 	struct api_call	*c;
 	struct server	*srv;
-	struct http_req	*req;
+	reply_done_cb	 done;
+	void		*arg;
 	char		 id[32];
 	char		*by;
 	char		*text;
@@ -258,7 +259,7 @@ reply_subject(const struct store_conv_full *f)
  * only white space, no control characters but tab and line ends.  Returns
  * the number of characters, or 0 with *why set.
  */
-static size_t
+size_t
 reply_check_text(const char *s, const char **why)
 {
 	const unsigned char	*p = (const unsigned char *)s;
@@ -362,23 +363,38 @@ reply_record(struct reply *r)
 	cJSON_Delete(j);
 }
 
-/* The response is recorded (or was already): answer the API request. */
+/* Tell the caller how it went, and free the reply. */
+static void
+reply_finish(struct reply *r, enum reply_result res, int status,
+    const char *detail)
+{
+	struct reply_outcome	o;
+
+	memset(&o, 0, sizeof o);
+	o.result = res;
+	o.id = r->id;
+	o.channel = r->channel;
+	o.via = r->via;
+	o.attempts = r->attempts;
+	o.status = status;
+	o.detail = detail != NULL ? detail : "";
+	r->done(&o, r->arg);
+	reply_free(r);
+}
+
+/* The response is recorded (or was already). */
 static void
 reply_recorded(enum store_respond_result res,
     const struct store_responded *info, void *arg)
 {
 	struct reply	*r = arg;
-	cJSON		*j;
 
 	if (res == STORE_RESPOND_FAILED) {
 		log_warnx("reply: %s: sent by %s but the response was not "
 		    "recorded", r->id, r->via);
-		http_error(r->req, 500, "response not recorded", "the reply "
-		    "was sent but storage failed: record the response with "
-		    "POST /v1/conversations/%s/responded", r->id);
+		reply_finish(r, REPLY_UNRECORDED, 0, NULL);
 	} else if (res == STORE_RESPOND_MISSING) {
-		http_error(r->req, 404, "not found", "the reply was sent but "
-		    "the conversation no longer exists");
+		reply_finish(r, REPLY_GONE, 0, NULL);
 	} else {
 		if (res == STORE_RESPOND_OK)
 			metrics_inc("replyd_responses_total", "how=\"reply\"");
@@ -388,14 +404,9 @@ reply_recorded(enum store_respond_result res,
 		    r->step, r->channel, r->via, r->attempts,
 		    res == STORE_RESPOND_ALREADY ?
 		    "; it already had a response" : "");
-		j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "state", "responded");
-		cJSON_AddNumberToObject(j, "attempts", r->attempts);
-		cJSON_AddStringToObject(j, "channel", r->channel);
-		cJSON_AddStringToObject(j, "via", r->via);
-		http_reply_json(r->req, 200, j);
+		reply_finish(r, res == STORE_RESPOND_OK ? REPLY_RECORDED :
+		    REPLY_ALREADY, 0, NULL);
 	}
-	reply_free(r);
 }
 
 /* The send finished: record the response if the provider accepted it. */
@@ -404,7 +415,6 @@ reply_sent(const struct send_outcome *o, void *arg)
 {
 	struct reply	*r = arg;
 	struct server	*srv = r->srv;
-	cJSON		*j;
 	char		 detail[384];
 
 	r->attempts = o->attempts;
@@ -418,15 +428,8 @@ reply_sent(const struct send_outcome *o, void *arg)
 			snprintf(detail, sizeof detail, "%s answered %d: %s",
 			    r->via, o->status, o->detail && o->detail[0] ?
 			    o->detail : "no detail");
-		j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "error",
-		    o->outcome == REPLYD_PERMANENT ? "provider refused" :
-		    "provider unavailable");
-		cJSON_AddStringToObject(j, "detail", detail);
-		cJSON_AddNumberToObject(j, "status", o->status);
-		cJSON_AddNumberToObject(j, "attempts", o->attempts);
-		http_reply_json(r->req, 502, j);
-		reply_free(r);
+		reply_finish(r, o->outcome == REPLYD_PERMANENT ?
+		    REPLY_REFUSED : REPLY_UNAVAILABLE, o->status, detail);
 		return;
 	}
 	metrics_inc("replyd_replies_total", "outcome=\"sent\"");
@@ -451,26 +454,18 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 	int			 attempts;
 
 	if (failed) {
-		http_unavailable(r->req, "storage unavailable");
-		reply_free(r);
-		return;
-	}
-	if (f == NULL) {
-		http_error(r->req, 404, "not found", "no such conversation");
-		reply_free(r);
+		reply_finish(r, REPLY_STORAGE, 0, "storage unavailable");
 		return;
 	}
 	/* Another team's conversation does not exist for this caller. */
-	if (!api_see(r->c, f->conv.team, "no such conversation")) {
-		reply_free(r);
+	if (f == NULL || !api_sees(r->c, f->conv.team)) {
+		reply_finish(r, REPLY_MISSING, 0, NULL);
 		return;
 	}
 	channel = f->conv.channel;
 	addr = f->conv.addr;
 	if (channel[0] == '\0' || addr[0] == '\0') {
-		http_error(r->req, 409, "no address", "conversation %s has no "
-		    "address to reply to", r->id);
-		reply_free(r);
+		reply_finish(r, REPLY_NO_ADDRESS, 0, NULL);
 		return;
 	}
 	snprintf(r->channel, sizeof r->channel, "%s", channel);
@@ -479,13 +474,7 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 	if ((host = reply_sender(r->c->gen, channel,
 	    f->conv.provider)) == NULL) {
 		metrics_inc("replyd_replies_total", "outcome=\"no_sender\"");
-		http_error(r->req, 409, "no sender", "no configured plugin can "
-		    "send %s: the conversation's channel cannot send and "
-		    "alerts.%s names none that can%s", channel,
-		    strcmp(channel, "email") == 0 ? "email" : "sms",
-		    strcmp(channel, "whatsapp") == 0 ? " (WhatsApp replies "
-		    "need channels.twilio.whatsapp_from)" : "");
-		reply_free(r);
+		reply_finish(r, REPLY_NO_SENDER, 0, NULL);
 		return;
 	}
 	snprintf(r->via, sizeof r->via, "%s", host->name);
@@ -493,8 +482,7 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 		subject = reply_subject(f);
 	if ((to = reply_to_address(channel, addr)) == NULL) {
 		free(subject);
-		http_unavailable(r->req, "out of memory");
-		reply_free(r);
+		reply_finish(r, REPLY_STORAGE, 0, "out of memory");
 		return;
 	}
 	memset(&msg, 0, sizeof msg);
@@ -515,12 +503,98 @@ reply_loaded(const struct store_conv_full *f, int failed, void *arg)
 	if (attempts > REPLY_MAX_ATTEMPTS)
 		attempts = REPLY_MAX_ATTEMPTS;
 	if (send_start(srv, r->c->gen, host, &msg, r->id, attempts,
-	    reply_sent, r) == -1) {
-		http_unavailable(r->req, "cannot start the send");
-		reply_free(r);
-	}
+	    reply_sent, r) == -1)
+		reply_finish(r, REPLY_STORAGE, 0, "cannot start the send");
 	free(subject);
 	free(to);
+}
+
+int
+reply_send(struct api_call *c, const char *id, const char *by,
+    const char *text, size_t chars, reply_done_cb done, void *arg)
+{
+	struct reply	*r;
+
+	if ((r = calloc(1, sizeof *r)) == NULL ||
+	    (r->text = strdup(text)) == NULL || (r->by = strdup(by)) == NULL) {
+		if (r != NULL)
+			reply_free(r);
+		return -1;
+	}
+	r->c = c;
+	r->srv = c->srv;
+	r->done = done;
+	r->arg = arg;
+	r->chars = chars;
+	snprintf(r->id, sizeof r->id, "%s", id);
+	if (store_id_partition(id) == -1) {
+		reply_finish(r, REPLY_MISSING, 0, NULL);
+		return 0;
+	}
+	if (store_conv_get(c->srv->db, id, reply_loaded, r) == -1) {
+		reply_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The API's reply is done: answer as SPEC section 9 says. */
+static void
+reply_post_done(const struct reply_outcome *o, void *arg)
+{
+	struct api_call	*c = arg;
+	struct http_req	*req = c->req;
+	cJSON		*j;
+
+	switch (o->result) {
+	case REPLY_RECORDED:
+	case REPLY_ALREADY:
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "state", "responded");
+		cJSON_AddNumberToObject(j, "attempts", o->attempts);
+		cJSON_AddStringToObject(j, "channel", o->channel);
+		cJSON_AddStringToObject(j, "via", o->via);
+		http_reply_json(req, 200, j);
+		break;
+	case REPLY_UNRECORDED:
+		http_error(req, 500, "response not recorded", "the reply "
+		    "was sent but storage failed: record the response with "
+		    "POST /v1/conversations/%s/responded", o->id);
+		break;
+	case REPLY_GONE:
+		http_error(req, 404, "not found", "the reply was sent but "
+		    "the conversation no longer exists");
+		break;
+	case REPLY_REFUSED:
+	case REPLY_UNAVAILABLE:
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "error",
+		    o->result == REPLY_REFUSED ? "provider refused" :
+		    "provider unavailable");
+		cJSON_AddStringToObject(j, "detail", o->detail);
+		cJSON_AddNumberToObject(j, "status", o->status);
+		cJSON_AddNumberToObject(j, "attempts", o->attempts);
+		http_reply_json(req, 502, j);
+		break;
+	case REPLY_MISSING:
+		http_error(req, 404, "not found", "no such conversation");
+		break;
+	case REPLY_NO_ADDRESS:
+		http_error(req, 409, "no address", "conversation %s has no "
+		    "address to reply to", o->id);
+		break;
+	case REPLY_NO_SENDER:
+		http_error(req, 409, "no sender", "no configured plugin can "
+		    "send %s: the conversation's channel cannot send and "
+		    "alerts.%s names none that can%s", o->channel,
+		    strcmp(o->channel, "email") == 0 ? "email" : "sms",
+		    strcmp(o->channel, "whatsapp") == 0 ? " (WhatsApp replies "
+		    "need channels.twilio.whatsapp_from)" : "");
+		break;
+	default:
+		http_unavailable(req, o->detail);
+		break;
+	}
 }
 
 /* POST /v1/conversations/{id}/reply {"by": PERSON, "text": "..."} */
@@ -528,8 +602,6 @@ static void
 reply_post(struct api_call *c)
 {
 	struct http_req	*req = c->req;
-	struct server	*srv = c->srv;
-	struct reply	*r;
 	const char	*id = api_param(c, 0), *by, *text, *why = NULL;
 	size_t		 chars = 0;
 	int		 failed = 0;
@@ -546,22 +618,8 @@ reply_post(struct api_call *c)
 		http_error(req, 404, "not found", "no such conversation");
 		return;
 	}
-	if ((r = calloc(1, sizeof *r)) == NULL ||
-	    (r->text = strdup(text)) == NULL || (r->by = strdup(by)) == NULL) {
-		if (r != NULL)
-			reply_free(r);
-		http_unavailable(req, "out of memory");
-		return;
-	}
-	r->c = c;
-	r->srv = srv;
-	r->req = req;
-	r->chars = chars;
-	snprintf(r->id, sizeof r->id, "%s", id);
-	if (store_conv_get(srv->db, id, reply_loaded, r) == -1) {
-		reply_free(r);
+	if (reply_send(c, id, by, text, chars, reply_post_done, c) == -1)
 		http_unavailable(req, "storage unavailable");
-	}
 }
 
 /* Define the metrics of replies and receipts. */
