@@ -305,7 +305,7 @@ def test_sign_in_pages_carry_the_security_headers(make_replyd, redis_server, tmp
 def test_signed_out_the_start_page_goes_to_sign_in(make_replyd, redis_server, tmpdir_path):
     d = make_replyd(link_config(redis_server.port, tmpdir_path))
     status, headers, _ = raw_get(d, "/")
-    assert status == 303 and dict(headers)["Location"] == "/signin"
+    assert status == 303 and dict(headers)["Location"] == "/signin?return=/"
     s = sign_in(d, "bob")
     status, headers, body = raw_get(d, "/", {"Cookie": "__Host-replyd-session=" + s.cookie})
     assert status == 200 and b"Signed in as Bob" in body and s.csrf.encode() in body
