@@ -330,9 +330,12 @@ contacts_pages_list_step(const struct store_contact *cs, size_t n,
 		contacts_pages_list_free(l);
 		return;
 	}
-	if (store_contact_scan(l->c->srv->db, cursor, l->q != NULL ||
-	    CONTACTS_PAGE - l->n > 10 ? CONTACTS_COUNT / 10 *
-	    (l->q != NULL ? 10 : 1) : 10, contacts_pages_list_step, l) == -1)
+	/* About the room left (a search keeps little of what it sees), so
+	 * that a page holds not many more than CONTACTS_PAGE. */
+	if (store_contact_scan(l->c->srv->db, cursor, l->q != NULL ?
+	    CONTACTS_COUNT : CONTACTS_PAGE - l->n > 10 ?
+	    (int)(CONTACTS_PAGE - l->n) : 10, contacts_pages_list_step,
+	    l) == -1)
 		goto fail;
 	return;
 fail:
