@@ -31,7 +31,7 @@
 #include "serve/report.h"
 #include "serve/web.h"
 
-#define REPORT_PAGES_CHART_W	400	/* the chart's viewBox width */
+#define REPORT_PAGES_CHART_W	320	/* the chart's viewBox width */
 #define REPORT_PAGES_ROW_H	64	/* one team's label and bar */
 #define REPORT_PAGES_TOP	36	/* the legend above the bars */
 
@@ -260,7 +260,7 @@ report_pages_chart(struct template_node *root, const cJSON *teams)
 	struct template_node	*chart, *bars, *b, *segs;
 	const cJSON		*t;
 	double			 rx, it, late, open;
-	char			 desc[4096], kept[64];
+	char			 desc[4096], kept[64], caption[256];
 	size_t			 o = 0;
 	int			 i = 0, x, y, ok, empty;
 
@@ -286,7 +286,7 @@ report_pages_chart(struct template_node *root, const cJSON *teams)
 		report_pages_words(cJSON_GetObjectItem(t,
 		    "responded_in_time_percent"), "%", "", kept, sizeof kept);
 		if (ok) {
-			template_setf(b, "caption", "%s: promise kept %s",
+			snprintf(caption, sizeof caption, "%s: promise kept %s",
 			    t->string, kept);
 			segs = template_set_list(b, "segments");
 			x = 0;
@@ -299,7 +299,7 @@ report_pages_chart(struct template_node *root, const cJSON *teams)
 			    "%s: %g received, %g responded in time, %g late, "
 			    "%g still open. ", t->string, rx, it, late, open);
 		} else {
-			template_setf(b, "caption", "%s", t->string);
+			snprintf(caption, sizeof caption, "%s", t->string);
 			template_set(b, "words", empty ?
 			    "No messages this month" :
 			    "Not shown: small numbers");
@@ -307,6 +307,9 @@ report_pages_chart(struct template_node *root, const cJSON *teams)
 			    "%s: %s. ", t->string, empty ? "no messages" :
 			    "not shown (small numbers)");
 		}
+		/* A long caption is squeezed into the chart's width. */
+		template_set(b, "caption", caption);
+		template_set_bool(b, "squeeze", strlen(caption) > 36);
 		if (o >= sizeof desc)
 			o = sizeof desc - 1;
 		i++;

@@ -135,7 +135,7 @@ def test_the_report_shows_a_months_figures_as_get_v1_report_has_them(pages, brow
     assert got["Escalated to step 2"] == "5"
     # The chart: one bar of three parts, as wide as their shares.
     assert [(f, w) for f, w, _ in chart_bars(browser)] == \
-        [("#00703c", 160), ("#d4351c", 120), ("#505a5f", 120)]
+        [("#00703c", 128), ("#d4351c", 96), ("#505a5f", 96)]
     check_page(browser, "report")
 
 
