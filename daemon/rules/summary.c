@@ -3,6 +3,14 @@
  * before the deadline; "late" a response after it; "still open" no
  * response yet (an open conversation past its deadline is also counted in
  * "overdue").
+ *
+ * Suppression: a count from 1 to 4 is "<5".  received is the sum of
+ * responded in time, late and still open, so one of those shown as "<5"
+ * beside the other two (or beside a percentage of received) could be
+ * worked out as the total minus the rest; when any of the three is
+ * suppressed, all three are shown as "suppressed", with the percentage
+ * (null) and overdue now (a part of still open).  The marker is the same
+ * for all three, so which of them was small is not disclosed either.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +50,23 @@ summary_count(cJSON *j, const char *key, long n, int suppress)
 		cJSON_AddNumberToObject(j, key, (double)n);
 }
 
+/* Whether a count is small enough to be suppressed. */
+static int
+summary_small(long n)
+{
+	return n > 0 && n < SUMMARY_SUPPRESS_BELOW;
+}
+
+/* A part of received: the count, or "suppressed" when hidden. */
+static void
+summary_part(cJSON *j, const char *key, long n, int hidden)
+{
+	if (hidden)
+		cJSON_AddStringToObject(j, key, SUMMARY_HIDDEN);
+	else
+		cJSON_AddNumberToObject(j, key, (double)n);
+}
+
 /* Summarise rows. */
 cJSON *
 summary_report(const struct summary_row *rows, size_t n, int64_t now_ms,
@@ -52,7 +77,7 @@ summary_report(const struct summary_row *rows, size_t n, int64_t now_ms,
 	size_t		 i, nt = 0, nu = 0;
 	long		 in_time = 0, late = 0, open = 0, overdue = 0;
 	long		 urgent = 0, unknown = 0, steps[16] = { 0 };
-	int		 k, maxstep = 0;
+	int		 k, maxstep = 0, hide;
 	char		 key[8];
 
 	if ((j = cJSON_CreateObject()) == NULL)
@@ -85,16 +110,21 @@ summary_report(const struct summary_row *rows, size_t n, int64_t now_ms,
 			maxstep = r->steps < 15 ? r->steps : 15;
 	}
 	summary_count(j, "received", (long)n, suppress);
-	summary_count(j, "responded_in_time", in_time, suppress);
-	/* A percentage of a suppressed count would reveal it. */
-	if (n > 0 && !(suppress && n < SUMMARY_SUPPRESS_BELOW))
+	/* The parts of received, hidden together (see the top). */
+	hide = suppress && (summary_small((long)n) || summary_small(in_time) ||
+	    summary_small(late) || summary_small(open));
+	summary_part(j, "responded_in_time", in_time, hide);
+	if (n > 0 && !hide)
 		cJSON_AddNumberToObject(j, "responded_in_time_percent",
 		    (double)(in_time * 1000 / (long)n) / 10.0);
 	else
 		cJSON_AddNullToObject(j, "responded_in_time_percent");
-	summary_count(j, "late", late, suppress);
-	summary_count(j, "still_open", open, suppress);
-	summary_count(j, "overdue_now", overdue, suppress);
+	summary_part(j, "late", late, hide);
+	summary_part(j, "still_open", open, hide);
+	if (hide)
+		summary_part(j, "overdue_now", overdue, hide);
+	else
+		summary_count(j, "overdue_now", overdue, suppress);
 	if (nt > 0 && !(suppress && nt < SUMMARY_SUPPRESS_BELOW)) {
 		qsort(times, nt, sizeof *times, summary_cmp);
 		cJSON_AddNumberToObject(j, "median_response_working_hours",

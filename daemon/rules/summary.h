@@ -3,7 +3,9 @@
  * (SPEC §9, the report).  Pure: rows in, a JSON summary out; the caller
  * gathers the rows and computes working time with the team's calendar.
  * Team breakdowns suppress counts below 5, and every figure derived from
- * them, so that small teams' figures cannot identify a young person.
+ * them ("<5"), and the counts a suppressed one could be worked out from
+ * ("suppressed", summary.c), so that small teams' figures cannot identify
+ * a young person.
  */
 #ifndef SUMMARY_H
 #define SUMMARY_H
@@ -14,6 +16,8 @@
 struct cJSON;
 
 #define SUMMARY_SUPPRESS_BELOW	5
+/* A count hidden so that a suppressed one cannot be worked out. */
+#define SUMMARY_HIDDEN		"suppressed"
 
 struct summary_row {
 	const char	*team;

@@ -48,6 +48,8 @@
 #include "serve/oidc.h"
 #include "serve/reply.h"
 #include "serve/report.h"
+#include "serve/report-pages.h"
+#include "serve/contacts-pages.h"
 #include "serve/send.h"
 #include "serve/server.h"
 #include "serve/signin.h"
@@ -67,6 +69,8 @@ static const struct api_module *const daemon_api_modules[] = {
 	&oidc_api,
 	&calsync_api,
 	&convpage_pages,
+	&report_pages,
+	&contacts_pages,
 	NULL
 };
 

@@ -25,6 +25,12 @@
 struct report_req {
 	struct api_call		*c;
 	char			 team[128];
+	report_cb		 done;
+	void			*arg;
+};
+
+/* What GET /v1/report answers with. */
+struct report_api {
 	char			 from[16], to[16];
 };
 
@@ -51,8 +57,8 @@ report_done(const struct store_conv *convs, size_t n, int failed, void *arg)
 	rows = calloc(n + 1, sizeof *rows);
 	sub = calloc(n + 1, sizeof *sub);
 	if (failed || rows == NULL || sub == NULL) {
-		http_unavailable(r->c->req, failed ? "storage unavailable" :
-		    "out of memory");
+		r->done(r->c, NULL, failed ? "storage unavailable" :
+		    "out of memory", r->arg);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -76,8 +82,6 @@ report_done(const struct store_conv *convs, size_t n, int failed, void *arg)
 		nr++;
 	}
 	j = summary_report(rows, nr, now, 0);
-	cJSON_AddStringToObject(j, "from", r->from);
-	cJSON_AddStringToObject(j, "to", r->to);
 	if (r->team[0] != '\0')
 		cJSON_AddStringToObject(j, "team", r->team);
 	teams = cJSON_AddObjectToObject(j, "teams");
@@ -92,15 +96,50 @@ report_done(const struct store_conv *convs, size_t n, int failed, void *arg)
 		cJSON_AddItemToObject(teams, cfg->teams[k].id,
 		    summary_report(sub, ns, now, 1));
 	}
-	http_reply_json(r->c->req, 200, j);
+	r->done(r->c, j, NULL, r->arg);
 out:
 	free(rows);
 	free(sub);
 	free(r);
 }
 
-/* A date (YYYY-MM-DD) as the start of that local day, in ms. */
-static int
+int
+report_gather(struct api_call *c, const char *team, int64_t from_ms,
+    int64_t to_ms, report_cb done, void *arg)
+{
+	struct report_req	*r;
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return -1;
+	r->c = c;
+	snprintf(r->team, sizeof r->team, "%s", team ? team : "");
+	r->done = done;
+	r->arg = arg;
+	if (store_conv_arrived(c->srv->db, from_ms, to_ms, report_done,
+	    r) == -1) {
+		free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The report is made: answer GET /v1/report with it. */
+static void
+report_answer(struct api_call *c, cJSON *j, const char *error, void *arg)
+{
+	struct report_api	*a = arg;
+
+	if (j == NULL)
+		http_unavailable(c->req, error);
+	else {
+		cJSON_AddStringToObject(j, "from", a->from);
+		cJSON_AddStringToObject(j, "to", a->to);
+		http_reply_json(c->req, 200, j);
+	}
+	free(a);
+}
+
+int
 report_day(const struct calendar *cal, const char *s, int plus, int64_t *ms)
 {
 	int32_t		days;
@@ -123,7 +162,7 @@ report_get(struct api_call *c)
 {
 	struct http_req		*req = c->req;
 	const struct config	*cfg = c->cfg;
-	struct report_req	*r;
+	struct report_api	*a;
 	const char		*from = http_req_query_param(req, "from");
 	const char		*to = http_req_query_param(req, "to");
 	const char		*team = http_req_query_param(req, "team");
@@ -142,16 +181,14 @@ report_get(struct api_call *c)
 	}
 	if (team != NULL && !api_manage(c, team, "no such team"))
 		return;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
+	if ((a = calloc(1, sizeof *a)) == NULL) {
 		http_unavailable(req, "out of memory");
 		return;
 	}
-	r->c = c;
-	snprintf(r->team, sizeof r->team, "%s", team ? team : "");
-	snprintf(r->from, sizeof r->from, "%s", from);
-	snprintf(r->to, sizeof r->to, "%s", to);
-	if (store_conv_arrived(c->srv->db, f, t, report_done, r) == -1) {
-		free(r);
+	snprintf(a->from, sizeof a->from, "%s", from);
+	snprintf(a->to, sizeof a->to, "%s", to);
+	if (report_gather(c, team, f, t, report_answer, a) == -1) {
+		free(a);
 		http_unavailable(req, "storage unavailable");
 	}
 }
