@@ -60,6 +60,9 @@ contact_list_has(const char *s, const char *needle)
 static int
 contact_list_match(const struct contact_list *l, const struct store_contact *sc)
 {
+	/* Need to know: only the caller's teams' contacts (SPEC §15). */
+	if (!api_sees(l->c, sc->team))
+		return 0;
 	if (l->q == NULL)
 		return 1;
 	if (contact_list_has(sc->id, l->q) || contact_list_has(sc->name, l->q) ||

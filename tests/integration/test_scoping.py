@@ -57,6 +57,18 @@ def test_lists_show_only_the_callers_teams(d, convs):
     assert as_(d, "alice", "GET", "/v1/conversations?team=fostering")[0] == 404
 
 
+def test_the_contact_list_shows_only_the_callers_teams(d, convs):
+    def ids(who, query=""):
+        status, body = as_(d, who, "GET", "/v1/contacts" + query)
+        assert status == 200, body
+        return sorted(c["id"] for c in body["contacts"])
+    lc, fo = "yp-" + LC_PHONE[-4:], "yp-" + FO_PHONE[-4:]
+    assert ids("alice") == [lc]
+    assert ids("carol") == [fo]
+    assert ids("alice", "?q=" + FO_PHONE[-4:]) == []       # search too
+    assert ids("ash") == sorted([lc, fo])
+
+
 def test_a_worker_cannot_act_on_another_teams_conversation(d, convs):
     other = convs["fostering"]
     assert as_(d, "alice", "POST", "/v1/conversations/%s/ack" % other, {})[0] == 404
