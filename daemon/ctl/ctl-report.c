@@ -146,7 +146,9 @@ ctl_report(int argc, char **argv)
 				ctl_report_print(t->string, t,
 				    strcmp(format, "csv") == 0);
 		if (strcmp(format, "table") == 0)
-			printf("\n(team figures below 5 are shown as <5)\n");
+			printf("\n(team figures below 5 are shown as <5; "
+			    "\"suppressed\" hides figures that would give "
+			    "one away)\n");
 	}
 	cJSON_Delete(j);
 	rc = 0;
