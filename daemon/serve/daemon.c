@@ -47,6 +47,7 @@
 #include "serve/oidc.h"
 #include "serve/reply.h"
 #include "serve/report.h"
+#include "serve/rota.h"
 #include "serve/send.h"
 #include "serve/server.h"
 #include "serve/signin.h"
@@ -65,6 +66,7 @@ static const struct api_module *const daemon_api_modules[] = {
 	&signin_api,
 	&oidc_api,
 	&calsync_api,
+	&rota_pages,
 	NULL
 };
 
