@@ -97,7 +97,8 @@ def test_a_worker_sees_their_teams_absences_and_no_form(pages, browser):
     assert "Bob" in page and "Carol" not in page
     assert "Add an absence" not in page and "ask your team manager" in page.lower()
     assert browser.driver.find_elements(By.TAG_NAME, "select") == []
-    assert browser.driver.find_elements(By.XPATH, "//button[starts-with(normalize-space(.), 'End now')]") == []
+    assert browser.driver.find_elements(
+        By.XPATH, "//button[starts-with(normalize-space(.), 'End now')]") == []
     check_page(browser, "absences-worker")
 
 

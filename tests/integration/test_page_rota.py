@@ -361,3 +361,10 @@ def test_a_closure_added_with_a_browser_session_through_the_api_names_the_person
     assert status == 201, body
     closures = pages.d.api("GET", "/v1/calendars/office")[1]["closures"]
     assert [(c["date"], c["by"]) for c in closures] == [(day(9), "dora")]
+
+
+def test_signed_out_the_rota_goes_to_sign_in_and_back(pages):
+    for path in ("/rota/leaving-care", "/rota/leaving-care/closures", "/absences"):
+        status, headers, _ = pages.d.request("GET", path)
+        assert status == 303, path
+        assert headers["location"] == "/signin?return=" + path
