@@ -1148,41 +1148,41 @@ calsync_closure_date(struct api_call *c, const char *v, int32_t *day)
 
 /* A closure being added or removed through this instance. */
 struct calsync_change {
-	struct api_call	*c;
-	char		 name[256];
-	char		 date[16];
-	char		 why[600];
+	struct server		*srv;
+	calsync_change_cb	 cb;
+	void			*arg;
+	char			 name[256];
+	char			 date[16];
+	char			 why[600];
 };
 
 /* The closures changed through this instance: apply them at once (the
- * other instances within a poll), then answer. */
+ * other instances within a poll), then say what happened. */
 static void
 calsync_closure_done(enum store_cal_closure_result res, int64_t rev,
     const struct store_cal_closure *cl, size_t n, const char *err, void *arg)
 {
 	struct calsync_change		*ch = arg;
-	struct api_call			*c = ch->c;
-	struct calsync		*st = c->srv->calsync;
+	struct calsync			*st = ch->srv->calsync;
 	struct cal_entry		*e;
 	struct store_cal_closure	*copy;
+	const struct store_cal_closure	*mine = NULL;
 	char				 was[40];
-	cJSON				*j;
 	size_t				 i;
 
 	if (res == STORE_CAL_CLOSURE_FAILED) {
-		http_unavailable(c->req, "storage unavailable");
+		ch->cb(CALSYNC_FAILED, 0, 0, NULL, ch->arg);
 		free(ch);
 		return;
 	}
 	if (res == STORE_CAL_MISSING) {
-		http_error(c->req, 404, "not found", "no unplanned closure on "
-		    "%s", ch->date);
+		ch->cb(CALSYNC_NO_CLOSURE, 0, 0, NULL, ch->arg);
 		free(ch);
 		return;
 	}
 	if (st == NULL || (e = calsync_entry(st, ch->name)) == NULL ||
 	    (copy = calloc(n + 1, sizeof *copy)) == NULL) {
-		http_unavailable(c->req, "out of memory");
+		ch->cb(CALSYNC_FAILED, 0, 0, NULL, ch->arg);
 		free(ch);
 		return;
 	}
@@ -1195,20 +1195,14 @@ calsync_closure_done(enum store_cal_closure_result res, int64_t rev,
 	snprintf(was, sizeof was, "%s", e->ver);
 	calsync_apply(e, ch->why);
 	calsync_decide(e);
-	j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "calendar", ch->name);
-	cJSON_AddStringToObject(j, "date", ch->date);
-	if (res == STORE_CAL_DELETED)
-		cJSON_AddBoolToObject(j, "deleted", 1);
 	for (i = 0; res != STORE_CAL_DELETED && i < n; i++)
 		if (strcmp(cl[i].date, ch->date) == 0) {
-			cJSON_AddStringToObject(j, "reason", cl[i].reason);
-			cJSON_AddStringToObject(j, "by", cl[i].by);
+			mine = &cl[i];
 			break;
 		}
 	/* Whether the open conversations' deadlines are recomputed. */
-	cJSON_AddBoolToObject(j, "recompute", strcmp(was, e->ver) != 0);
-	http_reply_json(c->req, res == STORE_CAL_ADDED ? 201 : 200, j);
+	ch->cb(CALSYNC_CHANGED, res == STORE_CAL_ADDED, strcmp(was,
+	    e->ver) != 0, mine, ch->arg);
 	free(ch);
 }
 
@@ -1229,35 +1223,118 @@ calsync_too_many(const struct calsync *st, const char *name,
 	return 1;
 }
 
-/* A change request for the calendar of the path, or NULL (answered). */
+/* A change of a calendar's closures, or NULL when out of memory. */
 static struct calsync_change *
-calsync_change_new(struct api_call *c)
+calsync_change_new(struct server *srv, const char *calendar,
+    const char *date, calsync_change_cb cb, void *arg)
 {
 	struct calsync_change	*ch;
 
-	if (calendars_get(c->cfg->calendars, api_param(c, 0)) == NULL) {
-		http_error(c->req, 404, "not found", "no such calendar");
+	if ((ch = calloc(1, sizeof *ch)) == NULL)
 		return NULL;
-	}
-	if ((ch = calloc(1, sizeof *ch)) == NULL) {
-		http_unavailable(c->req, "out of memory");
-		return NULL;
-	}
-	ch->c = c;
-	snprintf(ch->name, sizeof ch->name, "%s", api_param(c, 0));
+	ch->srv = srv;
+	ch->cb = cb;
+	ch->arg = arg;
+	snprintf(ch->name, sizeof ch->name, "%s", calendar);
+	snprintf(ch->date, sizeof ch->date, "%s", date);
 	return ch;
+}
+
+/* Add (or replace) an unplanned closure of a calendar. */
+int
+calsync_close(struct server *srv, const char *calendar,
+    const struct store_cal_closure *cl, calsync_change_cb cb, void *arg)
+{
+	struct calsync_change	*ch;
+
+	if (calsync_too_many(srv->calsync, calendar, cl->date))
+		return -2;
+	if ((ch = calsync_change_new(srv, calendar, cl->date, cb,
+	    arg)) == NULL)
+		return -1;
+	snprintf(ch->why, sizeof ch->why, "unplanned closure on %s added: %s",
+	    cl->date, cl->reason);
+	if (store_cal_closure_add(srv->db, ch->name, cl, ch->why,
+	    calsync_closure_done, ch) == -1) {
+		free(ch);
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove the unplanned closure of a date. */
+int
+calsync_reopen(struct server *srv, const char *calendar, const char *date,
+    calsync_change_cb cb, void *arg)
+{
+	struct calsync_change	*ch;
+
+	if ((ch = calsync_change_new(srv, calendar, date, cb, arg)) == NULL)
+		return -1;
+	snprintf(ch->why, sizeof ch->why, "unplanned closure on %s removed",
+	    ch->date);
+	if (store_cal_closure_del(srv->db, ch->name, ch->date, ch->why,
+	    calsync_closure_done, ch) == -1) {
+		free(ch);
+		return -1;
+	}
+	return 0;
+}
+
+/* A calendar's unplanned closures as this instance has them. */
+const struct store_cal_closure *
+calsync_closures(const struct server *srv, const char *calendar, size_t *n)
+{
+	const struct cal_entry	*e;
+
+	*n = 0;
+	if (srv->calsync == NULL || (e = calsync_entry(srv->calsync,
+	    calendar)) == NULL)
+		return NULL;
+	*n = e->nclosures;
+	return e->closures;
+}
+
+/* A closure changed through the API: answer. */
+static void
+calsync_api_done(enum calsync_change_result res, int added, int recompute,
+    const struct store_cal_closure *cl, void *arg)
+{
+	struct api_call	*c = arg;
+	cJSON		*j;
+
+	if (res == CALSYNC_FAILED) {
+		http_unavailable(c->req, "storage unavailable");
+		return;
+	}
+	if (res == CALSYNC_NO_CLOSURE) {
+		http_error(c->req, 404, "not found", "no unplanned closure on "
+		    "%s", api_param(c, 1));
+		return;
+	}
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "calendar", api_param(c, 0));
+	if (cl != NULL) {
+		cJSON_AddStringToObject(j, "date", cl->date);
+		cJSON_AddStringToObject(j, "reason", cl->reason);
+		cJSON_AddStringToObject(j, "by", cl->by);
+	} else {
+		cJSON_AddStringToObject(j, "date", api_param(c, 1));
+		cJSON_AddBoolToObject(j, "deleted", 1);
+	}
+	cJSON_AddBoolToObject(j, "recompute", recompute);
+	http_reply_json(c->req, added ? 201 : 200, j);
 }
 
 /* POST /v1/calendars/{name}/closures {"date", "reason", "by"} */
 static void
 calsync_closure_add(struct api_call *c)
 {
-	struct calsync_change		*ch;
 	struct store_cal_closure	 cl;
 	const char			*date, *reason, *by;
 	char				*clean;
 	int32_t				 day;
-	int				 failed = 0;
+	int				 failed = 0, rc;
 
 	date = api_string(c, "date", 1, &failed);
 	reason = api_string(c, "reason", 1, &failed);
@@ -1274,55 +1351,47 @@ calsync_closure_add(struct api_call *c)
 		    "\"%s\"", by);
 		return;
 	}
-	if ((ch = calsync_change_new(c)) == NULL)
-		return;
-	if (calsync_too_many(c->srv->calsync, ch->name, date)) {
-		free(ch);
-		http_error(c->req, 409, "conflict", "this calendar has %d "
-		    "unplanned closures: remove some that are past first",
-		    CALSYNC_MAX_CLOSURES);
+	if (calendars_get(c->cfg->calendars, api_param(c, 0)) == NULL) {
+		http_error(c->req, 404, "not found", "no such calendar");
 		return;
 	}
 	if ((clean = utf8_line(reason, strlen(reason))) == NULL) {
-		free(ch);
 		http_unavailable(c->req, "out of memory");
 		return;
 	}
 	memset(&cl, 0, sizeof cl);
 	snprintf(cl.date, sizeof cl.date, "%s", date);
 	snprintf(cl.reason, sizeof cl.reason, "%s", clean);
+	/* A browser session has no token: it is the person signed in. */
 	snprintf(cl.by, sizeof cl.by, "%s", by != NULL ? by :
+	    c->person != NULL ? c->person->id : c->token != NULL &&
 	    c->token->name != NULL ? c->token->name : "");
 	cl.at_ms = api_now_ms(c);
 	free(clean);
-	snprintf(ch->date, sizeof ch->date, "%s", date);
-	snprintf(ch->why, sizeof ch->why, "unplanned closure on %s added: %s",
-	    date, cl.reason);
-	if (store_cal_closure_add(c->srv->db, ch->name, &cl, ch->why,
-	    calsync_closure_done, ch) == -1) {
-		free(ch);
+	rc = calsync_close(c->srv, api_param(c, 0), &cl, calsync_api_done, c);
+	if (rc == -2)
+		http_error(c->req, 409, "conflict", "this calendar has %d "
+		    "unplanned closures: remove some that are past first",
+		    CALSYNC_MAX_CLOSURES);
+	else if (rc == -1)
 		http_unavailable(c->req, "storage unavailable");
-	}
 }
 
 /* DELETE /v1/calendars/{name}/closures/{date} */
 static void
 calsync_closure_del(struct api_call *c)
 {
-	struct calsync_change	*ch;
-	int32_t			 day;
+	int32_t	day;
 
-	if (calsync_closure_date(c, api_param(c, 1), &day) == -1 ||
-	    (ch = calsync_change_new(c)) == NULL)
+	if (calsync_closure_date(c, api_param(c, 1), &day) == -1)
 		return;
-	snprintf(ch->date, sizeof ch->date, "%s", api_param(c, 1));
-	snprintf(ch->why, sizeof ch->why, "unplanned closure on %s removed",
-	    ch->date);
-	if (store_cal_closure_del(c->srv->db, ch->name, ch->date, ch->why,
-	    calsync_closure_done, ch) == -1) {
-		free(ch);
-		http_unavailable(c->req, "storage unavailable");
+	if (calendars_get(c->cfg->calendars, api_param(c, 0)) == NULL) {
+		http_error(c->req, 404, "not found", "no such calendar");
+		return;
 	}
+	if (calsync_reopen(c->srv, api_param(c, 0), api_param(c, 1),
+	    calsync_api_done, c) == -1)
+		http_unavailable(c->req, "storage unavailable");
 }
 
 static const struct api_route calsync_routes[] = {

@@ -23,8 +23,36 @@
 
 struct cJSON;
 struct server;
+struct store_cal_closure;
 
 extern const struct api_module calsync_api;
+
+/* What a change of a calendar's closures through this instance did. */
+enum calsync_change_result {
+	CALSYNC_CHANGED,	/* stored for every instance, applied here */
+	CALSYNC_NO_CLOSURE,	/* nothing to remove on that date */
+	CALSYNC_FAILED		/* Redis failed, or out of memory */
+};
+/* added: a new date (not a new reason for one already closed);
+ * recompute: the deadlines of the calendar's open conversations are being
+ * recomputed; cl: the date's closure after the change (NULL when it was
+ * removed), valid for the callback only. */
+typedef void (*calsync_change_cb)(enum calsync_change_result, int added,
+    int recompute, const struct store_cal_closure *cl, void *arg);
+
+/* Add (or replace) an unplanned closure of a calendar (the API's and the
+ * closures page's one way): 0 when sent (cb runs once, later), -1 when it
+ * could not be (Redis, memory), -2 when the calendar has too many. */
+int	calsync_close(struct server *, const char *calendar,
+	    const struct store_cal_closure *, calsync_change_cb, void *);
+/* Remove the unplanned closure of date (YYYY-MM-DD); 0 or -1 as above. */
+int	calsync_reopen(struct server *, const char *calendar,
+	    const char *date, calsync_change_cb, void *);
+/* A calendar's unplanned closures as this instance has them (in no
+ * particular order), valid until the next change; NULL with *n 0 when
+ * none. */
+const struct store_cal_closure *calsync_closures(const struct server *,
+	    const char *calendar, size_t *n);
 
 /* Start keeping the calendars in step; changed(srv) is called whenever
  * calendar data changed (the daemon re-checks the feed's expiry). */

@@ -50,6 +50,7 @@
 #include "serve/report.h"
 #include "serve/report-pages.h"
 #include "serve/contacts-pages.h"
+#include "serve/rota.h"
 #include "serve/send.h"
 #include "serve/server.h"
 #include "serve/signin.h"
@@ -71,6 +72,7 @@ static const struct api_module *const daemon_api_modules[] = {
 	&convpage_pages,
 	&report_pages,
 	&contacts_pages,
+	&rota_pages,
 	NULL
 };
 

@@ -30,6 +30,7 @@ struct duty_req {
 		store_absence_del_cb	 del;
 		store_ack_held_cb	 held;
 		store_absent_cb		 absent;
+		store_duty_days_cb	 days;
 	} cb;
 	void	*arg;
 	int64_t	 at_ms;
@@ -192,6 +193,59 @@ store_duty_get(struct db *db, const char *team, const char *date,
 	return 0;
 }
 
+/* HMGET of several dates' overrides answered. */
+static void
+duty_days_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct duty_req		*d = arg;
+	struct store_duty	 duty[STORE_DUTY_DAYS];
+	size_t			 i, n;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements % 2 ||
+	    (n = r->elements / 2) > STORE_DUTY_DAYS)
+		d->cb.days(NULL, 0, d->arg);
+	else {
+		for (i = 0; i < n; i++) {
+			duty[i].worker = r->element[2 * i]->str;
+			duty[i].manager = r->element[2 * i + 1]->str;
+		}
+		d->cb.days(duty, n, d->arg);
+	}
+	free(d);
+}
+
+/* A team's overrides for several dates: one HMGET. */
+int
+store_duty_days(struct db *db, const char *team, const char *const *dates,
+    size_t n, store_duty_days_cb cb, void *arg)
+{
+	struct duty_req	*d;
+	const char	*argv[2 + 2 * STORE_DUTY_DAYS];
+	char		 key[192], fields[2 * STORE_DUTY_DAYS][32];
+	size_t		 i;
+
+	if (n == 0 || n > STORE_DUTY_DAYS || (d = duty_req_new(arg)) == NULL)
+		return -1;
+	d->cb.days = cb;
+	snprintf(key, sizeof key, KEY_DUTY, team);
+	argv[0] = "HMGET";
+	argv[1] = key;
+	for (i = 0; i < n; i++) {
+		snprintf(fields[2 * i], sizeof fields[0], "%s:worker",
+		    dates[i]);
+		snprintf(fields[2 * i + 1], sizeof fields[0], "%s:manager",
+		    dates[i]);
+		argv[2 + 2 * i] = fields[2 * i];
+		argv[3 + 2 * i] = fields[2 * i + 1];
+	}
+	if (db_commandv(db, duty_days_done, d, (int)(2 + 2 * n), argv,
+	    NULL) == -1) {
+		free(d);
+		return -1;
+	}
+	return 0;
+}
+
 /* A write that only needs a status check answered. */
 static void
 duty_written(struct db *db, redisReply *r, const char *err, void *arg)
@@ -224,6 +278,31 @@ store_duty_set(struct db *db, const char *team, const char *date,
 		    "%s", team, date, worker != NULL ? "worker" : "manager",
 		    worker != NULL ? worker : manager);
 	if (rc == -1) {
+		free(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* Set both of a team's overrides for a date in one step. */
+int
+store_duty_put(struct db *db, const char *team, const char *date,
+    const char *worker, const char *manager, store_duty_done_cb cb,
+    void *arg)
+{
+	struct duty_req	*d;
+	char		 key[192];
+	const char	*argv[4];
+
+	if ((d = duty_req_new(arg)) == NULL)
+		return -1;
+	d->cb.done = cb;
+	snprintf(key, sizeof key, KEY_DUTY, team);
+	argv[0] = key;
+	argv[1] = date;
+	argv[2] = worker != NULL ? worker : "";
+	argv[3] = manager != NULL ? manager : "";
+	if (store_run(db, "duty-put", duty_written, d, 4, argv, NULL) == -1) {
 		free(d);
 		return -1;
 	}
@@ -440,6 +519,47 @@ store_absence_del(struct db *db, const char *person, int64_t id,
 	argv[1] = person;
 	argv[2] = ids;
 	if (store_run(db, "absence-del", duty_absence_deleted, d, 3, argv,
+	    NULL) == -1) {
+		free(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* The absence-end script answered. */
+static void
+duty_absence_ended(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct duty_req	*d = arg;
+
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		d->cb.del(STORE_ABSENCE_FAILED, d->arg);
+	else
+		d->cb.del(r->integer == 0 ? STORE_ABSENCE_MISSING :
+		    r->integer == 2 ? STORE_ABSENCE_REMOVED :
+		    STORE_ABSENCE_ENDED, d->arg);
+	free(d);
+}
+
+/* End one absence of a person early. */
+int
+store_absence_end(struct db *db, const char *person, int64_t id,
+    int64_t to_ms, store_absence_del_cb cb, void *arg)
+{
+	struct duty_req	*d;
+	char		 ids[24], to[24];
+	const char	*argv[4];
+
+	if ((d = duty_req_new(arg)) == NULL)
+		return -1;
+	d->cb.del = cb;
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	snprintf(to, sizeof to, "%lld", (long long)to_ms);
+	argv[0] = KEY_ABSENCES;
+	argv[1] = person;
+	argv[2] = ids;
+	argv[3] = to;
+	if (store_run(db, "absence-end", duty_absence_ended, d, 4, argv,
 	    NULL) == -1) {
 		free(d);
 		return -1;

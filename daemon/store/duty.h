@@ -39,6 +39,7 @@ struct store_absence {
 
 enum store_absence_result {
 	STORE_ABSENCE_REMOVED,
+	STORE_ABSENCE_ENDED,	/* store_absence_end: it ends sooner now */
 	STORE_ABSENCE_MISSING,	/* no such absence of that person */
 	STORE_ABSENCE_FAILED	/* Redis failed */
 };
@@ -53,6 +54,9 @@ typedef void (*store_absent_cb)(int absent, void *arg);
 /* duty is NULL when Redis failed. */
 typedef void (*store_duty_cb)(const struct store_duty *, void *arg);
 typedef void (*store_duty_done_cb)(int failed, void *arg);
+/* duty[0..n): each date's overrides, as asked; NULL when Redis failed. */
+typedef void (*store_duty_days_cb)(const struct store_duty *duty, size_t n,
+    void *arg);
 /* id is the new absence's; failed when Redis failed. */
 typedef void (*store_absence_added_cb)(int64_t id, int failed, void *arg);
 /* Every absence, person by person; failed when Redis failed. */
@@ -78,6 +82,15 @@ int	 store_duty_get(struct db *, const char *team, const char *date,
 int	 store_duty_set(struct db *, const char *team, const char *date,
 	    const char *worker, const char *manager, store_duty_done_cb,
 	    void *);
+/* A team's overrides for n dates at once (at most STORE_DUTY_DAYS). */
+#define STORE_DUTY_DAYS	62
+int	 store_duty_days(struct db *, const char *team,
+	    const char *const *dates, size_t n, store_duty_days_cb, void *);
+/* Set both of a team's overrides for a date in one step: a NULL worker or
+ * manager goes back to the weekly pattern (duty-put-1). */
+int	 store_duty_put(struct db *, const char *team, const char *date,
+	    const char *worker, const char *manager, store_duty_done_cb,
+	    void *);
 /* Remove both of a team's overrides for a date. */
 int	 store_duty_clear(struct db *, const char *team, const char *date,
 	    store_duty_done_cb, void *);
@@ -90,6 +103,10 @@ int	 store_absences(struct db *, store_absences_cb, void *);
 /* Remove one absence of a person by id. */
 int	 store_absence_del(struct db *, const char *person, int64_t id,
 	    store_absence_del_cb, void *);
+/* End one absence of a person at to_ms if that is sooner; one that had
+ * not begun by then is removed (STORE_ABSENCE_REMOVED). */
+int	 store_absence_end(struct db *, const char *person, int64_t id,
+	    int64_t to_ms, store_absence_del_cb, void *);
 /* Whether a person is away at instant at_ms. */
 int	 store_absent(struct db *, const char *person, int64_t at_ms,
 	    store_absent_cb, void *);
