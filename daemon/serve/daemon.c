@@ -33,6 +33,7 @@
 #include "store/store.h"
 #include "serve/api.h"
 #include "serve/backfill.h"
+#include "serve/board.h"
 #include "serve/contact-list.h"
 #include "serve/calsync.h"
 #include "serve/contacts.h"
@@ -42,6 +43,7 @@
 #include "serve/dutytext.h"
 #include "serve/escalate.h"
 #include "serve/gen.h"
+#include "serve/home.h"
 #include "serve/intake.h"
 #include "serve/pages.h"
 #include "serve/oidc.h"
@@ -65,6 +67,8 @@ static const struct api_module *const daemon_api_modules[] = {
 	&signin_api,
 	&oidc_api,
 	&calsync_api,
+	&home_pages,
+	&board_pages,
 	NULL
 };
 
