@@ -58,14 +58,39 @@ openset_read_done(struct store_openlist *l, void *arg)
 	}
 }
 
+/* Start a new read; -1 when it could not start. */
+static int
+openset_read(struct server *srv, double now)
+{
+	double	*started;
+
+	/* Counted from when the read starts: what it returns is at least
+	 * that fresh. */
+	if ((started = malloc(sizeof *started)) == NULL)
+		return -1;
+	*started = now;
+	openset_reading = 1;
+	if (store_openlist_read(srv->db, openset_read_done, started) == -1) {
+		openset_reading = 0;
+		free(started);
+		return -1;
+	}
+	/* Finished already: every command failed at once. */
+	return openset_reading ? 0 : -1;
+}
+
 int
 openset_get(struct server *srv, openset_cb cb, void *arg)
 {
 	struct openset_wait	*w;
-	double			 now = openset_now(), *started;
+	double			 now = openset_now(), age;
 
-	if (openset_list != NULL && !openset_reading &&
-	    (now - openset_at) * 1000 < OPENSET_FRESH_MS) {
+	age = (now - openset_at) * 1000;
+	if (openset_list != NULL && age < OPENSET_STALE_MS) {
+		/* Fresh enough; past OPENSET_FRESH_MS the next pages get a
+		 * newer one, read meanwhile. */
+		if (age >= OPENSET_FRESH_MS && !openset_reading)
+			(void)openset_read(srv, now);
 		cb(openset_list, arg);
 		return 0;
 	}
@@ -73,27 +98,9 @@ openset_get(struct server *srv, openset_cb cb, void *arg)
 		return -1;
 	w->cb = cb;
 	w->arg = arg;
-	if (!openset_reading) {
-		/* Counted from when the read starts: what it returns is at
-		 * least that fresh. */
-		if ((started = malloc(sizeof *started)) == NULL) {
-			free(w);
-			return -1;
-		}
-		*started = now;
-		openset_reading = 1;
-		if (store_openlist_read(srv->db, openset_read_done,
-		    started) == -1) {
-			openset_reading = 0;
-			free(started);
-			free(w);
-			return -1;
-		}
-		/* Finished already: every command failed at once. */
-		if (!openset_reading) {
-			free(w);
-			return -1;
-		}
+	if (!openset_reading && openset_read(srv, now) == -1) {
+		free(w);
+		return -1;
 	}
 	*openset_tail = w;
 	openset_tail = &w->next;

@@ -22,17 +22,32 @@
 			"ack_by ack_until urgent"
 #define OPENLIST_NFIELDS	9
 
+/* HMGETs in flight at once: few enough that one read event of the
+ * connection handles a bounded number of replies, so pages and webhooks
+ * are answered between batches instead of after the whole walk. */
+#define OPENLIST_WINDOW	256
+
+/* An id from an index, waiting for its record to be read. */
+struct openlist_id {
+	struct openlist_read	*r;
+	int			 p;
+	char			 id[32];
+};
+
 /* A read in progress. */
 struct openlist_read {
 	struct db		*db;
 	store_openlist_cb	 cb;
 	void			*arg;
-	int			 pending;
+	int			 indexes;	/* index reads in flight */
+	size_t			 inflight;	/* HMGETs in flight */
 	int			 failed;
 	struct store_openlist	*list;
 	size_t			 cap;
 	/* Where each row's strings start in the pool, until the end. */
 	size_t			(*offs)[3];
+	struct openlist_id	*ids;		/* every partition's */
+	size_t			 nids, idcap, next;
 };
 
 /* One partition's index, or one record, being read. */
@@ -85,15 +100,13 @@ openlist_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/* One answer is in: after the last, hand the list over. */
+/* Every answer is in: hand the list over. */
 static void
-openlist_release(struct openlist_read *r)
+openlist_finish(struct openlist_read *r)
 {
 	struct store_openlist	*l = r->list;
 	size_t			 i;
 
-	if (--r->pending > 0)
-		return;
 	if (r->failed) {
 		store_openlist_free(l);
 		l = NULL;
@@ -107,8 +120,33 @@ openlist_release(struct openlist_read *r)
 		qsort(l->rows, l->n, sizeof *l->rows, openlist_cmp);
 	}
 	free(r->offs);
+	free(r->ids);
 	r->cb(l, r->arg);
 	free(r);
+}
+
+static void	openlist_record_done(struct db *, redisReply *, const char *,
+		    void *);
+
+/* Keep up to OPENLIST_WINDOW records being read; finish after the last. */
+static void
+openlist_pump(struct openlist_read *r)
+{
+	struct openlist_id	*id;
+	char			 key[160];
+
+	while (!r->failed && r->inflight < OPENLIST_WINDOW &&
+	    r->next < r->nids) {
+		id = &r->ids[r->next++];
+		snprintf(key, sizeof key, KEY_CONV, id->p, id->id);
+		if (db_command(r->db, openlist_record_done, id,
+		    "HMGET %s " OPENLIST_FIELDS, key) == -1)
+			r->failed = 1;
+		else
+			r->inflight++;
+	}
+	if (r->inflight == 0)
+		openlist_finish(r);
 }
 
 /* Room for one more row; -1 when out of memory. */
@@ -146,11 +184,12 @@ static void
 openlist_record_done(struct db *db, redisReply *reply, const char *err,
     void *arg)
 {
-	struct openlist_item	*it = arg;
-	struct openlist_read	*r = it->r;
+	struct openlist_id	*id = arg;
+	struct openlist_read	*r = id->r;
 	struct store_open	*o;
 	size_t			 k, *off;
 
+	r->inflight--;
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
 	    reply->elements != OPENLIST_NFIELDS)
 		r->failed = 1;
@@ -163,7 +202,7 @@ openlist_record_done(struct db *db, redisReply *reply, const char *err,
 		o = &r->list->rows[r->list->n];
 		off = r->offs[r->list->n];
 		memset(o, 0, sizeof *o);
-		snprintf(o->id, sizeof o->id, "%s", it->id);
+		snprintf(o->id, sizeof o->id, "%s", id->id);
 		snprintf(o->channel, sizeof o->channel, "%s",
 		    openlist_str(reply, 3));
 		o->received_ms = store_num(reply->element[4]);
@@ -179,47 +218,48 @@ openlist_record_done(struct db *db, redisReply *reply, const char *err,
 		r->list->n++;
 	}
 out:
-	free(it);
-	openlist_release(r);
+	openlist_pump(r);
 }
 
-/* One partition's index answered: read every record it names. */
+/* One partition's index answered: note its ids; after the last index,
+ * read the records. */
 static void
 openlist_index_done(struct db *db, redisReply *reply, const char *err,
     void *arg)
 {
 	struct openlist_item	*pt = arg;
 	struct openlist_read	*r = pt->r;
-	struct openlist_item	*it;
-	char			 key[160];
-	size_t			 i;
+	struct openlist_id	*nids;
+	const redisReply	*e;
+	size_t			 i, cap;
 
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
 		r->failed = 1;
 	else
 		for (i = 0; i < reply->elements && !r->failed; i++) {
-			if (reply->element[i]->type != REDIS_REPLY_STRING ||
-			    reply->element[i]->len >= sizeof it->id)
+			e = reply->element[i];
+			if (e->type != REDIS_REPLY_STRING ||
+			    e->len >= sizeof nids->id)
 				continue;
-			if ((it = calloc(1, sizeof *it)) == NULL) {
-				r->failed = 1;
-				break;
+			if (r->nids == r->idcap) {
+				cap = r->idcap ? r->idcap * 2 : 1024;
+				if ((nids = realloc(r->ids, cap *
+				    sizeof *nids)) == NULL) {
+					r->failed = 1;
+					break;
+				}
+				r->ids = nids;
+				r->idcap = cap;
 			}
-			it->r = r;
-			it->p = pt->p;
-			memcpy(it->id, reply->element[i]->str,
-			    reply->element[i]->len);
-			snprintf(key, sizeof key, KEY_CONV, pt->p, it->id);
-			if (db_command(r->db, openlist_record_done, it,
-			    "HMGET %s " OPENLIST_FIELDS, key) == 0)
-				r->pending++;
-			else {
-				r->failed = 1;
-				free(it);
-			}
+			r->ids[r->nids].r = r;
+			r->ids[r->nids].p = pt->p;
+			memcpy(r->ids[r->nids].id, e->str, e->len);
+			r->ids[r->nids].id[e->len] = '\0';
+			r->nids++;
 		}
 	free(pt);
-	openlist_release(r);
+	if (--r->indexes == 0)
+		openlist_pump(r);
 }
 
 int
@@ -239,7 +279,7 @@ store_openlist_read(struct db *db, store_openlist_cb cb, void *arg)
 	r->db = db;
 	r->cb = cb;
 	r->arg = arg;
-	r->pending = 1;		/* a guard while the reads start */
+	r->indexes = 1;		/* a guard while the reads start */
 	for (p = 0; p < STORE_PARTITIONS; p++) {
 		if ((pt = calloc(1, sizeof *pt)) == NULL) {
 			r->failed = 1;
@@ -250,12 +290,13 @@ store_openlist_read(struct db *db, store_openlist_cb cb, void *arg)
 		snprintf(key, sizeof key, KEY_AWAITING, p);
 		if (db_command(db, openlist_index_done, pt, "ZRANGE %s 0 -1",
 		    key) == 0)
-			r->pending++;
+			r->indexes++;
 		else {
 			r->failed = 1;
 			free(pt);
 		}
 	}
-	openlist_release(r);
+	if (--r->indexes == 0)
+		openlist_pump(r);
 	return 0;
 }
