@@ -22,6 +22,7 @@
 #include "serve/board.h"
 #include "serve/home.h"
 #include "serve/openset.h"
+#include "serve/pages.h"
 #include "serve/web.h"
 #include "store/openlist.h"
 
@@ -133,6 +134,14 @@ home_lists_in(const struct store_openlist *set, void *arg)
 static void
 home_page(struct api_call *c)
 {
+	const char	*uri = http_req_uri(c->req);
+
+	/* Signing in comes back here anyway: a plain link to sign in. */
+	if (!(c->signed_in && c->person != NULL) && uri != NULL &&
+	    strcmp(uri, "/") == 0) {
+		pages_redirect(c->req, "/signin");
+		return;
+	}
 	if (!web_person(c))
 		return;
 	if (openset_get(c->srv, home_lists_in, c) == -1)

@@ -89,7 +89,9 @@ def test_home_shows_no_message_words(board):
 
 def test_home_signed_out_goes_to_sign_in_and_back(board):
     status, headers, _ = board.d.request("GET", "/")
-    assert status == 303 and headers["location"] == "/signin?return=/"
+    assert status == 303 and headers["location"] == "/signin"
+    status, headers, _ = board.d.request("GET", "/?from=alert")
+    assert status == 303 and headers["location"] == "/signin?return=/%3Ffrom%3Dalert"
 
 
 def test_home_passes_axe_desktop_and_phone(board, browser):
