@@ -49,14 +49,19 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
+# Kept apart from CFLAGS, so that CFLAGS given on the command line (as
+# `make test` gives it to the sanitizer build) cannot drop them.
+SAN_CFLAGS  =
+SAN_LDFLAGS =
 ifeq ($(SANITIZE),1)
-CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+SAN_CFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
-LDFLAGS	+= -fsanitize=address,undefined
+SAN_LDFLAGS = -fsanitize=address,undefined
 endif
 DEPFLAGS = -MMD -MP
 ALL_CPPFLAGS = -Idaemon -I$(BUILD)/gen -I$(BUILD) $(CPPFLAGS)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_LDFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS)
 LIBS	 = $(PKG_LIBS) -ldl -lm
 
 LAYERS	 = base rules conf io store serve
@@ -177,17 +182,17 @@ $(LIB): $(LIB_OBJ)
 
 # No -rdynamic: a plugin reaches the host only through its API table.
 $(BUILD)/replyd: $(BUILD)/obj/daemon/serve/replyd.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/replyctl: $(BUILD)/obj/daemon/ctl/replyctl.o $(CTL_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # A plugin is one shared object per folder; it sees only the ABI header.
 .SECONDEXPANSION:
 $(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) $(PLUGIN_SHARED) $$(wildcard plugins/shared/*.h) daemon/replyd-plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -fPIC \
-	    -shared -fvisibility=hidden -Idaemon -Iplugins/shared $(LDFLAGS) \
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) -fPIC \
+	    -shared -fvisibility=hidden -Idaemon -Iplugins/shared $(ALL_LDFLAGS) \
 	    -o $@ $(filter %.c,$^) $(shell pkg-config --cflags --libs libcrypto libcjson)
 
 # tests/unit/test-NAME.c also links the pure files of plugins/NAME/ (all
@@ -197,12 +202,12 @@ plugin_pure = $(sort $(filter-out %/plugin.c,$(wildcard plugins/$(1)/*.c)) $(PLU
 $(BUILD)/tests/test-%: tests/unit/test-%.c $$(call plugin_pure,$$*) tests/unit/check.c tests/unit/check.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -Iplugins/$* \
-	    -Iplugins/shared $(LDFLAGS) -o $@ $< $(call plugin_pure,$*) \
+	    -Iplugins/shared $(ALL_LDFLAGS) -o $@ $< $(call plugin_pure,$*) \
 	    tests/unit/check.c $(LIB) $(LIBS)
 
 $(BUILD)/fuzz/replay-%: fuzz/fuzz-%.c fuzz/replay.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Iplugins/shared $(LDFLAGS) -o $@ \
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Iplugins/shared $(ALL_LDFLAGS) -o $@ \
 	    $< fuzz/replay.c $(LIB) $(LIBS)
 
 # bench/bench-*.c are benchmarks (tools/run-bench runs them); other
@@ -210,7 +215,7 @@ $(BUILD)/fuzz/replay-%: fuzz/fuzz-%.c fuzz/replay.c $(LIB)
 # benchmark signs with the twilio plugin's own code.
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Iplugins/twilio $(LDFLAGS) -o $@ \
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Iplugins/twilio $(ALL_LDFLAGS) -o $@ \
 	    $(filter %.c,$^) $(LIB) $(LIBS)
 
 $(BUILD)/bench/bench-ingest: plugins/twilio/twilio-signature.c
@@ -220,7 +225,7 @@ $(BUILD)/bench/bench-ingest: plugins/twilio/twilio-signature.c
 # configuration and replyd.json(5)).
 $(BUILD)/tools/config-keys: tools/config-keys.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -7,3 +7,6 @@ import { initAll } from './govuk-frontend.min.js'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()
+
+// The duty board keeps itself up to date (board.js): only where there is one.
+if (document.querySelector('[data-replyd-board]')) import('./board.js')

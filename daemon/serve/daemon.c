@@ -33,6 +33,7 @@
 #include "store/store.h"
 #include "serve/api.h"
 #include "serve/backfill.h"
+#include "serve/board.h"
 #include "serve/contact-list.h"
 #include "serve/calsync.h"
 #include "serve/contacts.h"
@@ -43,6 +44,7 @@
 #include "serve/dutytext.h"
 #include "serve/escalate.h"
 #include "serve/gen.h"
+#include "serve/home.h"
 #include "serve/intake.h"
 #include "serve/pages.h"
 #include "serve/oidc.h"
@@ -73,6 +75,8 @@ static const struct api_module *const daemon_api_modules[] = {
 	&report_pages,
 	&contacts_pages,
 	&rota_pages,
+	&home_pages,
+	&board_pages,
 	NULL
 };
 

@@ -10,8 +10,6 @@
  *                         scanners fetch every link, so GET uses nothing)
  *   POST /signin/link     use the link's token once: the session starts
  *   POST /signout         end the session
- *   GET  /                signed in: who you are (the staff pages of the
- *                         next issue replace it); signed out: to /signin
  *   GET  /v1/me           who the caller is, their teams and role, and a
  *                         session's CSRF token
  *   POST /v1/signin-links an admin's API token makes a link for a person
@@ -589,24 +587,6 @@ signin_out(struct api_call *c)
 		http_unavailable(c->req, "storage unavailable");
 }
 
-/* GET / */
-static void
-signin_home(struct api_call *c)
-{
-	struct template_data	*d;
-
-	if (!web_person(c))
-		return;
-	if ((d = template_data_new()) == NULL) {
-		http_unavailable(c->req, "out of memory");
-		return;
-	}
-	template_set(template_root(d), "name", c->person->name ?
-	    c->person->name : c->person->id);
-	web_page(c, 0, "Home", WEB_HOME, "home", d);
-	template_data_free(d);
-}
-
 /* GET /v1/me */
 static void
 signin_me(struct api_call *c)
@@ -734,7 +714,6 @@ static const struct api_route signin_routes[] = {
 	    API_ANON | API_FORM | API_DB, signin_link_post },
 	{ HTTP_POST, "/signout", ROLE_WORKER, API_PAGE | API_FORM | API_DB,
 	    signin_out },
-	{ HTTP_GET, "/", ROLE_WORKER, API_PAGE | API_DB, signin_home },
 	{ HTTP_GET, "/v1/me", ROLE_WORKER, 0, signin_me },
 	{ HTTP_POST, "/v1/signin-links", ROLE_ADMIN,
 	    API_BODY | API_DB | API_TOKEN, signin_links_post },
