@@ -30,6 +30,7 @@
 #include "serve/assets.h"
 #include "serve/conversations.h"
 #include "serve/convpage.h"
+#include "serve/openset.h"
 #include "serve/duty.h"
 #include "serve/reply.h"
 #include "serve/server.h"
@@ -667,6 +668,8 @@ convpage_back(struct convpage *p, const char *done)
 	char	path[96];
 
 	snprintf(path, sizeof path, "/c/%s?done=%s", p->id, done);
+	/* The home page and the board show the change at once. */
+	openset_forget();
 	web_done(p->c, path);
 	convpage_free(p);
 }
