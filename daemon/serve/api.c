@@ -268,10 +268,21 @@ api_proceed(struct api_call *c)
 		    "this needs the manager role" : "this needs a role");
 		return;
 	}
-	if ((r->flags & API_BODY) && (c->body = api_body(c)) == NULL)
-		return;
-	if ((r->flags & API_FORM) && (c->form = api_form(c)) == NULL)
-		return;
+	/* A refusal frees c: assign only what was parsed. */
+	if (r->flags & API_BODY) {
+		cJSON	*body;
+
+		if ((body = api_body(c)) == NULL)
+			return;
+		c->body = body;
+	}
+	if (r->flags & API_FORM) {
+		struct form	*form;
+
+		if ((form = api_form(c)) == NULL)
+			return;
+		c->form = form;
+	}
 	if (c->signed_in && c->session != NULL && api_changes(c) &&
 	    api_csrf(c) == -1)
 		return;
