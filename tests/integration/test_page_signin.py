@@ -307,3 +307,5 @@ def test_the_example_configuration_signs_in_someone_who_sees_the_demo_team(
                      d.request("GET", "/sandbox")[2].decode()).group(1)
     status, _, body = d.request("GET", "/v1/conversations/" + conv, None, cookie)
     assert status == 200 and json.loads(body)["team"] == "demo"
+    status, _, body = d.request("GET", "/c/" + conv, None, cookie)
+    assert status == 200 and b"I'll take it</button>" in body and b"Send reply" in body
