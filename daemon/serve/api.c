@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "base/utf8.h"
 #include "base/metrics.h"
+#include "base/template.h"
 #include "conf/config.h"
 #include "io/db.h"
 #include "io/http.h"
@@ -27,7 +28,7 @@
 #include "rules/calendar.h"
 #include "serve/api.h"
 #include "serve/gen.h"
-#include "serve/page.h"
+#include "serve/pages.h"
 #include "serve/server.h"
 #include "serve/session.h"
 #include "store/auth.h"
@@ -43,17 +44,83 @@ struct api_binding {
 
 static void	api_proceed(struct api_call *);
 
-/* Refuse a request: JSON for the API, a page for HTML routes. */
+/*
+ * A page route's refusal: the error page in the layout, with the
+ * navigation when someone is signed in, exactly as web_error draws it
+ * (serve/web.h, which this module cannot include: web uses api), so that
+ * a 404 for something hidden is the same page as a handler's own 404.
+ */
+static void
+api_page_error(struct api_call *c, int code, const char *heading,
+    const char *text)
+{
+	struct template_data	*d;
+	struct page_nav		 nav;
+	struct page_view	 v;
+
+	if ((d = template_data_new()) == NULL) {
+		pages_error(c->req, c->cfg, code, heading, text);
+		return;
+	}
+	template_set(template_root(d), "heading", heading);
+	template_set(template_root(d), "message", text);
+	memset(&v, 0, sizeof v);
+	v.status = code;
+	v.title = heading;
+	v.template = "error";
+	v.data = d;
+	v.personal = 1;
+	if (c->signed_in && c->person != NULL) {
+		nav.name = c->person->name != NULL ? c->person->name :
+		    c->person->id;
+		nav.csrf = c->csrf;
+		nav.current = NULL;
+		v.nav = &nav;
+	}
+	pages_reply(c->req, c->cfg, &v);
+	template_data_free(d);
+}
+
+/*
+ * Refuse a request: JSON for the API; for a page (API_PAGE), an error
+ * page saying text (NULL: the detail as a sentence), and for 404 always
+ * the same words, whatever was not found or hidden.
+ */
+static void
+api_refuse_as(struct api_call *c, int code, const char *error,
+    const char *detail, const char *text)
+{
+	char	buf[256];
+	size_t	n;
+
+	if (!(c->route->flags & API_PAGE)) {
+		http_error(c->req, code, error, "%s", detail);
+		return;
+	}
+	if (code == 404) {
+		api_page_error(c, 404, PAGES_NOT_FOUND, PAGES_NOT_FOUND_TEXT);
+		return;
+	}
+	if (text == NULL) {
+		/* "only managers may ..." as a sentence. */
+		snprintf(buf, sizeof buf, "%s", detail);
+		if (buf[0] >= 'a' && buf[0] <= 'z')
+			buf[0] = (char)(buf[0] - 'a' + 'A');
+		if ((n = strlen(buf)) > 0 && n + 1 < sizeof buf &&
+		    buf[n - 1] != '.')
+			memcpy(buf + n, ".", 2);
+		text = buf;
+	}
+	api_page_error(c, code, code == 403 ? "You cannot do that here" :
+	    "Sorry, there is a problem", text);
+}
+
+/* Refuse a request, in the same words for the API and pages. */
 static void
 api_refuse(struct api_call *c, int code, const char *error,
     const char *detail)
 {
-	if (c->route->flags & API_PAGE)
-		page_send(c->req, code, page_message(code == 403 ?
-		    "You cannot do that here" : "Sorry, there is a problem",
-		    detail, "/", "Go to the start"));
-	else
-		http_error(c->req, code, error, "%s", detail);
+	api_refuse_as(c, code, error, detail, NULL);
 }
 
 /* Resolve a person as the caller. */
@@ -141,8 +208,9 @@ api_form(struct api_call *c)
 	if (len > API_MAX_BODY || form_parse(body, len, f, err,
 	    sizeof err) == -1) {
 		free(f);
-		api_refuse(c, 400, "bad request", "the form could not be "
-		    "read");
+		api_refuse_as(c, 400, "bad request", "the form could not be "
+		    "read", "The form could not be read, so nothing was done. "
+		    "Go back and try again.");
 		return NULL;
 	}
 	return f;
@@ -238,14 +306,17 @@ api_csrf(struct api_call *c)
 		given = api_field(c, "csrf");
 	if (!session_same_origin(c->req, c->cfg)) {
 		metrics_inc("replyd_api_rejections_total", "reason=\"origin\"");
-		api_refuse(c, 403, "forbidden", "this request did not come "
-		    "from replyd's own pages");
+		api_refuse_as(c, 403, "forbidden", "this request did not come "
+		    "from replyd's own pages", "This form was not sent from "
+		    "this service's own pages, so nothing was done.");
 		return -1;
 	}
 	if (!session_csrf_ok(c->csrf, given)) {
 		metrics_inc("replyd_api_rejections_total", "reason=\"csrf\"");
-		api_refuse(c, 403, "forbidden", "the CSRF token is missing or "
-		    "wrong: reload the page and try again");
+		api_refuse_as(c, 403, "forbidden", "the CSRF token is missing "
+		    "or wrong: reload the page and try again", "The page was "
+		    "out of date, so nothing was done. Reload the page and try "
+		    "again.");
 		return -1;
 	}
 	return 0;
@@ -263,9 +334,11 @@ api_proceed(struct api_call *c)
 		return;
 	}
 	if (c->signed_in && c->who.role < r->role) {
-		api_refuse(c, 403, "forbidden", r->role == ROLE_ADMIN ?
+		api_refuse_as(c, 403, "forbidden", r->role == ROLE_ADMIN ?
 		    "this needs the admin role" : r->role == ROLE_MANAGER ?
-		    "this needs the manager role" : "this needs a role");
+		    "this needs the manager role" : "this needs a role",
+		    r->role == ROLE_ADMIN ? "Only an administrator can do "
+		    "this." : "Only a team's manager can do this.");
 		return;
 	}
 	/* A refusal frees c: assign only what was parsed. */

@@ -37,9 +37,10 @@
 #include "rules/oidc.h"
 #include "serve/api.h"
 #include "serve/oidc.h"
-#include "serve/page.h"
+#include "serve/pages.h"
 #include "serve/server.h"
 #include "serve/session.h"
+#include "serve/signin.h"
 #include "store/auth.h"
 
 #define OIDC_STATE_TTL_MS	(10 * 60 * 1000)
@@ -113,8 +114,7 @@ static void
 oidc_fail(struct oidc_flow *f, int code, const char *title, const char *text)
 {
 	metrics_inc("replyd_signin_total", "via=\"oidc\",outcome=\"refused\"");
-	page_send(f->c->req, code, page_message(title, text,
-	    "/signin", "Go to sign in"));
+	signin_message(f->c, code, title, text, "/signin", "Go to sign in");
 	oidc_flow_free(f);
 }
 
@@ -289,7 +289,7 @@ oidc_state_stored(int failed, void *arg)
 
 	if (failed || oidc_pkce_challenge(f->verifier, ch, sizeof ch) == -1 ||
 	    (fp = open_memstream(&url, &len)) == NULL) {
-		http_unavailable(f->c->req, "storage unavailable");
+		signin_unavailable(f->c);
 		oidc_flow_free(f);
 		return;
 	}
@@ -308,14 +308,14 @@ oidc_state_stored(int failed, void *arg)
 	oidc_param(fp, &first, "code_challenge_method", "S256");
 	if (fclose(fp) != 0) {
 		free(url);
-		http_unavailable(f->c->req, "out of memory");
+		signin_unavailable(f->c);
 		oidc_flow_free(f);
 		return;
 	}
 	/* The browser that started the sign-in is the one to finish it. */
 	session_set_cookie(f->c->req, cfg, "oidc", state,
 	    OIDC_STATE_TTL_MS / 1000);
-	page_headers(f->c->req);
+	pages_headers(f->c->req, 1);
 	http_add_header(f->c->req, "Location", url);
 	http_reply(f->c->req, 303, "text/html; charset=utf-8", NULL, 0);
 	free(url);
@@ -333,7 +333,7 @@ oidc_start(struct oidc_flow *f)
 	    session_random(f->nonce, sizeof f->nonce, 32) == -1 ||
 	    session_random(f->verifier, sizeof f->verifier, 32) == -1 ||
 	    (j = cJSON_CreateObject()) == NULL) {
-		http_unavailable(f->c->req, "out of memory");
+		signin_unavailable(f->c);
 		oidc_flow_free(f);
 		return;
 	}
@@ -345,7 +345,7 @@ oidc_start(struct oidc_flow *f)
 	if (value == NULL || store_ticket_put(f->c->srv->db,
 	    STORE_TICKET_OIDC, f->state, value, OIDC_STATE_TTL_MS,
 	    oidc_state_stored, f) == -1) {
-		http_unavailable(f->c->req, "storage unavailable");
+		signin_unavailable(f->c);
 		oidc_flow_free(f);
 	}
 	if (value != NULL) {
@@ -367,7 +367,7 @@ oidc_begun(int failed, void *arg)
 	}
 	metrics_inc("replyd_signin_total", "via=\"oidc\",outcome=\"ok\"");
 	log_info("oidc: %s signed in", f->person->id);
-	page_redirect(f->c->req, f->ret);
+	pages_redirect(f->c->req, f->ret);
 	oidc_flow_free(f);
 }
 
@@ -398,7 +398,7 @@ oidc_bound(enum store_bind_result res, void *arg)
 	struct oidc_flow	*f = arg;
 
 	if (res == STORE_BIND_FAILED) {
-		http_unavailable(f->c->req, "storage unavailable");
+		signin_unavailable(f->c);
 		oidc_flow_free(f);
 		return;
 	}
@@ -429,7 +429,7 @@ oidc_subject(const char *person, int failed, void *arg)
 	char				 m[MASK_BUFSIZE];
 
 	if (failed) {
-		http_unavailable(f->c->req, "storage unavailable");
+		signin_unavailable(f->c);
 		oidc_flow_free(f);
 		return;
 	}
@@ -457,7 +457,7 @@ oidc_subject(const char *person, int failed, void *arg)
 	f->person = p;
 	if (store_bind(f->c->srv->db, p->id, cfg->auth.oidc->issuer,
 	    f->id.subject, oidc_bound, f) == -1) {
-		http_unavailable(f->c->req, "storage unavailable");
+		signin_unavailable(f->c);
 		oidc_flow_free(f);
 	}
 }
@@ -551,7 +551,7 @@ oidc_verify_token(struct oidc_flow *f)
 	}
 	if (store_subject_person(f->c->srv->db, x.issuer, f->id.subject,
 	    oidc_subject, f) == -1) {
-		http_unavailable(f->c->req, "storage unavailable");
+		signin_unavailable(f->c);
 		oidc_flow_free(f);
 	}
 }
@@ -655,13 +655,13 @@ oidc_flow_new(struct api_call *c)
 	struct oidc_flow	*f;
 
 	if (c->cfg->auth.oidc == NULL) {
-		page_send(c->req, 404, page_message("Not found", "Signing in "
-		    "with a council account is not set up here.", "/signin",
-		    "Go to sign in"));
+		signin_message(c, 404, "Page not found", "Signing in with a "
+		    "council account is not set up here.", "/signin",
+		    "Go to sign in");
 		return NULL;
 	}
 	if ((f = calloc(1, sizeof *f)) == NULL) {
-		http_unavailable(c->req, "out of memory");
+		signin_unavailable(c);
 		return NULL;
 	}
 	f->c = c;
@@ -690,7 +690,7 @@ oidc_state_taken(const char *value, int failed, void *arg)
 	const char		*v, *n, *r;
 
 	if (failed) {
-		http_unavailable(f->c->req, "storage unavailable");
+		signin_unavailable(f->c);
 		oidc_flow_free(f);
 		return;
 	}
@@ -753,13 +753,13 @@ oidc_callback(struct api_call *c)
 		    "again from the sign-in page.");
 		return;
 	} else if ((f->code = strdup(code)) == NULL) {
-		http_unavailable(c->req, "out of memory");
+		signin_unavailable(c);
 		oidc_flow_free(f);
 		return;
 	}
 	if (store_ticket_take(c->srv->db, STORE_TICKET_OIDC, state,
 	    oidc_state_taken, f) == -1) {
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
 		oidc_flow_free(f);
 	}
 }

@@ -23,6 +23,15 @@ struct plugin_env;
 struct server;
 struct template_data;
 
+/*
+ * The words of every page's 404: something missing and something hidden
+ * (another team's) must answer exactly alike (SPEC §15).
+ */
+#define PAGES_NOT_FOUND		"Page not found"
+#define PAGES_NOT_FOUND_TEXT	"If you typed the web address, check it " \
+	"is correct. If you followed a link, what it led to may have " \
+	"been removed."
+
 /* The templates, embedded at build time; the last has a NULL name. */
 struct page_source {
 	const char	*name;		/* the file's name without .html */

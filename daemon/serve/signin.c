@@ -42,7 +42,7 @@
 #include "io/plugin.h"
 #include "serve/api.h"
 #include "serve/gen.h"
-#include "serve/page.h"
+#include "serve/pages.h"
 #include "serve/send.h"
 #include "serve/server.h"
 #include "serve/session.h"
@@ -128,7 +128,102 @@ signin_minutes(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lld minute%s", (long long)(s / 60),
 		    s == 60 ? "" : "s");
 	else
-		snprintf(buf, len, "%lld seconds", (long long)s);
+		snprintf(buf, len, "%lld second%s", (long long)s,
+		    s == 1 ? "" : "s");
+}
+
+/* s as one query value, percent-encoded with '/' kept (a local path). */
+static void
+signin_query(const char *s, char *out, size_t len)
+{
+	size_t	o = 0;
+
+	for (; s != NULL && *s != '\0' && o + 4 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~/", ch) != NULL)
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, len - o, "%%%02X", ch);
+	}
+	out[o] = '\0';
+}
+
+/* Answer with a sign-in page: tmpl with d (freed here) in the layout,
+ * without navigation (nobody is signed in to these), never cached. */
+static void
+signin_page(struct api_call *c, int status, const char *title,
+    const char *tmpl, struct template_data *d)
+{
+	struct page_view	v;
+
+	if (d == NULL) {
+		signin_unavailable(c);
+		return;
+	}
+	memset(&v, 0, sizeof v);
+	v.status = status;
+	v.title = title;
+	v.template = tmpl;
+	v.data = d;
+	v.personal = 1;
+	pages_reply(c->req, c->cfg, &v);
+	template_data_free(d);
+}
+
+void
+signin_unavailable(struct api_call *c)
+{
+	http_add_header(c->req, "Retry-After", "5");
+	pages_error(c->req, c->cfg, 503, "Sorry, there is a problem",
+	    "You could not be signed in just now. Try again in a minute.");
+}
+
+void
+signin_message(struct api_call *c, int status, const char *heading,
+    const char *message, const char *href, const char *link)
+{
+	struct template_data	*d;
+	struct template_node	*root;
+
+	if ((d = template_data_new()) != NULL) {
+		root = template_root(d);
+		template_set(root, "heading", heading);
+		if (message != NULL)
+			template_set(root, "message", message);
+		if (href != NULL) {
+			template_set(root, "href", href);
+			template_set(root, "link", link);
+		}
+	}
+	signin_page(c, status, heading, "signin-message", d);
+}
+
+/* The sign-in form: ret to come back to, an error and what was typed. */
+static void
+signin_form_page(struct api_call *c, int status, const char *ret,
+    const char *error, const char *value)
+{
+	struct template_data	*d;
+	struct template_node	*root;
+	char			 q[1600], href[1700];
+
+	if ((d = template_data_new()) != NULL) {
+		root = template_root(d);
+		template_set(root, "ret", ret);
+		template_set(root, "value", value != NULL ? value : "");
+		if (error != NULL)
+			template_set(root, "error", error);
+		if (c->cfg->auth.oidc != NULL) {
+			signin_query(ret, q, sizeof q);
+			snprintf(href, sizeof href, "/auth/oidc?return=%s", q);
+			template_set_bool(root, "oidc", 1);
+			template_set(root, "oidc_href", href);
+		}
+	}
+	signin_page(c, status, error != NULL ? "Error: Sign in" : "Sign in",
+	    "signin", d);
 }
 
 /* The token is stored: send the link (POST /signin), or answer with it
@@ -286,11 +381,8 @@ signin_dispatch(struct server *srv, struct gen *gen, const char *key,
 static void
 signin_form(struct api_call *c)
 {
-	struct page_signin	p = { 0 };
-
-	p.ret = session_return(http_req_query_param(c->req, "return"));
-	p.oidc = c->cfg->auth.oidc != NULL;
-	page_send(c->req, 200, page_signin(&p));
+	signin_form_page(c, 200, session_return(http_req_query_param(c->req,
+	    "return")), NULL, NULL);
 }
 
 /* Whether a request to a sign-in page comes from our own pages, else a
@@ -301,9 +393,9 @@ signin_origin(struct api_call *c)
 	if (session_same_origin(c->req, c->cfg))
 		return 1;
 	metrics_inc("replyd_api_rejections_total", "reason=\"origin\"");
-	page_send(c->req, 403, page_message("You cannot do that here",
-	    "This form was not sent from replyd's own pages.", "/signin",
-	    "Go to sign in"));
+	signin_message(c, 403, "You cannot do that here", "This form was "
+	    "not sent from this service's own pages. Nothing was done.",
+	    "/signin", "Go to sign in");
 	return 0;
 }
 
@@ -311,14 +403,38 @@ signin_origin(struct api_call *c)
 static void
 signin_limited(struct signin_try *t, int64_t retry_ms)
 {
-	char	retry[24];
+	char	retry[24], wait[32], text[160];
+	int64_t	s = (retry_ms + 999) / 1000;
 
 	metrics_inc("replyd_signin_links_total", "outcome=\"rate_limited\"");
-	snprintf(retry, sizeof retry, "%lld",
-	    (long long)((retry_ms + 999) / 1000));
+	snprintf(retry, sizeof retry, "%lld", (long long)s);
 	http_add_header(t->c->req, "Retry-After", retry);
-	page_send(t->c->req, 429, page_rate_limited(retry_ms));
+	/* In whole minutes past one: "wait 599 seconds" reads badly. */
+	signin_minutes(s < 1 ? 1000 : s >= 60 ? (s + 59) / 60 * 60000 :
+	    s * 1000, wait, sizeof wait);
+	snprintf(text, sizeof text, "There have been too many sign-in "
+	    "attempts. Wait %s, then try again.", wait);
+	signin_message(t->c, 429, "Too many attempts", text, NULL, NULL);
 	free(t);
+}
+
+/* After asking for a link: the same page for every address. */
+static void
+signin_sent_page(struct api_call *c, const char *ret)
+{
+	struct template_data	*d;
+	struct template_node	*root;
+	char			 ttl[32], q[1600], again[1700];
+
+	if ((d = template_data_new()) != NULL) {
+		root = template_root(d);
+		signin_minutes(c->cfg->auth.link_ttl_ms, ttl, sizeof ttl);
+		template_set(root, "ttl", ttl);
+		signin_query(ret, q, sizeof q);
+		snprintf(again, sizeof again, "/signin?return=%s", q);
+		template_set(root, "again", again);
+	}
+	signin_page(c, 200, "Check your email", "signin-sent", d);
 }
 
 /* The address was counted too: answer, then send a link if one is due. */
@@ -331,7 +447,7 @@ signin_counted_address(long long n, int64_t retry_ms, int failed, void *arg)
 	struct gen		*gen;
 
 	if (failed) {
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
 		free(t);
 		return;
 	}
@@ -343,7 +459,7 @@ signin_counted_address(long long n, int64_t retry_ms, int failed, void *arg)
 	 * up, so neither the page nor its timing says who is staff.  The
 	 * answer frees the call: keep what comes after. */
 	gen = gen_ref(c->gen);
-	page_send(c->req, 200, page_signin_sent(gen->cfg->auth.link_ttl_ms));
+	signin_sent_page(c, t->ret);
 	signin_dispatch(srv, gen, t->key, t->ret);
 	gen_unref(gen);
 	free(t);
@@ -357,7 +473,7 @@ signin_counted_ip(long long n, int64_t retry_ms, int failed, void *arg)
 	struct api_call		*c = t->c;
 
 	if (failed) {
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
 		free(t);
 		return;
 	}
@@ -367,7 +483,7 @@ signin_counted_ip(long long n, int64_t retry_ms, int failed, void *arg)
 	}
 	if (store_rate_hit(c->srv->db, "address", t->key,
 	    c->cfg->auth.rate_window_ms, signin_counted_address, t) == -1) {
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
 		free(t);
 	}
 }
@@ -392,14 +508,13 @@ static void
 signin_post(struct api_call *c)
 {
 	struct signin_try	*t;
-	struct page_signin	 p = { 0 };
 	const char		*in = api_field(c, "email");
 	char			 client[NETADDR_STRLEN + 1], phone[PHONE_BUFSIZE];
 
 	if (!signin_origin(c))
 		return;
 	if ((t = calloc(1, sizeof *t)) == NULL) {
-		http_unavailable(c->req, "out of memory");
+		signin_unavailable(c);
 		return;
 	}
 	t->c = c;
@@ -411,12 +526,10 @@ signin_post(struct api_call *c)
 	    (strchr(t->input, '@') != NULL ? address_email(t->input, t->key,
 	    sizeof t->key) : phone_normalise(t->input, "44", phone,
 	    sizeof phone)) == -1) {
-		p.ret = t->ret;
-		p.oidc = c->cfg->auth.oidc != NULL;
-		p.error = "Enter your work email address, like "
-		    "name@example.gov.uk";
-		p.value = t->input;
-		page_send(c->req, 400, page_signin(&p));
+		signin_form_page(c, 400, t->ret, t->input[0] == '\0' ?
+		    "Enter your work email address" : "Enter a work email "
+		    "address, like name@example.gov.uk, or a mobile number",
+		    t->input);
 		free(t);
 		return;
 	}
@@ -425,7 +538,7 @@ signin_post(struct api_call *c)
 	if (store_rate_hit(c->srv->db, "ip", session_client(c->req, c->cfg,
 	    client, sizeof client), c->cfg->auth.rate_window_ms,
 	    signin_counted_ip, t) == -1) {
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
 		free(t);
 	}
 }
@@ -450,13 +563,16 @@ signin_token_ok(const char *t)
 static void
 signin_link_page(struct api_call *c)
 {
-	const char	*token = http_req_query_param(c->req, "token");
+	const char		*token = http_req_query_param(c->req, "token");
+	struct template_data	*d;
 
 	if (!signin_token_ok(token)) {
-		page_redirect(c->req, "/signin");
+		pages_redirect(c->req, "/signin");
 		return;
 	}
-	page_send(c->req, 200, page_link(token));
+	if ((d = template_data_new()) != NULL)
+		template_set(template_root(d), "token", token);
+	signin_page(c, 200, "Sign in", "signin-link", d);
 }
 
 /* A link that cannot be used: the same answer whatever the reason. */
@@ -464,7 +580,9 @@ static void
 signin_refused(struct api_call *c)
 {
 	metrics_inc("replyd_signin_total", "via=\"link\",outcome=\"refused\"");
-	page_send(c->req, 400, page_link_refused());
+	signin_message(c, 400, "This sign-in link cannot be used", "It has "
+	    "expired or has already been used. Sign-in links work once, for "
+	    "a short time.", "/signin", "Ask for a new link");
 }
 
 /* A link being used, while its session starts. */
@@ -480,13 +598,13 @@ signin_begun(int failed, void *arg)
 	struct signin_use	*u = arg;
 
 	if (failed)
-		page_send(u->c->req, 503, page_message("Sorry, there is a "
-		    "problem", "You could not be signed in. Try again in a "
-		    "minute.", "/signin", "Ask for a new link"));
+		signin_message(u->c, 503, "Sorry, there is a problem", "You "
+		    "could not be signed in. Try again in a minute.", "/signin",
+		    "Ask for a new link");
 	else {
 		metrics_inc("replyd_signin_total",
 		    "via=\"link\",outcome=\"ok\"");
-		page_redirect(u->c->req, u->ret);
+		pages_redirect(u->c->req, u->ret);
 	}
 	free(u);
 }
@@ -501,7 +619,7 @@ signin_taken(const char *value, int failed, void *arg)
 	cJSON				*j = NULL, *person, *ret = NULL;
 
 	if (failed) {
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
 		return;
 	}
 	if (value == NULL) {
@@ -511,7 +629,7 @@ signin_taken(const char *value, int failed, void *arg)
 		return;
 	}
 	if ((u = calloc(1, sizeof *u)) == NULL) {
-		http_unavailable(c->req, "out of memory");
+		signin_unavailable(c);
 		return;
 	}
 	u->c = c;
@@ -536,7 +654,7 @@ signin_taken(const char *value, int failed, void *arg)
 	if (session_begin(c->srv, c->cfg, c->req, p, "link", signin_begun,
 	    u) == -1) {
 		free(u);
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
 		return;
 	}
 	log_info("signin: %s signed in with a link", p->id);
@@ -556,7 +674,16 @@ signin_link_post(struct api_call *c)
 	}
 	if (store_ticket_take(c->srv->db, STORE_TICKET_LINK, token,
 	    signin_taken, c) == -1)
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
+}
+
+/* The page after signing out. */
+static void
+signin_signed_out(struct api_call *c)
+{
+	signin_message(c, 200, "You have signed out", "If other people use "
+	    "this device, close the browser too.", "/signin",
+	    "Sign in again");
 }
 
 /* The session is ended: clear the cookie. */
@@ -566,25 +693,26 @@ signin_out_done(int failed, void *arg)
 	struct api_call	*c = arg;
 
 	if (failed) {
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
 		return;
 	}
 	session_clear(c->req, c->cfg);
-	page_send(c->req, 200, page_signed_out());
+	signin_signed_out(c);
 }
 
 /* POST /signout (csrf=T) */
 static void
 signin_out(struct api_call *c)
 {
+	/* Signed out already (a second press, a reload): the same page. */
 	if (!c->signed_in || c->session == NULL) {
-		page_redirect(c->req, "/signin");
+		signin_signed_out(c);
 		return;
 	}
 	log_info("%s signed out", c->person->id);
 	if (store_session_end(c->srv->db, c->session, signin_out_done,
 	    c) == -1)
-		http_unavailable(c->req, "storage unavailable");
+		signin_unavailable(c);
 }
 
 /* GET /v1/me */

@@ -105,6 +105,12 @@ web_error(struct api_call *c, int status, const char *heading,
 }
 
 void
+web_not_found(struct api_call *c)
+{
+	web_error(c, 404, PAGES_NOT_FOUND, PAGES_NOT_FOUND_TEXT);
+}
+
+void
 web_done(struct api_call *c, const char *path)
 {
 	pages_redirect(c->req, path);

@@ -57,6 +57,9 @@ void	web_page(struct api_call *, int status, const char *title,
 /* Answer with an error page inside the layout (navigation included). */
 void	web_error(struct api_call *, int status, const char *heading,
 	    const char *message);
+/* Answer 404 with the page api_see and friends answer for something
+ * hidden (pages.h PAGES_NOT_FOUND), so missing and hidden look alike. */
+void	web_not_found(struct api_call *);
 
 /*
  * After a form did what it asked: 303 to path (a local path; a query of

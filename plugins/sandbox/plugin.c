@@ -146,6 +146,8 @@ sandbox_submitted(void *arg, const struct replyd_submitted *s)
 		    NULL, 0) == -1)
 			sb->api->log(sb->host, REPLYD_LOG_WARNING, "out of "
 			    "memory: a message is missing from the page");
+		else if (!s->duplicate && s->conversation != NULL)
+			(void)sandbox_log_link(sandbox_log, s->conversation);
 		if (sandbox_url_encode(p->from, enc, sizeof enc) == -1)
 			enc[0] = '\0';
 		snprintf(loc, sizeof loc, "%s?from=%s&sent=1#messages",
@@ -291,6 +293,8 @@ sandbox_send(void *state, const struct replyd_send *msg,
 		r.outcome = REPLYD_RETRY;
 		r.detail = "out of memory";
 	} else {
+		if (msg->conversation != NULL)
+			(void)sandbox_log_link(sandbox_log, msg->conversation);
 		snprintf(pid, sizeof pid, "SB%06lu", ++sb->sent);
 		r.outcome = REPLYD_SENT;
 		r.status = 200;

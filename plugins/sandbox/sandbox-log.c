@@ -27,6 +27,7 @@ sandbox_entry_clear(struct sandbox_entry *e)
 	free(e->peer);
 	free(e->text);
 	free(e->event);
+	free(e->conversation);
 	memset(e, 0, sizeof *e);
 }
 
@@ -86,6 +87,22 @@ sandbox_log_add(struct sandbox_log *l, int64_t at, enum sandbox_kind kind,
 	l->next = (l->next + 1) % l->keep;
 	if (l->n < l->keep)
 		l->n++;
+	return 0;
+}
+
+/* Tie the newest entry to a conversation. */
+int
+sandbox_log_link(struct sandbox_log *l, const char *conversation)
+{
+	struct sandbox_entry	*e;
+	char			*id;
+
+	if (l == NULL || l->n == 0 || conversation == NULL ||
+	    (id = strdup(conversation)) == NULL)
+		return -1;
+	e = &l->ring[(l->next + l->keep - 1) % l->keep];
+	free(e->conversation);
+	e->conversation = id;
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct sandbox_entry {
 	char			*text;
 	char			*event;		/* alerts: escalation, ... */
 	int			 step;		/* alerts: the policy's step */
+	char			*conversation;	/* its id in replyd, or NULL */
 };
 
 struct sandbox_log {
@@ -40,6 +41,9 @@ void			 sandbox_log_free(struct sandbox_log *);
  * character boundary); -1 when out of memory. */
 int	sandbox_log_add(struct sandbox_log *, int64_t at, enum sandbox_kind,
 	    const char *peer, const char *text, const char *event, int step);
+/* Tie the newest entry to its conversation in replyd (the id copied, so
+ * the page links to /c/ID); -1 when out of memory or the log is empty. */
+int	sandbox_log_link(struct sandbox_log *, const char *conversation);
 /* The ith entry, newest first (0 is the newest), or NULL. */
 const struct sandbox_entry *sandbox_log_at(const struct sandbox_log *,
 	    size_t i);

@@ -117,6 +117,9 @@ const char sandbox_page_template[] =
 "govuk-tag--{{colour}}\">{{kind}}</strong> {{peer}}{{#about}}, {{about}}"
 "{{/about}} at <time datetime=\"{{at_iso}}\">{{at}}</time></p>\n"
 "    <p class=\"replyd-message__text\">{{text}}</p>\n"
+"    {{#conversation}}<p class=\"govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0\">"
+"<a class=\"govuk-link\" href=\"/c/{{conversation}}\">Open the "
+"conversation as staff</a></p>{{/conversation}}\n"
 "  </li>\n"
 "{{/items}}\n"
 "</ul>\n"
@@ -255,6 +258,8 @@ sandbox_item(cJSON *items, const struct sandbox_entry *e)
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	cJSON_AddStringToObject(it, "at_iso", buf);
 	cJSON_AddStringToObject(it, "text", e->text);
+	if (e->conversation != NULL)
+		cJSON_AddStringToObject(it, "conversation", e->conversation);
 	cJSON_AddItemToArray(items, it);
 }
 

@@ -96,7 +96,7 @@ def test_opening_a_link_only_shows_a_button(make_replyd, redis_server, tmpdir_pa
     path = link[len(PUBLIC):]
     for _ in range(3):      # a mail scanner fetching the link, then the person
         status, headers, body = raw_get(d, path)
-        assert status == 200 and b"<button type=\"submit\">Sign in</button>" in body
+        assert status == 200 and re.search(rb'<button type="submit"[^>]*>Sign in</button>', body)
         assert "set-cookie" not in {k.lower() for k, _ in headers}
     assert use_link(d, link)[0] == 303
 
@@ -295,7 +295,7 @@ def test_sign_in_pages_carry_the_security_headers(make_replyd, redis_server, tmp
     assert "unsafe-inline" not in csp
     assert h["x-content-type-options"] == "nosniff"
     assert h["referrer-policy"] == "same-origin"
-    assert b'<label for="email">Work email address</label>' in body
+    assert re.search(rb'<label [^>]*for="email">Work email address</label>', body)
     assert b'value="/c/1-1"' in body
     # Everything from the request is escaped.
     status, headers, body = raw_get(d, "/signin?return=/%22%3E%3Cscript%3E")

@@ -210,6 +210,27 @@ test_alerts_say_why_and_which_step(void)
 }
 
 static void
+test_a_message_links_to_its_conversation_page(void)
+{
+	struct sandbox_log	*l = sandbox_log_new(4);
+	struct sandbox_view	 v = { .from = "07700 900123", .number = "+44",
+	    .message_id = "00112233445566778899" };
+	const char		*html;
+
+	CHECK_INT(sandbox_log_link(l, "1-1"), -1);	/* nothing to tie */
+	sandbox_log_add(l, 1, SANDBOX_IN, "+44", "hello", NULL, 0);
+	CHECK_INT(sandbox_log_link(l, "1-2"), 0);
+	sandbox_log_add(l, 2, SANDBOX_ALERT, "+447700900102", "Sign-in link",
+	    "signin", 0);
+	html = render(&v, l);
+	CHECK(strstr(html, "href=\"/c/1-2\">Open the conversation as "
+	    "staff</a>") != NULL);
+	/* Only the message with a conversation has the link. */
+	CHECK(strstr(strstr(html, "/c/1-2") + 6, "/c/") == NULL);
+	sandbox_log_free(l);
+}
+
+static void
 test_numbers_are_percent_encoded_for_the_redirect(void)
 {
 	char	out[64];
@@ -229,6 +250,7 @@ static const struct check_test tests[] = {
 	TEST(test_the_log_keeps_the_newest_and_shows_them_first),
 	TEST(test_long_texts_are_cut_on_a_character_boundary),
 	TEST(test_alerts_say_why_and_which_step),
+	TEST(test_a_message_links_to_its_conversation_page),
 	TEST(test_numbers_are_percent_encoded_for_the_redirect),
 	{ NULL, NULL }
 };
