@@ -89,7 +89,7 @@ def test_home_shows_no_message_words(board):
 
 def test_home_signed_out_goes_to_sign_in_and_back(board):
     status, headers, _ = board.d.request("GET", "/")
-    assert status == 303 and headers["location"] == "/signin"
+    assert status == 303 and headers["location"] == "/signin?return=/"
     status, headers, _ = board.d.request("GET", "/?from=alert")
     assert status == 303 and headers["location"] == "/signin?return=/%3Ffrom%3Dalert"
 
