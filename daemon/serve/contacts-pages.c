@@ -264,7 +264,8 @@ contacts_pages_list_draw(struct contacts_pages_list *l, const char *next)
 	    strlen(count) < 8)
 		template_setf(root, "banner", "%s %s imported", count,
 		    strcmp(count, "1") == 0 ? "contact" : "contacts");
-	qsort(l->rows, l->n, sizeof *l->rows, contacts_pages_cmp);
+	if (l->n > 0)
+		qsort(l->rows, l->n, sizeof *l->rows, contacts_pages_cmp);
 	list = template_set_list(root, "contacts");
 	for (i = 0; i < l->n; i++) {
 		const struct contacts_pages_row *r = &l->rows[i];

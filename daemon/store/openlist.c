@@ -117,7 +117,8 @@ openlist_finish(struct openlist_read *r)
 			l->rows[i].worker = l->pool + r->offs[i][1];
 			l->rows[i].ack_by = l->pool + r->offs[i][2];
 		}
-		qsort(l->rows, l->n, sizeof *l->rows, openlist_cmp);
+		if (l->n > 0)
+			qsort(l->rows, l->n, sizeof *l->rows, openlist_cmp);
 	}
 	free(r->offs);
 	free(r->ids);
