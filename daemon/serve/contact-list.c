@@ -56,21 +56,21 @@ contact_list_has(const char *s, const char *needle)
 	return n == 0;
 }
 
-/* Whether a contact matches the search. */
-static int
-contact_list_match(const struct contact_list *l, const struct store_contact *sc)
+/* Whether a contact is the caller's to see and matches the search. */
+int
+contact_list_matches(const struct api_call *c, const char *q,
+    const char *qphone, const struct store_contact *sc)
 {
 	/* Need to know: only the caller's teams' contacts (SPEC §15). */
-	if (!api_sees(l->c, sc->team))
+	if (!api_sees(c, sc->team))
 		return 0;
-	if (l->q == NULL)
+	if (q == NULL)
 		return 1;
-	if (contact_list_has(sc->id, l->q) || contact_list_has(sc->name, l->q) ||
-	    contact_list_has(sc->phone, l->q) ||
-	    contact_list_has(sc->email, l->q))
+	if (contact_list_has(sc->id, q) || contact_list_has(sc->name, q) ||
+	    contact_list_has(sc->phone, q) || contact_list_has(sc->email, q))
 		return 1;
 	/* "07700 900123" finds +447700900123. */
-	return l->qphone[0] != '\0' && strcmp(sc->phone, l->qphone) == 0;
+	return qphone[0] != '\0' && strcmp(sc->phone, qphone) == 0;
 }
 
 /* A string member, or null when empty. */
@@ -152,7 +152,7 @@ contact_list_step(const struct store_contact *cs, size_t n,
 	/* A step may find more than the page has room for: keep them all
 	 * (the cursor cannot point inside a step). */
 	for (i = 0; i < n; i++) {
-		if (!contact_list_match(l, &cs[i]))
+		if (!contact_list_matches(l->c, l->q, l->qphone, &cs[i]))
 			continue;
 		e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "id", cs[i].id);

@@ -8,6 +8,16 @@
 
 #include "serve/api.h"
 
+struct store_contact;
+
 extern const struct api_module contact_list_api;
+
+/*
+ * Whether a contact is the caller's to see (their teams only) and matches
+ * a search: q (lower case) in its id, name, phone or email, or qphone (q
+ * as an E.164 number, or "") its phone.  q NULL matches every contact.
+ */
+int	contact_list_matches(const struct api_call *, const char *q,
+	    const char *qphone, const struct store_contact *);
 
 #endif

@@ -36,7 +36,9 @@
 #include "io/http.h"
 #include "serve/api.h"
 #include "serve/assets.h"
+#include "serve/contact-list.h"
 #include "serve/contacts-pages.h"
+#include "serve/contacts.h"
 #include "serve/server.h"
 #include "serve/web.h"
 #include "store/auth.h"
@@ -121,21 +123,6 @@ contacts_pages_person(const struct config *cfg, const char *id)
 	return p != NULL && p->name != NULL ? p->name : id;
 }
 
-/* Whether a contact id is 1-64 of [A-Za-z0-9._-] (the API's rule). */
-static int
-contacts_pages_id_ok(const char *id)
-{
-	size_t	i, n = id ? strlen(id) : 0;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)id[i]) && id[i] != '.' &&
-		    id[i] != '_' && id[i] != '-')
-			return 0;
-	return 1;
-}
-
 /* How many teams the caller manages. */
 static size_t
 contacts_pages_managed(const struct api_call *c)
@@ -193,38 +180,12 @@ contacts_pages_list_free(struct contacts_pages_list *l)
 	free(l);
 }
 
-/* Whether needle (lower case) occurs in s, ignoring case. */
-static int
-contacts_pages_has(const char *s, const char *needle)
-{
-	size_t	i, j, n = strlen(needle);
-
-	for (i = 0; s[i] != '\0'; i++) {
-		for (j = 0; j < n && s[i + j] != '\0' &&
-		    tolower((unsigned char)s[i + j]) == needle[j]; j++)
-			;
-		if (j == n)
-			return 1;
-	}
-	return n == 0;
-}
-
 /* Whether a contact is the person's to see and matches the search. */
 static int
 contacts_pages_match(const struct contacts_pages_list *l,
     const struct store_contact *sc)
 {
-	if (!api_sees(l->c, sc->team))
-		return 0;
-	if (l->q == NULL)
-		return 1;
-	if (contacts_pages_has(sc->id, l->q) ||
-	    contacts_pages_has(sc->name, l->q) ||
-	    contacts_pages_has(sc->phone, l->q) ||
-	    contacts_pages_has(sc->email, l->q))
-		return 1;
-	/* "07700 900123" finds +447700900123. */
-	return l->qphone[0] != '\0' && strcmp(sc->phone, l->qphone) == 0;
+	return contact_list_matches(l->c, l->q, l->qphone, sc);
 }
 
 /* Order a page by name, then reference. */
@@ -664,7 +625,7 @@ contacts_pages_one(struct api_call *c, int post)
 
 	if (!web_person(c))
 		return;
-	if (!contacts_pages_id_ok(id)) {
+	if (!contacts_id_ok(id)) {
 		contacts_pages_404(c);
 		return;
 	}
@@ -835,7 +796,7 @@ contacts_pages_check_row(struct contacts_pages_import *im,
 		    rec->fields[col[i]] : "";
 	memset(r, 0, sizeof *r);
 	r->line = rec->line;
-	if (!contacts_pages_id_ok(f[0]))
+	if (!contacts_id_ok(f[0]))
 		contacts_pages_bad(im, rec->line, f[0][0] == '\0' ? "no id%s%s"
 		    " (a reference is needed for every contact)" :
 		    "id \"%s\" is not 1 to 64 letters, digits, '.', '_' or "

@@ -43,8 +43,7 @@ struct contacts_put {
 	int		 delete;
 };
 
-/* Check a contact id: 1-64 of [A-Za-z0-9._-]. */
-static int
+int
 contacts_id_ok(const char *id)
 {
 	size_t	i, n = id ? strlen(id) : 0;

@@ -9,4 +9,7 @@
 
 extern const struct api_module contacts_api;
 
+/* Whether a contact id is 1-64 of [A-Za-z0-9._-] (SPEC §9). */
+int	contacts_id_ok(const char *);
+
 #endif
