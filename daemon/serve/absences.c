@@ -22,6 +22,7 @@
 #include "rules/access.h"
 #include "rules/calendar.h"
 #include "serve/absences.h"
+#include "serve/duty.h"
 #include "serve/api.h"
 #include "serve/pagetext.h"
 #include "serve/server.h"
@@ -389,23 +390,6 @@ absences_person(struct api_call *c, const char *id)
 	return p->id;
 }
 
-/* An absence id as the form has it (a decimal number), or -1. */
-static int64_t
-absences_id(const char *s)
-{
-	int64_t	id = 0;
-	size_t	i, n = s != NULL ? strlen(s) : 0;
-
-	if (n == 0 || n > 15 || s[0] == '0')
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		id = id * 10 + (s[i] - '0');
-	}
-	return id;
-}
-
 /* Add an absence from the form (the caller manages someone). */
 static void
 absences_post_add(struct api_call *c)
@@ -504,7 +488,7 @@ absences_post(struct api_call *c)
 	}
 	if (action == NULL || (strcmp(action, "end") != 0 &&
 	    strcmp(action, "cancel") != 0) || api_field(c, "person") ==
-	    NULL || (id = absences_id(api_field(c, "id"))) == -1) {
+	    NULL || (id = duty_absence_id(api_field(c, "id"))) == -1) {
 		web_error(c, 400, "Sorry, there is a problem", "The form could "
 		    "not be read. Go back to absences and try again.");
 		return;

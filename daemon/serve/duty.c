@@ -468,9 +468,7 @@ duty_absence_deleted(enum store_absence_result res, void *arg)
 		http_reply(req, 204, NULL, NULL, 0);
 }
 
-/* An absence id from a path segment: a decimal number written the way it
- * is stored (no sign, no leading zero), else -1. */
-static int64_t
+int64_t
 duty_absence_id(const char *s)
 {
 	int64_t	id = 0;

@@ -15,6 +15,10 @@ struct config;
 
 extern const struct api_module duty_api;
 
+/* An absence id as a path or form has it: a decimal number written the
+ * way it is stored (no sign, no leading zero), else -1. */
+int64_t	duty_absence_id(const char *);
+
 /* How taking a conversation went; valid in the callback only. */
 struct duty_taken {
 	enum store_ack_result	 result;	/* OK, ALREADY, MISSING, FAILED */
