@@ -832,6 +832,226 @@ store_conv_list(struct db *db, const char *state, size_t limit,
 	    arg);
 }
 
+/* An entry of a sorted set read for a page. */
+struct conv_entry {
+	int64_t	 key;
+	char	 id[32];
+};
+
+/* A page being read: every partition's entries, then their records. */
+struct conv_page {
+	struct db		*db;
+	store_page_cb		 cb;
+	void			*arg;
+	size_t			 limit;
+	int			 pending;
+	int			 failed;
+	struct conv_entry	*entries;
+	size_t			 nentries, cap;
+	struct store_conv	*convs;		/* in page order */
+	int			*have;		/* convs[i] was read */
+	size_t			 ntake;
+	int			 more;
+	char			 index[STORE_PARTITIONS][48];
+};
+
+/* One record of a page being read. */
+struct conv_page_item {
+	struct conv_page	*pg;
+	size_t			 i;
+};
+
+/* Descending by key, then by id, as ZREVRANGE orders one set. */
+static int
+conv_entry_cmp(const void *a, const void *b)
+{
+	const struct conv_entry	*x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
+	return -strcmp(x->id, y->id);
+}
+
+/* Free a page. */
+static void
+conv_page_free(struct conv_page *pg)
+{
+	free(pg->entries);
+	free(pg->convs);
+	free(pg->have);
+	free(pg);
+}
+
+/* Every record is in: hand over the page. */
+static void
+conv_page_release(struct conv_page *pg)
+{
+	struct store_page_after	 next;
+	size_t			 i, n = 0;
+
+	if (--pg->pending > 0)
+		return;
+	if (pg->failed) {
+		pg->cb(NULL, 0, NULL, 1, pg->arg);
+		conv_page_free(pg);
+		return;
+	}
+	/* A record gone since its index was read (answered and expired) is
+	 * left out; the cursor still moves past it. */
+	for (i = 0; i < pg->ntake; i++)
+		if (pg->have[i])
+			pg->convs[n++] = pg->convs[i];
+	if (pg->more && pg->ntake > 0) {
+		next.key = pg->entries[pg->ntake - 1].key;
+		conv_copy(next.id, sizeof next.id,
+		    pg->entries[pg->ntake - 1].id);
+	}
+	pg->cb(pg->convs, n, pg->more && pg->ntake > 0 ? &next : NULL, 0,
+	    pg->arg);
+	conv_page_free(pg);
+}
+
+/* A record of the page answered. */
+static void
+conv_page_item_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_page_item	*it = arg;
+	struct conv_page	*pg = it->pg;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		pg->failed = 1;
+	else if (conv_parse(r, &pg->convs[it->i]) == 0)
+		pg->have[it->i] = 1;
+	free(it);
+	conv_page_release(pg);
+}
+
+/* Every partition's entries are in: take the first limit, read them. */
+static void
+conv_page_read(struct conv_page *pg)
+{
+	struct conv_page_item	*it;
+	char			 kc[160];
+	size_t			 i;
+
+	qsort(pg->entries, pg->nentries, sizeof *pg->entries, conv_entry_cmp);
+	pg->ntake = pg->nentries < pg->limit ? pg->nentries : pg->limit;
+	/* Each partition gave one more than the page holds, so anything
+	 * left over says there is a next page. */
+	pg->more = pg->nentries > pg->ntake;
+	pg->pending = 1;
+	if ((pg->convs = calloc(pg->ntake + 1, sizeof *pg->convs)) == NULL ||
+	    (pg->have = calloc(pg->ntake + 1, sizeof *pg->have)) == NULL)
+		pg->failed = 1;
+	for (i = 0; !pg->failed && i < pg->ntake; i++) {
+		if ((it = calloc(1, sizeof *it)) == NULL) {
+			pg->failed = 1;
+			break;
+		}
+		it->pg = pg;
+		it->i = i;
+		snprintf(kc, sizeof kc, KEY_CONV,
+		    store_id_partition(pg->entries[i].id), pg->entries[i].id);
+		if (db_command(pg->db, conv_page_item_done, it, "HGETALL %s",
+		    kc) == 0)
+			pg->pending++;
+		else {
+			pg->failed = 1;
+			free(it);
+		}
+	}
+	conv_page_release(pg);
+}
+
+/* One partition's entries are in; read the records after the last. */
+static void
+conv_page_index_release(struct conv_page *pg)
+{
+	if (--pg->pending > 0)
+		return;
+	if (pg->failed) {
+		pg->pending = 1;
+		conv_page_release(pg);
+		return;
+	}
+	conv_page_read(pg);
+}
+
+/* One partition's entries answered. */
+static void
+conv_page_index_done(struct db *db, redisReply *r, const char *err,
+    void *arg)
+{
+	struct conv_page	*pg = arg;
+	struct conv_entry	*ne;
+	size_t			 i, cap;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		pg->failed = 1;
+	else
+		for (i = 0; i + 1 < r->elements; i += 2) {
+			if (r->element[i]->str == NULL ||
+			    store_id_partition(r->element[i]->str) == -1)
+				continue;
+			if (pg->nentries == pg->cap) {
+				cap = pg->cap ? pg->cap * 2 : 64;
+				if ((ne = realloc(pg->entries,
+				    cap * sizeof *ne)) == NULL) {
+					pg->failed = 1;
+					break;
+				}
+				pg->entries = ne;
+				pg->cap = cap;
+			}
+			ne = &pg->entries[pg->nentries++];
+			conv_copy(ne->id, sizeof ne->id, r->element[i]->str);
+			ne->key = (int64_t)strtod(store_str(r->element[i + 1]),
+			    NULL);
+		}
+	conv_page_index_release(pg);
+}
+
+/* One page of a list, from every partition. */
+int
+store_conv_page(struct db *db, const char *list, int64_t min_ms,
+    int64_t max_ms, const struct store_page_after *after, size_t limit,
+    store_page_cb cb, void *arg)
+{
+	struct conv_page	*pg;
+	const char		*argv[6];
+	char			 hi[24], lo[24], key[24], n[24];
+	int			 p;
+
+	if (!db_ready(db) || limit == 0 || (pg = calloc(1, sizeof *pg)) == NULL)
+		return -1;
+	pg->db = db;
+	pg->cb = cb;
+	pg->arg = arg;
+	pg->limit = limit;
+	pg->pending = 1;
+	snprintf(hi, sizeof hi, "%lld", (long long)max_ms);
+	snprintf(lo, sizeof lo, "%lld", (long long)min_ms);
+	snprintf(key, sizeof key, "%lld", after ? (long long)after->key : 0LL);
+	snprintf(n, sizeof n, "%zu", limit + 1);
+	for (p = 0; p < STORE_PARTITIONS; p++) {
+		snprintf(pg->index[p], sizeof pg->index[p], strcmp(list,
+		    "responded") == 0 ? KEY_RESPONDED : KEY_AWAITING, p);
+		argv[0] = pg->index[p];
+		argv[1] = hi;
+		argv[2] = lo;
+		argv[3] = after != NULL ? key : "";
+		argv[4] = after != NULL ? after->id : "";
+		argv[5] = n;
+		if (store_run(db, "page", conv_page_index_done, pg, 6, argv,
+		    NULL) == 0)
+			pg->pending++;
+		else
+			pg->failed = 1;
+	}
+	conv_page_index_release(pg);	/* drop the guard */
+	return 0;
+}
+
 /* Conversations that arrived in [from, to). */
 int
 store_conv_arrived(struct db *db, int64_t from_ms, int64_t to_ms,
