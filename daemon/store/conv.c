@@ -467,12 +467,12 @@ conv_respond_done(struct db *db, redisReply *r, const char *err, void *arg)
 	conv_respond_free(rq);
 }
 
-/* The conversation's address hash is known: run the script. */
+/* The conversation's address is known: run the script. */
 static void
 conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 {
 	struct conv_respond	*rq = arg;
-	char			 k[7][160];
+	char			 k[7][160], ah[41];
 	const char		*argv[12];
 	int			 i;
 
@@ -488,7 +488,8 @@ conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 	}
 	snprintf(k[0], sizeof k[0], KEY_CONV, rq->p, rq->id);
 	snprintf(k[1], sizeof k[1], KEY_EVENTS, rq->p, rq->id);
-	snprintf(k[2], sizeof k[2], KEY_OPEN, rq->p, r->str);
+	(void)store_partition(r->str, ah);
+	snprintf(k[2], sizeof k[2], KEY_OPEN, rq->p, ah);
 	snprintf(k[3], sizeof k[3], KEY_AWAITING, rq->p);
 	snprintf(k[4], sizeof k[4], KEY_DUE, rq->p);
 	snprintf(k[5], sizeof k[5], KEY_RESPONDED, rq->p);
@@ -532,7 +533,7 @@ store_respond(struct db *db, const char *id, const char *by, const char *how,
 	snprintf(rq->ttl, sizeof rq->ttl, "%lld", (long long)meta_ttl);
 	snprintf(kc, sizeof kc, KEY_CONV, p, id);
 	if (rq->by == NULL || rq->how == NULL || rq->note == NULL ||
-	    db_command(db, conv_respond_ah, rq, "HGET %s ah", kc) == -1) {
+	    db_command(db, conv_respond_ah, rq, "HGET %s addr", kc) == -1) {
 		conv_respond_free(rq);
 		return -1;
 	}
@@ -582,6 +583,38 @@ store_conv_load(struct db *db, const char *id, store_conv_cb cb, void *arg)
 	return 0;
 }
 
+/*
+ * The event of a conversation's first message, kept in its record (e1u,
+ * e1m) rather than in its audit trail, as JSON; NULL when the record is
+ * of the older layout, whose trail holds it.  The caller frees it.
+ */
+static char *
+conv_first_event(const redisReply *h)
+{
+	const char	*u = store_field(h, "e1u"), *m = store_field(h, "e1m");
+	const char	*v;
+	cJSON		*e, *meta;
+	char		*s;
+
+	if (u == NULL || (e = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddStringToObject(e, "type", "message");
+	v = store_field(h, "received_at");
+	cJSON_AddNumberToObject(e, "at", v ? strtod(v, NULL) : 0);
+	cJSON_AddNumberToObject(e, "n", 1);
+	v = store_field(h, "channel");
+	cJSON_AddStringToObject(e, "channel", v ? v : "");
+	v = store_field(h, "provider");
+	cJSON_AddStringToObject(e, "provider", v ? v : "");
+	cJSON_AddBoolToObject(e, "urgent", strcmp(u, "1") == 0);
+	if (m == NULL || (meta = cJSON_Parse(m)) == NULL)
+		meta = cJSON_CreateObject();
+	cJSON_AddItemToObject(e, "meta", meta);
+	s = cJSON_PrintUnformatted(e);
+	cJSON_Delete(e);
+	return s;
+}
+
 /* The get script answered. */
 static void
 conv_get_done(struct db *db, redisReply *r, const char *err, void *arg)
@@ -589,6 +622,7 @@ conv_get_done(struct db *db, redisReply *r, const char *err, void *arg)
 	struct conv_load	*l = arg;
 	struct store_conv_full	 f;
 	const redisReply	*ev, *tx;
+	char			*first;
 	size_t			 i, n;
 
 	memset(&f, 0, sizeof f);
@@ -606,15 +640,19 @@ conv_get_done(struct db *db, redisReply *r, const char *err, void *arg)
 	}
 	ev = r->element[1];
 	tx = r->element[2];
-	f.events = calloc(ev->elements + 1, sizeof *f.events);
+	first = conv_first_event(r->element[0]);
+	f.events = calloc(ev->elements + 2, sizeof *f.events);
 	f.texts = calloc(tx->elements / 2 + 1, sizeof *f.texts);
 	if (f.events == NULL || f.texts == NULL) {
 		free(f.events);
 		free(f.texts);
+		free(first);
 		l->full(NULL, 1, l->arg);
 		free(l);
 		return;
 	}
+	if (first != NULL)
+		f.events[f.nevents++] = first;
 	for (i = 0; i < ev->elements; i++)
 		if (ev->element[i]->str != NULL)
 			f.events[f.nevents++] = ev->element[i]->str;
@@ -638,6 +676,7 @@ conv_get_done(struct db *db, redisReply *r, const char *err, void *arg)
 	l->full(&f, 0, l->arg);
 	free(f.events);
 	free(f.texts);
+	free(first);
 	free(l);
 }
 
@@ -1070,7 +1109,7 @@ struct conv_event {
 	void		*arg;
 };
 
-/* RPUSH of an event answered. */
+/* event-2 answered (0: the conversation has expired, nothing kept). */
 static void
 conv_event_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
@@ -1087,17 +1126,21 @@ store_event(struct db *db, const char *id, const char *json,
     store_done_cb cb, void *arg)
 {
 	struct conv_event	*ce;
-	char			 key[160];
+	char			 kc[160], ke[160];
+	const char		*argv[3];
 	int			 p;
 
 	if ((p = store_id_partition(id)) == -1 ||
 	    (ce = calloc(1, sizeof *ce)) == NULL)
 		return -1;
-	snprintf(key, sizeof key, KEY_EVENTS, p, id);
+	snprintf(kc, sizeof kc, KEY_CONV, p, id);
+	snprintf(ke, sizeof ke, KEY_EVENTS, p, id);
+	argv[0] = kc;
+	argv[1] = ke;
+	argv[2] = json;
 	ce->cb = cb;
 	ce->arg = arg;
-	if (db_command(db, conv_event_done, ce, "RPUSH %s %s", key,
-	    json) == -1) {
+	if (store_run(db, "event", conv_event_done, ce, 3, argv, NULL) == -1) {
 		free(ce);
 		return -1;
 	}
@@ -1131,8 +1174,8 @@ store_delivery(struct db *db, const char *id, const char *provider,
     const char *json, store_delivery_cb cb, void *arg)
 {
 	struct conv_delivery	*cd;
-	char			 ke[160], kd[256], h[41];
-	const char		*argv[6];
+	char			 kc[160], ke[160], kd[256], h[41];
+	const char		*argv[7];
 	int			 p;
 
 	if ((p = store_id_partition(id)) == -1 ||
@@ -1141,15 +1184,17 @@ store_delivery(struct db *db, const char *id, const char *provider,
 	cd->cb = cb;
 	cd->arg = arg;
 	store_hash(provider_id, strlen(provider_id), h);
+	snprintf(kc, sizeof kc, KEY_CONV, p, id);
 	snprintf(ke, sizeof ke, KEY_EVENTS, p, id);
 	snprintf(kd, sizeof kd, KEY_DELIVERY, p, provider, h);
-	argv[0] = ke;
-	argv[1] = kd;
-	argv[2] = status;
-	argv[3] = json;
-	argv[4] = is_failure ? "1" : "0";
-	argv[5] = "604800";	/* a week: providers report within hours */
-	if (store_run(db, "delivery", conv_delivery_done, cd, 6, argv,
+	argv[0] = kc;
+	argv[1] = ke;
+	argv[2] = kd;
+	argv[3] = status;
+	argv[4] = json;
+	argv[5] = is_failure ? "1" : "0";
+	argv[6] = "604800";	/* a week: providers report within hours */
+	if (store_run(db, "delivery", conv_delivery_done, cd, 7, argv,
 	    NULL) == -1) {
 		free(cd);
 		return -1;

@@ -9,13 +9,14 @@
 --       conversation's texts, 11 arrival index
 -- ARGV: 1 the open id open-2 saw ('' none), 2 the new id it allocated
 --       ('' none), 3 arrival (ms), 4 channel, 5 provider, 6 address,
---       7 address hash, 8 text, 9 metadata (JSON, no text), 10 default
+--       7 address hash (unused: the record keeps the address), 8 text, 9 metadata (JSON, no text), 10 default
 --       team, 11 urgent ('0'/'1'), 12 text ttl, 13 dedupe ttl,
 --       14 staff member for an observed response ('' none), 15 record
 --       ttl after a response, 16 workers absent now (",a,b,"),
 --       17 '1' when the staff email was not authenticated (it is only
---       an event, never a response), 18 number of teams, then per team:
---       id, deadline (ms), first step due (ms)
+--       an event, never a response), 18 the media links (JSON, or ''),
+--       19 number of teams, then per team: id, deadline (ms), first step
+--       due (ms)
 -- Returns {'duplicate', id}, {'retry'} (the open pointer moved: run open-2
 -- again), {'responded', id}, {'none', id}, {'unverified', id} (an
 -- unverified_staff_email event was recorded in conversation id) or
@@ -83,17 +84,22 @@ if id ~= '' then
 else
   if fresh == '' then return {'retry'} end
   id, status = fresh, 'opened'
+  -- The first message's event is the record's own fields (e1u: whether
+  -- it was urgent; e1m: its metadata unless empty): the audit trail is
+  -- made by the second event.
   redis.call('HSET', KEYS[1], 'id', id, 'state', 'awaiting', 'team', team,
     'worker', worker, 'contact', contact, 'channel', ARGV[4],
-    'provider', ARGV[5], 'addr', ARGV[6], 'ah', ARGV[7],
-    'received_at', ARGV[3], 'deadline', deadline, 'step', 0, 'n', 0,
-    'urgent', ARGV[11])
+    'provider', ARGV[5], 'addr', ARGV[6], 'received_at', ARGV[3],
+    'deadline', deadline, 'step', 0, 'n', 1, 'urgent', ARGV[11],
+    'e1u', ARGV[11])
+  if ARGV[9] ~= '{}' then redis.call('HSET', KEYS[1], 'e1m', ARGV[9]) end
   redis.call('SET', KEYS[3], id)
   redis.call('ZADD', KEYS[5], due, id .. ':0')
   redis.call('ZADD', KEYS[4], deadline, id)
   redis.call('ZADD', KEYS[11], ARGV[3], id)
 end
-local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+local n = 1
+if status == 'joined' then n = redis.call('HINCRBY', KEYS[1], 'n', 1) end
 local now = '0'
 if status == 'opened' and (contact == '' or (worker ~= '' and
     string.find(ARGV[16], ',' .. worker .. ',', 1, true))) then
@@ -105,10 +111,12 @@ if ARGV[11] == '1' then
   redis.call('ZADD', KEYS[5], ARGV[3], id .. ':u' .. n)
   now = '1'
 end
-redis.call('RPUSH', KEYS[2], '{"type":"message","at":' .. ARGV[3] ..
-  ',"n":' .. n .. ',"channel":' .. cjson.encode(ARGV[4]) ..
-  ',"provider":' .. cjson.encode(ARGV[5]) .. ',"urgent":' ..
-  (ARGV[11] == '1' and 'true' or 'false') .. ',"meta":' .. ARGV[9] .. '}')
+if status == 'joined' then
+  redis.call('RPUSH', KEYS[2], '{"type":"message","at":' .. ARGV[3] ..
+    ',"n":' .. n .. ',"channel":' .. cjson.encode(ARGV[4]) ..
+    ',"provider":' .. cjson.encode(ARGV[5]) .. ',"urgent":' ..
+    (ARGV[11] == '1' and 'true' or 'false') .. ',"meta":' .. ARGV[9] .. '}')
+end
 redis.call('HSET', KEYS[10], n, ARGV[8])
 if ARGV[18] ~= '' then redis.call('HSET', KEYS[10], 'm' .. n, ARGV[18]) end
 redis.call('EXPIRE', KEYS[10], ARGV[12])
