@@ -55,7 +55,7 @@ def send(port, first, n, run, errors):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for i in range(first, first + n):
         body, sig = signed(i, run)
-        for _ in range(20):
+        for _ in range(100):
             try:
                 conn.request("POST", "/webhooks/twilio", body=body, headers={
                     "Content-Type": "application/x-www-form-urlencoded",
@@ -67,7 +67,7 @@ def send(port, first, n, run, errors):
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            time.sleep(0.05)
+            time.sleep(0.1)
         else:
             errors.append(i)
     conn.close()
@@ -79,14 +79,17 @@ def contacts(port, first, n, errors):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for i in range(first, first + n):
         body = '{"phone": "+447%09d", "worker": "alice", "team": "%s"}' % (i, esc.TEAM)
-        for _ in range(20):
+        for _ in range(100):
             try:
                 conn.request("PUT", "/v1/contacts/yp-%d" % i, body=body, headers={
                     "Content-Type": "application/json",
                     "Authorization": "Bearer " + esc.API_TOKEN})
                 resp = conn.getresponse()
-                resp.read()
+                why = resp.read()
                 if resp.status in (200, 201):
+                    break
+                if resp.status != 503:
+                    errors.append((i, resp.status, why[:200]))
                     break
             except (OSError, http.client.HTTPException):
                 conn.close()
@@ -109,7 +112,7 @@ def send_all(port, first, n, run, threads=8, fn=None):
         for t in ts:
             t.join()
         if errors:
-            raise esc.Failed("%d contacts were not stored" % len(errors))
+            raise esc.Failed("%d contacts were not stored, e.g. %r" % (len(errors), errors[:3]))
         return
     ts = [threading.Thread(target=send, args=(port, first + k * per,
                                               max(0, min(per, n - k * per)), run, errors))

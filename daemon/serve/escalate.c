@@ -300,6 +300,40 @@ esc_claim_done(int p, int claimed, int64_t nx, const char *err, void *arg)
 	esc_tick_release(t);
 }
 
+/* A claim of one partition, for something an ingest made due now. */
+struct esc_quick {
+	struct escalate	*e;
+};
+
+/* The partition's claim answered: what it moved is read from the stream;
+ * a tick claims it when the claim failed. */
+static void
+esc_quick_done(int p, int claimed, int64_t nx, const char *err, void *arg)
+{
+	struct esc_quick	*q = arg;
+	struct escalate		*e = q->e;
+
+	free(q);
+	if (e->srv->closing)
+		return;
+	if (err != NULL) {
+		if (e->ticking)
+			e->again = 1;
+		else
+			esc_arm(e->tick_ev, 0);
+		return;
+	}
+	if (claimed > 0)
+		log_debug("escalation: %d items fell due in partition %d",
+		    claimed, p);
+	/* Something due sooner than the tick knows (rare): tick then. */
+	if (nx >= 0 && !e->ticking && (e->next_due < 0 || nx < e->next_due)) {
+		e->next_due = nx;
+		esc_arm(e->tick_ev, nx - server_time_ms(e->srv) > 0 ?
+		    nx - server_time_ms(e->srv) : 0);
+	}
+}
+
 /* Claim what is due in every partition. */
 static void
 esc_tick_cb(evutil_socket_t fd, short ev, void *arg)
@@ -1585,9 +1619,21 @@ escalate_ready(struct server *srv)
 void
 escalate_after_ingest(struct server *srv, const struct store_ingested *res)
 {
-	/* Deadlines are found by the next tick; alerts due now go at once. */
-	if (!res->due_now || srv->esc == NULL)
+	struct esc_quick	*q;
+	int			 p;
+
+	/* Deadlines are found by the next tick; alerts due now go at once:
+	 * only the message's partition is claimed (a tick claims all 16). */
+	if (!res->due_now || srv->esc == NULL || srv->draining)
 		return;
+	p = store_id_partition(res->id);
+	if (p != -1 && (q = calloc(1, sizeof *q)) != NULL) {
+		q->e = srv->esc;
+		if (store_esc_claim(srv->db, p, ESC_CLAIM_LIMIT,
+		    esc_quick_done, q) == 0)
+			return;
+		free(q);
+	}
 	if (srv->esc->ticking)
 		srv->esc->again = 1;
 	else

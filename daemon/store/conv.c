@@ -27,6 +27,52 @@
 
 #define CONV_INGEST_TRIES	4
 #define CONV_ABSENT_MAX		4096	/* ",a,b," of people away now */
+#define CONV_OPEN_CACHE		16384	/* addresses whose open id we know */
+
+/*
+ * The open conversation of recent senders, as this process last stored a
+ * message in it: a later message from the same address goes straight to
+ * the ingest script (one round trip, no open-2, no absences: those only
+ * matter when a conversation opens).  Only a hint: the script checks it
+ * against the open pointer and answers "retry" when another instance (or
+ * a response) moved it, and the message takes the two steps.
+ */
+static struct conv_open_hint {
+	char	ah[41];
+	char	id[32];
+} conv_open_cache[CONV_OPEN_CACHE];
+
+/* The slot of an address hash in the cache. */
+static struct conv_open_hint *
+conv_open_slot(const char *ah)
+{
+	return &conv_open_cache[strtoul((char[]){ ah[2], ah[3], ah[4], ah[5],
+	    ah[6], ah[7], '\0' }, NULL, 16) % CONV_OPEN_CACHE];
+}
+
+/* The open id this process last saw for an address, or NULL. */
+static const char *
+conv_open_hint(const char *ah)
+{
+	struct conv_open_hint	*h = conv_open_slot(ah);
+
+	return strcmp(h->ah, ah) == 0 && h->id[0] != '\0' ? h->id : NULL;
+}
+
+/* Remember (id) or forget (NULL) the open conversation of an address. */
+static void
+conv_open_remember(const char *ah, const char *id)
+{
+	struct conv_open_hint	*h = conv_open_slot(ah);
+
+	if (id == NULL) {
+		if (strcmp(h->ah, ah) == 0)
+			h->ah[0] = h->id[0] = '\0';
+		return;
+	}
+	snprintf(h->ah, sizeof h->ah, "%s", ah);
+	snprintf(h->id, sizeof h->id, "%s", id);
+}
 
 /* Copy a string into a fixed buffer (NULL is ""). */
 static void
@@ -157,6 +203,7 @@ conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
 	}
 	status = r->element[0]->str;
 	if (strcmp(status, "retry") == 0) {
+		conv_open_remember(in->ah, NULL);
 		if (++in->tries >= CONV_INGEST_TRIES) {
 			conv_ingest_fail(in, "the conversation kept changing "
 			    "while the message was stored");
@@ -172,6 +219,7 @@ conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
 	if (strcmp(status, "duplicate") == 0)
 		out.result = STORE_DUPLICATE;
 	else if (strcmp(status, "responded") == 0) {
+		conv_open_remember(in->ah, NULL);
 		out.result = STORE_RESPONDED;
 		if (r->elements >= 4) {
 			conv_copy(out.team, sizeof out.team,
@@ -193,6 +241,7 @@ conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
 		out.receipt = strcmp(store_str(r->element[5]), "0") != 0;
 		out.deadline_ms = store_num(r->element[6]);
 		out.due_now = strcmp(store_str(r->element[7]), "1") == 0;
+		conv_open_remember(in->ah, out.id);
 	} else
 		out.error = "unexpected reply";
 	in->cb(&out, in->arg);
@@ -374,6 +423,7 @@ store_ingest(struct db *db, const struct store_message *m,
     store_ingest_cb cb, void *arg)
 {
 	struct conv_ingest	*in;
+	const char		*hint;
 	size_t			 i;
 	int			 fail = 0;
 
@@ -415,6 +465,15 @@ store_ingest(struct db *db, const struct store_message *m,
 	}
 	in->p = store_partition(m->address, in->ah);
 	store_hash(m->provider_id, strlen(m->provider_id), in->idh);
+	/* A sender whose open conversation we know: one step (a staff email
+	 * takes both, as it never opens one). */
+	if (m->response_by == NULL && (hint = conv_open_hint(in->ah)) != NULL) {
+		conv_copy(in->open_id, sizeof in->open_id, hint);
+		in->new_id[0] = '\0';
+		snprintf(in->absent, sizeof in->absent, ",");
+		conv_ingest_step2(in);
+		return 0;
+	}
 	conv_ingest_step1(in);
 	return 0;
 }
