@@ -272,7 +272,7 @@ conv_ingest_step2(struct conv_ingest *in)
 	snprintf(k[7], sizeof k[7], KEY_DEDUPE, in->p, m->provider, in->idh);
 	snprintf(k[8], sizeof k[8], KEY_ROUTE, in->p, in->ah);
 	snprintf(k[9], sizeof k[9], KEY_TEXTS, in->p, conv);
-	snprintf(k[10], sizeof k[10], KEY_RECEIVED, in->p);
+	snprintf(k[10], sizeof k[10], KEY_DAYS, in->p);
 	snprintf(nums[0], sizeof nums[0], "%lld", (long long)m->arrival_ms);
 	snprintf(nums[1], sizeof nums[1], "%d", m->urgent ? 1 : 0);
 	snprintf(ttl[0], sizeof ttl[0], "%lld", (long long)m->text_ttl);
@@ -776,6 +776,8 @@ struct conv_list {
 	int			 pending;
 	int			 failed;
 	int			 prune;		/* drop expired ids from index */
+	int			 arrived;	/* only those in [from, to) */
+	int64_t			 from_ms, to_ms;
 	char			 index[STORE_PARTITIONS][48];
 };
 
@@ -783,15 +785,41 @@ struct conv_list {
 struct conv_item {
 	struct conv_list	*l;
 	int			 p;
+	int			 prune;		/* named by an index to prune */
 	char			 id[32];
 };
+
+/* Order records by id. */
+static int
+conv_id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct store_conv *)a)->id,
+	    ((const struct store_conv *)b)->id);
+}
 
 /* One answer is in: hand over the list after the last. */
 static void
 conv_list_release(struct conv_list *l)
 {
+	size_t	i, n = 0;
+
 	if (--l->pending > 0)
 		return;
+	if (l->arrived && l->n > 0) {
+		/* Read from the day ranges and the older arrival index: each
+		 * once, and only those that arrived in the range. */
+		qsort(l->convs, l->n, sizeof *l->convs, conv_id_cmp);
+		for (i = 0; i < l->n; i++) {
+			if (l->convs[i].received_ms < l->from_ms ||
+			    l->convs[i].received_ms >= l->to_ms)
+				continue;
+			if (n > 0 && strcmp(l->convs[n - 1].id,
+			    l->convs[i].id) == 0)
+				continue;
+			l->convs[n++] = l->convs[i];
+		}
+		l->n = n;
+	}
 	l->cb(l->convs, l->n, l->failed, l->arg);
 	free(l->convs);
 	free(l);
@@ -835,7 +863,7 @@ conv_item_done(struct db *db, redisReply *r, const char *err, void *arg)
 			l->failed = 1;
 		else
 			l->convs[l->n++] = c;
-	} else if (l->prune && r->elements == 0)
+	} else if (it->prune && r->elements == 0)
 		/* Records expire before their index entries. */
 		db_command(l->db, conv_ignore, NULL, "ZREM %s %s",
 		    l->index[it->p], it->id);
@@ -862,6 +890,7 @@ conv_index_done(struct db *db, redisReply *r, const char *err, void *arg)
 				continue;
 			it->l = l;
 			it->p = pt->p;
+			it->prune = l->prune;
 			conv_copy(it->id, sizeof it->id, r->element[i]->str);
 			snprintf(kc, sizeof kc, KEY_CONV, pt->p, it->id);
 			if (db_command(l->db, conv_item_done, it, "HGETALL %s",
@@ -1150,17 +1179,97 @@ store_conv_page(struct db *db, const char *list, int64_t min_ms,
 	return 0;
 }
 
-/* Conversations that arrived in [from, to). */
+/* A partition's day ranges answered: read every id they give for the
+ * days of [from, to) (a few more: each day's range is the lowest and
+ * highest id that opened on it; the records say when they arrived). */
+static void
+conv_days_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_item	*pt = arg;
+	struct conv_list	*l = pt->l;
+	struct conv_item	*it;
+	int64_t			 lo, hi, n;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		l->failed = 1;
+	else if (store_days_range(r, l->from_ms, l->to_ms, &lo, &hi) == 0)
+		for (n = lo; n <= hi; n++) {
+			if ((it = calloc(1, sizeof *it)) == NULL) {
+				l->failed = 1;
+				break;
+			}
+			it->l = l;
+			it->p = pt->p;
+			snprintf(it->id, sizeof it->id, "%d-%lld", pt->p,
+			    (long long)n);
+			if (db_command(l->db, conv_item_done, it, "HGETALL "
+			    KEY_CONV, pt->p, it->id) == 0)
+				l->pending++;
+			else {
+				l->failed = 1;
+				free(it);
+				break;
+			}
+		}
+	free(pt);
+	conv_list_release(l);
+}
+
+/* Conversations that arrived in [from, to): from each partition's day
+ * ranges, and from the arrival index an older release kept (rx, until
+ * the migration has folded it into the day ranges). */
 int
 store_conv_arrived(struct db *db, int64_t from_ms, int64_t to_ms,
     store_list_cb cb, void *arg)
 {
-	char	from[24], to[24];
+	struct conv_list	*l;
+	struct conv_item	*pt;
+	char			 from[24], to[24], key[48];
+	int			 p;
 
+	if (!db_ready(db) || (l = calloc(1, sizeof *l)) == NULL)
+		return -1;
+	l->db = db;
+	l->cb = cb;
+	l->arg = arg;
+	l->prune = 1;
+	l->arrived = 1;
+	l->from_ms = from_ms;
+	l->to_ms = to_ms;
+	l->pending = 1;
 	snprintf(from, sizeof from, "%lld", (long long)from_ms);
 	snprintf(to, sizeof to, "(%lld", (long long)to_ms);
-	return conv_list_start(db, KEY_RECEIVED, 1, from, to, 0,
-	    (size_t)1 << 30, cb, arg);
+	for (p = 0; p < STORE_PARTITIONS; p++) {
+		snprintf(l->index[p], sizeof l->index[p], KEY_RECEIVED, p);
+		snprintf(key, sizeof key, KEY_DAYS, p);
+		if ((pt = calloc(1, sizeof *pt)) == NULL) {
+			l->failed = 1;
+			continue;
+		}
+		pt->l = l;
+		pt->p = p;
+		if (db_command(db, conv_index_done, pt, "ZRANGEBYSCORE %s %s %s",
+		    l->index[p], from, to) == 0)
+			l->pending++;
+		else {
+			l->failed = 1;
+			free(pt);
+		}
+		if ((pt = calloc(1, sizeof *pt)) == NULL) {
+			l->failed = 1;
+			continue;
+		}
+		pt->l = l;
+		pt->p = p;
+		if (db_command(db, conv_days_done, pt, "HGETALL %s", key) == 0)
+			l->pending++;
+		else {
+			l->failed = 1;
+			free(pt);
+		}
+	}
+	conv_list_release(l);	/* drop the guard */
+	return 0;
 }
 
 struct conv_event {

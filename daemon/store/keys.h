@@ -24,7 +24,11 @@
 #define KEY_DUE		"rd:{%d}:due"		/* P: zset, "ID:STEP" by ms */
 #define KEY_AWAITING	"rd:{%d}:aw"		/* P: zset, id by deadline */
 #define KEY_RESPONDED	"rd:{%d}:rs"		/* P: zset, id by response */
-#define KEY_RECEIVED	"rd:{%d}:rx"		/* P: zset, id by arrival */
+#define KEY_RECEIVED	"rd:{%d}:rx"		/* P: zset, id by arrival (an
+						   older release's; migrated
+						   into KEY_DAYS) */
+#define KEY_DAYS	"rd:{%d}:days"		/* P: hash, day -> "lo:hi",
+						   the ids opened that day */
 #define KEY_SEQ		"rd:{%d}:seq"		/* P: counter for "P-N" ids */
 #define KEY_STATS	"rd:{%d}:stats"		/* P: hash, in_time, late */
 #define KEY_ESC		"rd:{%d}:esc"		/* P: stream of due alerts */

@@ -6,7 +6,7 @@
 -- KEYS: 1 conversation, 2 its events (the open one, else the new id's),
 --       3 open pointer of the address, 4 awaiting, 5 due, 6 responded,
 --       7 stats, 8 dedupe key, 9 route of the address, 10 the
---       conversation's texts, 11 arrival index
+--       conversation's texts, 11 the partition's day ranges
 -- ARGV: 1 the open id open-2 saw ('' none), 2 the new id it allocated
 --       ('' none), 3 arrival (ms), 4 channel, 5 provider, 6 address,
 --       7 address hash (unused: the record keeps the address), 8 text, 9 metadata (JSON, no text), 10 default
@@ -96,7 +96,19 @@ else
   redis.call('SET', KEYS[3], id)
   redis.call('ZADD', KEYS[5], due, id .. ':0')
   redis.call('ZADD', KEYS[4], deadline, id)
-  redis.call('ZADD', KEYS[11], ARGV[3], id)
+  -- The report finds a day's conversations by the lowest and highest id
+  -- that opened on it (ids only grow).
+  local day = tostring(math.floor(tonumber(ARGV[3]) / 86400000))
+  local num = tonumber(string.match(id, '%-(%d+)$'))
+  local range = redis.call('HGET', KEYS[11], day)
+  local lo, hi = num, num
+  if range then
+    lo, hi = string.match(range, '^(%d+):(%d+)$')
+    lo, hi = math.min(tonumber(lo), num), math.max(tonumber(hi), num)
+  end
+  if range ~= lo .. ':' .. hi then
+    redis.call('HSET', KEYS[11], day, lo .. ':' .. hi)
+  end
 end
 local n = 1
 if status == 'joined' then n = redis.call('HINCRBY', KEYS[1], 'n', 1) end
