@@ -1272,6 +1272,57 @@ store_conv_arrived(struct db *db, int64_t from_ms, int64_t to_ms,
 	return 0;
 }
 
+/* A batch of the migration. */
+struct conv_migrate {
+	store_migrate_cb	 cb;
+	void			*arg;
+	int			 p;
+};
+
+/* migrate-rx-2 answered. */
+static void
+conv_migrate_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_migrate	*m = arg;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+		m->cb(m->p, -1, -1, err != NULL ? err : r != NULL &&
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply",
+		    m->arg);
+	else
+		m->cb(m->p, (long)store_num(r->element[0]),
+		    (long)store_num(r->element[1]), NULL, m->arg);
+	free(m);
+}
+
+/* Fold a batch of partition p's older arrival index into its days. */
+int
+store_migrate_arrivals(struct db *db, int p, int batch, store_migrate_cb cb,
+    void *arg)
+{
+	struct conv_migrate	*m;
+	char			 krx[48], kd[48], n[16];
+	const char		*argv[3];
+
+	if (!db_ready(db) || (m = calloc(1, sizeof *m)) == NULL)
+		return -1;
+	m->cb = cb;
+	m->arg = arg;
+	m->p = p;
+	snprintf(krx, sizeof krx, KEY_RECEIVED, p);
+	snprintf(kd, sizeof kd, KEY_DAYS, p);
+	snprintf(n, sizeof n, "%d", batch);
+	argv[0] = krx;
+	argv[1] = kd;
+	argv[2] = n;
+	if (store_run(db, "migrate-rx", conv_migrate_done, m, 3, argv,
+	    NULL) == -1) {
+		free(m);
+		return -1;
+	}
+	return 0;
+}
+
 struct conv_event {
 	store_done_cb	 cb;
 	void		*arg;

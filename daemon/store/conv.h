@@ -187,6 +187,14 @@ int	 store_conv_page(struct db *, const char *list, int64_t min_ms,
 /* Conversations that arrived in [from, to), from every partition. */
 int	 store_conv_arrived(struct db *, int64_t from_ms, int64_t to_ms,
 	    store_list_cb, void *);
+/* folded: arrivals moved into the day ranges; left: still in the older
+ * index (0: the partition is migrated); -1 with err on failure. */
+typedef void (*store_migrate_cb)(int p, long folded, long left,
+    const char *err, void *arg);
+/* Migration from the release before: fold up to batch entries of
+ * partition p's arrival index into its day ranges (migrate-rx-2). */
+int	 store_migrate_arrivals(struct db *, int p, int batch,
+	    store_migrate_cb, void *);
 /* Append an event (JSON) to a conversation's audit trail. */
 int	 store_event(struct db *, const char *id, const char *json,
 	    store_done_cb, void *);
