@@ -156,7 +156,7 @@ def _b(s):
 
 _F = {k: _b(k) for k in ("id", "state", "team", "worker", "contact", "channel",
                          "provider", "addr", "ah", "received_at", "deadline",
-                         "step", "n", "urgent", "e1u")}
+                         "step", "n", "urgent", "e1u", "x1")}
 _CONST = (_F["state"] + _b("awaiting") + _F["team"] + _b(TEAM) + _F["worker"] +
           _b(WORKER))
 _CONST2 = _F["channel"] + _b("sms") + _F["provider"] + _b("twilio")
@@ -210,9 +210,10 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
             _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(cid), _EX,
         ))
     return "".join((
-        "*30\r\n" + _b("HSET"), _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST,
+        "*32\r\n" + _b("HSET"), _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST,
         _F["contact"], _b(contact), _CONST2, _F["addr"], _b(addr),
         _F["received_at"], _b(rec), _F["deadline"], _b(dl), _TAIL, _F["e1u"], _b("0"),
+        _F["x1"], _b(str(text_expiry(received_ms))),
         _SET3, _b(pre + "o:" + ah), _b(cid),
         _ZADD, _b(pre + "due"), _b(str(due_ms)), _b(cid + ":0"),
         _ZADD, _b(pre + "aw"), _b(dl), _b(cid),
@@ -220,11 +221,25 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
     ))
 
 
-def text(p, n):
-    """RESP for the one-character text of conversation P-N's first message
-    (rd:{P}:t:ID, the same in both layouts): two commands."""
-    key = _b("rd:{%d}:t:%d-%d" % (p, p, n))
-    return _TEXT + key + _b("1") + _b("x") + _EXPIRE + key + _b(str(TEXT_TTL))
+def text_expiry(received_ms, ttl=TEXT_TTL):
+    """conv_text_expiry(): the end of the text's bucket (unix seconds)."""
+    span = min(max(ttl // 720, 1), 3600)
+    at = (received_ms + 999) // 1000 + ttl
+    return (at + span - 1) // span * span
+
+
+def text(p, n, layout, received_ms):
+    """RESP for the one-character text of conversation P-N's first message:
+    two commands.  New layout: a field of the partition's bucket of texts
+    that expire together (rd:{P}:x:T, named by the record's x1), expiring
+    at T; old: rd:{P}:t:ID with its own expiry."""
+    if layout == "old":
+        key = _b("rd:{%d}:t:%d-%d" % (p, p, n))
+        return _TEXT + key + _b("1") + _b("x") + _EXPIRE + key + _b(str(TEXT_TTL))
+    t = text_expiry(received_ms)
+    key = _b("rd:{%d}:x:%d" % (p, t))
+    return (_TEXT + key + _b("%d-%d:1" % (p, n)) + _b("x") + "*4\r\n" + _b("EXPIREAT") +
+            key + _b(str(t)) + _b("NX"))
 
 
 class Population:
@@ -234,6 +249,7 @@ class Population:
         self.seq = [0] * PARTITIONS
         self.layout = layout
         self.days = {}
+        self.received = [[] for _ in range(PARTITIONS)]
 
     def add(self, addr, sid, received_ms, deadline_ms, due_ms, contact):
         ah = address_hash(addr)
@@ -243,6 +259,7 @@ class Population:
         day = (p, received_ms // DAY_MS)
         lo, hi = self.days.get(day, (n, n))
         self.days[day] = (min(lo, n), max(hi, n))
+        self.received[p].append(received_ms)
         return "%d-%d" % (p, n), conversation(p, n, addr, ah, sid, received_ms,
                                                deadline_ms, due_ms, contact, self.layout)
 
@@ -830,10 +847,15 @@ def breakdown(r, pop, n, per, label=""):
         if cur == b"0":
             break
     parts.append(("dedupe key d:twilio:H (+EX)", avg(dd[:100])))
-    texts = r.cmd("EXISTS", "rd:{%d}:t:%d-%d" % (samples[0][0], samples[0][0], samples[0][1]))
-    if texts:
+    if pop.layout == "old" and r.cmd("EXISTS", "rd:{%d}:t:%d-%d" % (
+            samples[0][0], samples[0][0], samples[0][1])):
         parts.append(("text t:ID (+EX)", avg(["rd:{%d}:t:%d-%d" % (p, p, i)
                                               for p, i in samples])))
+    buckets = [k.decode() for k in r.cmd("KEYS", "rd:{*}:x:*")] if pop.layout == "new" else []
+    if buckets:
+        tot = sum(r.cmd("MEMORY", "USAGE", k, "SAMPLES", "0") or 0 for k in buckets)
+        parts.append(("text in buckets x:T (%d buckets / conversations)" % len(buckets),
+                      tot / max(n, 1)))
     zsets = (("due", "due entry"), ("aw", "aw entry"))
     if pop.layout == "old":
         zsets += (("rx", "rx entry"),)
@@ -870,7 +892,7 @@ def load_texts(b, pop):
     data, nrep = [], 0
     for p in range(PARTITIONS):
         for n in range(1, pop.seq[p] + 1):
-            data.append(text(p, n))
+            data.append(text(p, n, pop.layout, pop.received[p][n - 1]))
             nrep += 2
             if len(data) >= 20000:
                 if b.r.raw("".join(data).encode(), nrep):
@@ -909,6 +931,7 @@ def memory_phase(b, pop, n, label):
     say("%sredis memory per open conversation %d bytes with its one-character message "
         "text, everything counted (target <= 512): used_memory -> %d bytes" %
         (label, round(per_all), mem2))
+    breakdown(r, pop, n, per_all, label + "with text: ")
     r.cmd("BGREWRITEAOF")
     time.sleep(0.2)
     b.wait_rewrite()

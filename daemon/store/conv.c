@@ -187,6 +187,27 @@ conv_keep(struct conv_ingest *in, int i, const char *s, size_t len,
 
 static void	conv_ingest_step1(struct conv_ingest *);
 
+/*
+ * When a text stored at arrival_ms with retention ttl (seconds) expires:
+ * the end of its bucket (unix seconds).  Texts are kept in one hash per
+ * partition and expiry time, rounded up to a bucket of a 720th of the
+ * retention (an hour for the default 30 days, a second at least), so a
+ * text is kept at least as long as configured and at most 0.14% longer,
+ * and a whole bucket expires at once.
+ */
+static int64_t
+conv_text_expiry(int64_t arrival_ms, int64_t ttl)
+{
+	int64_t	span = ttl / 720, at;
+
+	if (span < 1)
+		span = 1;
+	if (span > 3600)
+		span = 3600;
+	at = (arrival_ms + 999) / 1000 + (ttl > 0 ? ttl : 1);
+	return (at + span - 1) / span * span;
+}
+
 /* The ingest script answered. */
 static void
 conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
@@ -271,11 +292,13 @@ conv_ingest_step2(struct conv_ingest *in)
 	snprintf(k[6], sizeof k[6], KEY_STATS, in->p);
 	snprintf(k[7], sizeof k[7], KEY_DEDUPE, in->p, m->provider, in->idh);
 	snprintf(k[8], sizeof k[8], KEY_ROUTE, in->p, in->ah);
-	snprintf(k[9], sizeof k[9], KEY_TEXTS, in->p, conv);
+	snprintf(k[9], sizeof k[9], KEY_TEXT_BUCKET, in->p,
+	    (long long)conv_text_expiry(m->arrival_ms, m->text_ttl));
 	snprintf(k[10], sizeof k[10], KEY_DAYS, in->p);
 	snprintf(nums[0], sizeof nums[0], "%lld", (long long)m->arrival_ms);
 	snprintf(nums[1], sizeof nums[1], "%d", m->urgent ? 1 : 0);
-	snprintf(ttl[0], sizeof ttl[0], "%lld", (long long)m->text_ttl);
+	snprintf(ttl[0], sizeof ttl[0], "%lld",
+	    (long long)conv_text_expiry(m->arrival_ms, m->text_ttl));
 	snprintf(ttl[1], sizeof ttl[1], "%lld", (long long)m->dedupe_ttl);
 	snprintf(ttl[2], sizeof ttl[2], "%lld", (long long)m->meta_ttl);
 	snprintf(nteams, sizeof nteams, "%zu", nt);
@@ -674,69 +697,224 @@ conv_first_event(const redisReply *h)
 	return s;
 }
 
+/* A conversation read, while its texts are fetched from their buckets:
+ * everything the callback gets, owned. */
+struct conv_got {
+	struct conv_load	*l;
+	struct db		*db;
+	struct store_conv_full	 f;
+	char			**events;
+	size_t			  nevents;
+	struct store_text	 *texts;
+	size_t			  ntexts, cap;
+	int			  pending;
+	int			  failed;
+	int			  p;
+};
+
+/* A text fetched for a conversation being read. */
+struct conv_got_text {
+	struct conv_got		*g;
+	int			 n;
+	enum store_text_kind	 kind;	/* of the first field asked for */
+};
+
+/* Keep a copy of a text; -1 when out of memory. */
+static int
+conv_got_add(struct conv_got *g, enum store_text_kind kind, int n,
+    const char *text, size_t len)
+{
+	struct store_text	*nt;
+	char			*copy;
+	size_t			 cap;
+
+	if (g->ntexts == g->cap) {
+		cap = g->cap ? g->cap * 2 : 8;
+		if ((nt = realloc(g->texts, cap * sizeof *nt)) == NULL)
+			return -1;
+		g->texts = nt;
+		g->cap = cap;
+	}
+	if ((copy = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	g->texts[g->ntexts].kind = kind;
+	g->texts[g->ntexts].n = n;
+	g->texts[g->ntexts].text = copy;
+	g->texts[g->ntexts].len = len;
+	g->ntexts++;
+	return 0;
+}
+
+/* Every text is in: hand the conversation over and free it. */
+static void
+conv_got_release(struct conv_got *g)
+{
+	size_t	i;
+
+	if (--g->pending > 0)
+		return;
+	g->f.events = (const char **)g->events;
+	g->f.nevents = g->nevents;
+	g->f.texts = g->texts;
+	g->f.ntexts = g->ntexts;
+	if (g->failed)
+		g->l->full(NULL, 1, g->l->arg);
+	else
+		g->l->full(&g->f, 0, g->l->arg);
+	for (i = 0; i < g->nevents; i++)
+		free(g->events[i]);
+	for (i = 0; i < g->ntexts; i++)
+		free((char *)g->texts[i].text);
+	free(g->events);
+	free(g->texts);
+	free(g->l);
+	free(g);
+}
+
+/* HMGET of a text bucket answered: {text, media} or {response}. */
+static void
+conv_got_text_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_got_text	*t = arg;
+	struct conv_got		*g = t->g;
+	size_t			 i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		g->failed = 1;
+	else
+		for (i = 0; i < r->elements && i < 2; i++) {
+			if (r->element[i]->type != REDIS_REPLY_STRING)
+				continue;
+			if (conv_got_add(g, i == 0 ? t->kind : STORE_TEXT_MEDIA,
+			    t->n, r->element[i]->str, r->element[i]->len) == -1)
+				g->failed = 1;
+		}
+	free(t);
+	conv_got_release(g);
+}
+
+/* Fetch message n's text (and media), or the response's (n 0), from the
+ * bucket of texts that expire at `at` (unix seconds, as the record or
+ * the message's event says). */
+static void
+conv_got_fetch(struct conv_got *g, const char *at, int n,
+    enum store_text_kind kind)
+{
+	struct conv_got_text	*t;
+	char			 key[64];
+	long long		 when;
+	int			 rc;
+
+	if (at == NULL || (when = strtoll(at, NULL, 10)) <= 0)
+		return;
+	if ((t = calloc(1, sizeof *t)) == NULL) {
+		g->failed = 1;
+		return;
+	}
+	t->g = g;
+	t->n = n;
+	t->kind = kind;
+	snprintf(key, sizeof key, KEY_TEXT_BUCKET, g->p, when);
+	if (kind == STORE_TEXT_RESPONSE)
+		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %s:r",
+		    key, g->f.conv.id);
+	else
+		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %s:%d "
+		    "%s:m%d", key, g->f.conv.id, n, g->f.conv.id, n);
+	if (rc == 0)
+		g->pending++;
+	else {
+		g->failed = 1;
+		free(t);
+	}
+}
+
 /* The get script answered. */
 static void
 conv_get_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
 	struct conv_load	*l = arg;
-	struct store_conv_full	 f;
+	struct conv_got		*g;
 	const redisReply	*ev, *tx;
-	char			*first;
-	size_t			 i, n;
+	char			*first, xs[24];
+	cJSON			*e, *x, *n;
+	size_t			 i;
 
-	memset(&f, 0, sizeof f);
 	if (r == NULL || (r->type != REDIS_REPLY_ARRAY &&
 	    r->type != REDIS_REPLY_NIL)) {
 		l->full(NULL, 1, l->arg);
 		free(l);
 		return;
 	}
-	if (r->type == REDIS_REPLY_NIL || r->elements != 3 ||
-	    conv_parse(r->element[0], &f.conv) == -1) {
-		l->full(NULL, 0, l->arg);
-		free(l);
-		return;
-	}
-	ev = r->element[1];
-	tx = r->element[2];
-	first = conv_first_event(r->element[0]);
-	f.events = calloc(ev->elements + 2, sizeof *f.events);
-	f.texts = calloc(tx->elements / 2 + 1, sizeof *f.texts);
-	if (f.events == NULL || f.texts == NULL) {
-		free(f.events);
-		free(f.texts);
-		free(first);
+	if ((g = calloc(1, sizeof *g)) == NULL) {
 		l->full(NULL, 1, l->arg);
 		free(l);
 		return;
 	}
-	if (first != NULL)
-		f.events[f.nevents++] = first;
-	for (i = 0; i < ev->elements; i++)
-		if (ev->element[i]->str != NULL)
-			f.events[f.nevents++] = ev->element[i]->str;
-	for (i = n = 0; i + 1 < tx->elements; i += 2) {
-		const char *field = tx->element[i]->str;
+	g->l = l;
+	g->db = db;
+	g->pending = 1;
+	if (r->type == REDIS_REPLY_NIL || r->elements != 3 ||
+	    conv_parse(r->element[0], &g->f.conv) == -1) {
+		free(g);
+		l->full(NULL, 0, l->arg);
+		free(l);
+		return;
+	}
+	g->p = store_id_partition(g->f.conv.id);
+	ev = r->element[1];
+	tx = r->element[2];
+	first = conv_first_event(r->element[0]);
+	if ((g->events = calloc(ev->elements + 2, sizeof *g->events)) == NULL)
+		g->failed = 1;
+	if (first != NULL && g->events != NULL)
+		g->events[g->nevents++] = first;
+	else
+		free(first);
+	for (i = 0; g->events != NULL && i < ev->elements; i++)
+		if (ev->element[i]->str != NULL &&
+		    (g->events[g->nevents++] = strdup(ev->element[i]->str)) ==
+		    NULL)
+			g->failed = 1;
+	/* Texts of the older layout: one hash per conversation. */
+	for (i = 0; i + 1 < tx->elements; i += 2) {
+		const char		*field = tx->element[i]->str;
+		enum store_text_kind	 kind = STORE_TEXT_MESSAGE;
 
 		if (field == NULL || tx->element[i + 1]->str == NULL)
 			continue;
-		f.texts[n].kind = STORE_TEXT_MESSAGE;
 		if (field[0] == 'm') {
-			f.texts[n].kind = STORE_TEXT_MEDIA;
+			kind = STORE_TEXT_MEDIA;
 			field++;
 		} else if (field[0] == 'r')
-			f.texts[n].kind = STORE_TEXT_RESPONSE;
-		f.texts[n].n = atoi(field);
-		f.texts[n].text = tx->element[i + 1]->str;
-		f.texts[n].len = tx->element[i + 1]->len;
-		n++;
+			kind = STORE_TEXT_RESPONSE;
+		if (conv_got_add(g, kind, atoi(field), tx->element[i + 1]->str,
+		    tx->element[i + 1]->len) == -1)
+			g->failed = 1;
 	}
-	f.ntexts = n;
-	l->full(&f, 0, l->arg);
-	free(f.events);
-	free(f.texts);
-	free(first);
-	free(l);
+	/* Texts in buckets: where the record and each message's event say. */
+	conv_got_fetch(g, store_field(r->element[0], "x1"), 1,
+	    STORE_TEXT_MESSAGE);
+	conv_got_fetch(g, store_field(r->element[0], "xr"), 0,
+	    STORE_TEXT_RESPONSE);
+	for (i = 0; g->events != NULL && i < g->nevents; i++) {
+		if (strstr(g->events[i], "\"x\":") == NULL ||
+		    (e = cJSON_Parse(g->events[i])) == NULL)
+			continue;
+		x = cJSON_GetObjectItemCaseSensitive(e, "x");
+		n = cJSON_GetObjectItemCaseSensitive(e, "n");
+		if (cJSON_IsNumber(x) && cJSON_IsNumber(n) && strcmp(
+		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "type")) ?
+		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "type")) : "",
+		    "message") == 0) {
+			snprintf(xs, sizeof xs, "%.0f", x->valuedouble);
+			conv_got_fetch(g, xs, n->valueint, STORE_TEXT_MESSAGE);
+		}
+		cJSON_Delete(e);
+	}
+	conv_got_release(g);
 }
 
 /* A conversation with its events and texts. */

@@ -5,12 +5,13 @@
 -- An observed staff email is recorded as the response instead.
 -- KEYS: 1 conversation, 2 its events (the open one, else the new id's),
 --       3 open pointer of the address, 4 awaiting, 5 due, 6 responded,
---       7 stats, 8 dedupe key, 9 route of the address, 10 the
---       conversation's texts, 11 the partition's day ranges
+--       7 stats, 8 dedupe key, 9 route of the address, 10 the text
+--       bucket of what expires at ARGV[12], 11 the partition's day ranges
 -- ARGV: 1 the open id open-2 saw ('' none), 2 the new id it allocated
 --       ('' none), 3 arrival (ms), 4 channel, 5 provider, 6 address,
 --       7 address hash (unused: the record keeps the address), 8 text, 9 metadata (JSON, no text), 10 default
---       team, 11 urgent ('0'/'1'), 12 text ttl, 13 dedupe ttl,
+--       team, 11 urgent ('0'/'1'), 12 when the text expires (unix
+--       seconds: its bucket's expiry, named in the record), 13 dedupe ttl,
 --       14 staff member for an observed response ('' none), 15 record
 --       ttl after a response, 16 workers absent now (",a,b,"),
 --       17 '1' when the staff email was not authenticated (it is only
@@ -50,10 +51,9 @@ if ARGV[14] ~= '' then
     ARGV[13])
   if r == 'responded' then
     -- The worker's words are part of the record, kept like a message's.
-    redis.call('HSET', KEYS[10], 'r', ARGV[8])
-    if redis.call('TTL', KEYS[10]) < tonumber(ARGV[12]) then
-      redis.call('EXPIRE', KEYS[10], ARGV[12])
-    end
+    redis.call('HSET', KEYS[10], expected .. ':r', ARGV[8])
+    redis.call('EXPIREAT', KEYS[10], ARGV[12], 'NX')
+    redis.call('HSET', KEYS[1], 'xr', ARGV[12])
     return {'responded', expected, rteam, rstep}
   end
   return {'none', expected}
@@ -91,7 +91,7 @@ else
     'worker', worker, 'contact', contact, 'channel', ARGV[4],
     'provider', ARGV[5], 'addr', ARGV[6], 'received_at', ARGV[3],
     'deadline', deadline, 'step', 0, 'n', 1, 'urgent', ARGV[11],
-    'e1u', ARGV[11])
+    'e1u', ARGV[11], 'x1', ARGV[12])
   if ARGV[9] ~= '{}' then redis.call('HSET', KEYS[1], 'e1m', ARGV[9]) end
   redis.call('SET', KEYS[3], id)
   redis.call('ZADD', KEYS[5], due, id .. ':0')
@@ -127,10 +127,15 @@ if status == 'joined' then
   redis.call('RPUSH', KEYS[2], '{"type":"message","at":' .. ARGV[3] ..
     ',"n":' .. n .. ',"channel":' .. cjson.encode(ARGV[4]) ..
     ',"provider":' .. cjson.encode(ARGV[5]) .. ',"urgent":' ..
-    (ARGV[11] == '1' and 'true' or 'false') .. ',"meta":' .. ARGV[9] .. '}')
+    (ARGV[11] == '1' and 'true' or 'false') .. ',"meta":' .. ARGV[9] ..
+    ',"x":' .. ARGV[12] .. '}')
 end
-redis.call('HSET', KEYS[10], n, ARGV[8])
-if ARGV[18] ~= '' then redis.call('HSET', KEYS[10], 'm' .. n, ARGV[18]) end
-redis.call('EXPIRE', KEYS[10], ARGV[12])
+-- The text in the bucket of texts that expire when it does (the record or
+-- its event says which): one field, not a key, per message.
+redis.call('HSET', KEYS[10], id .. ':' .. n, ARGV[8])
+if ARGV[18] ~= '' then
+  redis.call('HSET', KEYS[10], id .. ':m' .. n, ARGV[18])
+end
+redis.call('EXPIREAT', KEYS[10], ARGV[12], 'NX')
 redis.call('SET', KEYS[8], id, 'EX', ARGV[13])
 return {status, id, team, worker, contact, r[4] or '1', deadline, now}
