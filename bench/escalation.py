@@ -182,7 +182,7 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
     urgent), without the message text (text() adds it).  The ingest
     script's keys and values (docs/data-model.md):
       HSET rd:{P}:c:ID id state team worker contact channel provider addr
-           received_at deadline step n(=1) urgent e1u(=urgent)
+           received_at deadline step n(=1) urgent x1(its text's bucket)
       SET rd:{P}:o:AH ID
       ZADD rd:{P}:due DUE ID:0;  ZADD rd:{P}:aw DEADLINE ID
       SET rd:{P}:d:twilio:SHA256(MessageSid)[:40] ID EX 3024000
@@ -210,9 +210,9 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
             _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(cid), _EX,
         ))
     return "".join((
-        "*32\r\n" + _b("HSET"), _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST,
+        "*30\r\n" + _b("HSET"), _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST,
         _F["contact"], _b(contact), _CONST2, _F["addr"], _b(addr),
-        _F["received_at"], _b(rec), _F["deadline"], _b(dl), _TAIL, _F["e1u"], _b("0"),
+        _F["received_at"], _b(rec), _F["deadline"], _b(dl), _TAIL,
         _F["x1"], _b(str(text_expiry(received_ms))),
         _SET3, _b(pre + "o:" + ah), _b(cid),
         _ZADD, _b(pre + "due"), _b(str(due_ms)), _b(cid + ":0"),

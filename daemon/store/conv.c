@@ -666,9 +666,10 @@ store_conv_load(struct db *db, const char *id, store_conv_cb cb, void *arg)
 }
 
 /*
- * The event of a conversation's first message, kept in its record (e1u,
- * e1m) rather than in its audit trail, as JSON; NULL when the record is
- * of the older layout, whose trail holds it.  The caller frees it.
+ * The event of a conversation's first message, kept in its record (x1 says
+ * so; e1m, e1u) rather than in its audit trail, as JSON; NULL when the
+ * record is of the older layout, whose trail holds it.  The caller frees
+ * it.
  */
 static char *
 conv_first_event(const redisReply *h)
@@ -678,7 +679,12 @@ conv_first_event(const redisReply *h)
 	cJSON		*e, *meta;
 	char		*s;
 
-	if (u == NULL || (e = cJSON_CreateObject()) == NULL)
+	if (store_field(h, "x1") == NULL && u == NULL)
+		return NULL;
+	/* Urgent unless a later message made the conversation so (e1u). */
+	if (u == NULL && (u = store_field(h, "urgent")) == NULL)
+		u = "0";
+	if ((e = cJSON_CreateObject()) == NULL)
 		return NULL;
 	cJSON_AddStringToObject(e, "type", "message");
 	v = store_field(h, "received_at");

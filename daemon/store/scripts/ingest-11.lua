@@ -73,25 +73,31 @@ local worker, contact = r[3] or '', r[1] or ''
 local id, status = expected, 'joined'
 if id ~= '' then
   local f = redis.call('HMGET', KEYS[1], 'state', 'team', 'worker',
-    'contact', 'deadline')
+    'contact', 'deadline', 'urgent')
   if f[1] ~= 'awaiting' then
     -- The pointer outlived its conversation: drop it and start again.
     redis.call('DEL', KEYS[3])
     return {'retry'}
   end
   team, worker, contact, deadline = f[2], f[3], f[4], f[5]
-  if ARGV[11] == '1' then redis.call('HSET', KEYS[1], 'urgent', 1) end
+  if ARGV[11] == '1' and f[6] ~= '1' then
+    -- The first message was not urgent: say so before urgent changes.
+    redis.call('HSETNX', KEYS[1], 'e1u', '0')
+    redis.call('HSET', KEYS[1], 'urgent', 1)
+  end
 else
   if fresh == '' then return {'retry'} end
   id, status = fresh, 'opened'
-  -- The first message's event is the record's own fields (e1u: whether
-  -- it was urgent; e1m: its metadata unless empty): the audit trail is
-  -- made by the second event.
+  -- The first message's event is the record's own fields (x1: its
+  -- text's bucket, which says the record holds it; e1m: its metadata
+  -- unless empty; whether it was urgent: urgent, or e1u once a later
+  -- message made the conversation urgent): the audit trail is made by
+  -- the second event.
   redis.call('HSET', KEYS[1], 'id', id, 'state', 'awaiting', 'team', team,
     'worker', worker, 'contact', contact, 'channel', ARGV[4],
     'provider', ARGV[5], 'addr', ARGV[6], 'received_at', ARGV[3],
     'deadline', deadline, 'step', 0, 'n', 1, 'urgent', ARGV[11],
-    'e1u', ARGV[11], 'x1', ARGV[12])
+    'x1', ARGV[12])
   if ARGV[9] ~= '{}' then redis.call('HSET', KEYS[1], 'e1m', ARGV[9]) end
   redis.call('SET', KEYS[3], id)
   redis.call('ZADD', KEYS[5], due, id .. ':0')
