@@ -162,7 +162,9 @@ int	 store_conv_load(struct db *, const char *id, store_conv_cb, void *);
 /* A conversation with its events and texts. */
 int	 store_conv_get(struct db *, const char *id, store_full_cb, void *);
 /* Conversations in a state, newest first, from every partition: "open"
- * (awaiting, overdue included) or "responded"; at most limit from each. */
+ * (awaiting, overdue included) or "responded"; at most limit from each,
+ * so not every one when a partition has more: a list that must be whole
+ * pages with store_conv_page. */
 int	 store_conv_list(struct db *, const char *state, size_t limit,
 	    store_list_cb, void *);
 /* Where a page of a list starts: after the entry with this sort key (ms)
