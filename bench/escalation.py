@@ -154,10 +154,9 @@ def _b(s):
     return "$%d\r\n%s\r\n" % (len(s), s)
 
 
-_HSET_HEAD = "*30\r\n" + _b("HSET")
 _F = {k: _b(k) for k in ("id", "state", "team", "worker", "contact", "channel",
                          "provider", "addr", "ah", "received_at", "deadline",
-                         "step", "n", "urgent")}
+                         "step", "n", "urgent", "e1u", "x1")}
 _CONST = (_F["state"] + _b("awaiting") + _F["team"] + _b(TEAM) + _F["worker"] +
           _b(WORKER))
 _CONST2 = _F["channel"] + _b("sms") + _F["provider"] + _b("twilio")
@@ -167,58 +166,117 @@ _SET3 = "*3\r\n" + _b("SET")
 _SET5 = "*5\r\n" + _b("SET")
 _EX = _b("EX") + _b(str(DEDUPE_TTL))
 _ZADD = "*4\r\n" + _b("ZADD")
-COMMANDS_PER_CONVERSATION = 7
+_TEXT = "*4\r\n" + _b("HSET")
+_EXPIRE = "*3\r\n" + _b("EXPIRE") 
+TEXT_TTL = 30 * 86400               # retention.message_text's default
+# Commands per conversation in each layout (the day ranges and sequences
+# are written once per partition).
+COMMANDS = {"new": 5, "old": 7}
+COMMANDS_PER_CONVERSATION = COMMANDS["new"]
 
 
-def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact):
+def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
+                 layout="new"):
     """RESP for one open conversation as the ingest script leaves it after
     the first SMS of a known contact (state awaiting, step 0, n 1, not
-    urgent), without the message text key rd:{P}:t:ID.  The ingest
-    script's keys and values:
+    urgent), without the message text (text() adds it).  The ingest
+    script's keys and values (docs/data-model.md):
       HSET rd:{P}:c:ID id state team worker contact channel provider addr
-           ah received_at deadline step n(=0, then HINCRBY -> 1) urgent
+           received_at deadline step n(=1) urgent x1(its text's bucket)
       SET rd:{P}:o:AH ID
-      ZADD rd:{P}:due DUE ID:0;  ZADD rd:{P}:aw DEADLINE ID;
-      ZADD rd:{P}:rx RECEIVED ID
-      RPUSH rd:{P}:e:ID {"type":"message",...}   (the same JSON bytes)
+      ZADD rd:{P}:due DUE ID:0;  ZADD rd:{P}:aw DEADLINE ID
       SET rd:{P}:d:twilio:SHA256(MessageSid)[:40] ID EX 3024000
-    rd:{P}:seq (the INCR that names ID) is set once per partition."""
+    and rd:{P}:days (the day's lowest and highest id) once per partition
+    and day, like rd:{P}:seq (the INCR that names ID).  layout "old" is the
+    release before: the record also had ah and no e1u, rd:{P}:rx held
+    every conversation by arrival and rd:{P}:e:ID the first message's
+    event."""
     pre = "rd:{%d}:" % p
     cid = "%d-%d" % (p, n)
     rec = str(received_ms)
     dl = str(deadline_ms)
-    event = ('{"type":"message","at":%s,"n":1,"channel":"sms","provider":"twilio",'
-             '"urgent":false,"meta":{}}' % rec)
+    if layout == "old":
+        event = ('{"type":"message","at":%s,"n":1,"channel":"sms","provider":"twilio",'
+                 '"urgent":false,"meta":{}}' % rec)
+        return "".join((
+            "*30\r\n" + _b("HSET"), _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST,
+            _F["contact"], _b(contact), _CONST2, _F["addr"], _b(addr), _F["ah"], _b(ah),
+            _F["received_at"], _b(rec), _F["deadline"], _b(dl), _TAIL,
+            _SET3, _b(pre + "o:" + ah), _b(cid),
+            _ZADD, _b(pre + "due"), _b(str(due_ms)), _b(cid + ":0"),
+            _ZADD, _b(pre + "aw"), _b(dl), _b(cid),
+            _ZADD, _b(pre + "rx"), _b(rec), _b(cid),
+            _RPUSH, _b(pre + "e:" + cid), _b(event),
+            _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(cid), _EX,
+        ))
     return "".join((
-        _HSET_HEAD, _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST, _F["contact"],
-        _b(contact), _CONST2, _F["addr"], _b(addr), _F["ah"], _b(ah),
+        "*30\r\n" + _b("HSET"), _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST,
+        _F["contact"], _b(contact), _CONST2, _F["addr"], _b(addr),
         _F["received_at"], _b(rec), _F["deadline"], _b(dl), _TAIL,
+        _F["x1"], _b(str(text_expiry(received_ms))),
         _SET3, _b(pre + "o:" + ah), _b(cid),
         _ZADD, _b(pre + "due"), _b(str(due_ms)), _b(cid + ":0"),
         _ZADD, _b(pre + "aw"), _b(dl), _b(cid),
-        _ZADD, _b(pre + "rx"), _b(rec), _b(cid),
-        _RPUSH, _b(pre + "e:" + cid), _b(event),
         _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(cid), _EX,
     ))
+
+
+def text_expiry(received_ms, ttl=TEXT_TTL):
+    """conv_text_expiry(): the end of the text's bucket (unix seconds)."""
+    span = min(max(ttl // 720, 1), 3600)
+    at = (received_ms + 999) // 1000 + ttl
+    return (at + span - 1) // span * span
+
+
+def text(p, n, layout, received_ms):
+    """RESP for the one-character text of conversation P-N's first message:
+    two commands.  New layout: a field of the partition's bucket of texts
+    that expire together (rd:{P}:x:T, named by the record's x1), expiring
+    at T; old: rd:{P}:t:ID with its own expiry."""
+    if layout == "old":
+        key = _b("rd:{%d}:t:%d-%d" % (p, p, n))
+        return _TEXT + key + _b("1") + _b("x") + _EXPIRE + key + _b(str(TEXT_TTL))
+    t = text_expiry(received_ms)
+    key = _b("rd:{%d}:x:%d" % (p, t))
+    return (_TEXT + key + _b("%d-%d:1" % (p, n)) + _b("x") + "*4\r\n" + _b("EXPIREAT") +
+            key + _b(str(t)) + _b("NX"))
 
 
 class Population:
     """Conversation ids per partition, as the INCR on rd:{P}:seq hands them out."""
 
-    def __init__(self):
+    def __init__(self, layout="new"):
         self.seq = [0] * PARTITIONS
+        self.layout = layout
+        self.days = {}
+        self.received = [[] for _ in range(PARTITIONS)]
 
     def add(self, addr, sid, received_ms, deadline_ms, due_ms, contact):
         ah = address_hash(addr)
         p = partition_of(ah)
         self.seq[p] += 1
         n = self.seq[p]
+        day = (p, received_ms // DAY_MS)
+        lo, hi = self.days.get(day, (n, n))
+        self.days[day] = (min(lo, n), max(hi, n))
+        self.received[p].append(received_ms)
         return "%d-%d" % (p, n), conversation(p, n, addr, ah, sid, received_ms,
-                                               deadline_ms, due_ms, contact)
+                                               deadline_ms, due_ms, contact, self.layout)
 
     def seq_commands(self):
-        return "".join("*3\r\n" + _b("SET") + _b("rd:{%d}:seq" % p) + _b(str(n))
-                       for p, n in enumerate(self.seq) if n > 0)
+        out = ["*3\r\n" + _b("SET") + _b("rd:{%d}:seq" % p) + _b(str(n))
+               for p, n in enumerate(self.seq) if n > 0]
+        if self.layout == "new":
+            out += ["*4\r\n" + _b("HSET") + _b("rd:{%d}:days" % p) + _b(str(d)) +
+                    _b("%d:%d" % r) for (p, d), r in sorted(self.days.items())]
+        return "".join(out)
+
+    def nseq(self):
+        """How many commands seq_commands() holds."""
+        return sum(1 for s in self.seq if s) + (len(self.days) if self.layout == "new" else 0)
+
+    def per_conversation(self):
+        return COMMANDS[self.layout]
 
 
 # --- A fake Twilio Messages API -------------------------------------------
@@ -508,7 +566,7 @@ class Bench:
             out = f.read()[-2000:]
         self.pipe_proc = None
         m = re.search(r"errors: (\d+), replies: (\d+)", out)
-        want = n * COMMANDS_PER_CONVERSATION + sum(1 for s in pop.seq if s)
+        want = n * pop.per_conversation() + pop.nseq()
         if rc != 0 or not m or m.group(1) != "0" or int(m.group(2)) != want:
             raise Failed("redis-cli --pipe: %s (expected %d replies)" % (out.strip(), want))
 
@@ -524,7 +582,7 @@ class Bench:
             dues[cid] = due
             data.append(d)
         data.append(pop.seq_commands())
-        nrep = k * COMMANDS_PER_CONVERSATION + sum(1 for s in pop.seq if s)
+        nrep = k * pop.per_conversation() + pop.nseq()
         errors = self.r.raw("".join(data).encode(), nrep)
         if errors:
             raise Failed("adding the measured steps: %d errors" % errors)
@@ -667,9 +725,14 @@ def main():
     ap.add_argument("--wait-after", type=float, default=10.0,
                     help="seconds to wait for alerts after the last due time")
     ap.add_argument("--replyd", help="replyd binary (default $REPLYD_BUILD/replyd)")
+    ap.add_argument("--old-conversations", type=int, default=None,
+                    help="conversations loaded in the previous release's layout to "
+                    "compare memory with (default: as many as --conversations; 0: none)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary directory (logs, configs, AOF)")
     args = ap.parse_args()
+    if args.old_conversations is None:
+        args.old_conversations = args.conversations
 
     def on_signal(sig, frame):
         raise KeyboardInterrupt
@@ -690,42 +753,11 @@ def main():
         pop0 = Population()
         res0 = b.steps_phase(pop0, "empty", 0)
 
-        # Empty the server and take the baseline for memory.
-        r.cmd("FLUSHALL", "SYNC")
-        r.cmd("SCRIPT", "FLUSH", "SYNC")
-        r.cmd("SLOWLOG", "RESET")
-        b.wait_rewrite()
-        r.cmd("BGREWRITEAOF")
-        time.sleep(0.2)
-        b.wait_rewrite()
-        mem0 = int(r.info("memory")["used_memory"])
-
-        # Phase 2: load the million (AOF fsync relaxed for the load only).
+        # Phase 2: the million, in the layout replyd writes (AOF fsync
+        # relaxed for the load only), then their one-character texts.
         n = args.conversations
-        r.cmd("CONFIG", "SET", "appendfsync", "everysec")
-        r.cmd("CONFIG", "SET", "auto-aof-rewrite-percentage", "0")
-        pop = Population()
-        t0 = time.monotonic()
-        c0 = b.redis_pid_cpu()
-        b.load(pop, n)
-        load_s = time.monotonic() - t0
-        r.cmd("BGREWRITEAOF")
-        time.sleep(0.2)
-        b.wait_rewrite()
-        rewrite_s = time.monotonic() - t0 - load_s
-        r.cmd("CONFIG", "SET", "appendfsync", "always")
-        r.cmd("CONFIG", "SET", "auto-aof-rewrite-percentage", "100")
-        meminfo = r.info("memory")
-        mem1 = int(meminfo["used_memory"])
-        dbsize = r.cmd("DBSIZE")
-        say("loaded %d open conversations in %.1f s (%d keys; redis-cli --pipe with "
-            "appendfsync everysec, then BGREWRITEAOF %.1f s and appendfsync always "
-            "again before anything is measured)" % (n, load_s, dbsize, rewrite_s))
-        per = (mem1 - mem0) / max(n, 1)
-        say("redis memory per open conversation %d bytes (%d loaded, text excluded; "
-            "target <= 512): used_memory %d -> %d bytes, rss %s bytes" %
-            (round(per), n, mem0, mem1, meminfo.get("used_memory_rss")))
-        breakdown(r, pop, n, per)
+        pop = Population("new")
+        per, per_all = memory_phase(b, pop, n, "")
 
         # Phase 3: replyd with the million.
         res1 = b.steps_phase(pop, "loaded", n)
@@ -751,6 +783,16 @@ def main():
         say("  claim calls per second %.1f with 0 open, %.1f with %d open; "
             "cmdstat_evalsha (claim + advance) %.1f and %.1f us/call" %
             (len(us0) / res0["window"], len(us1) / res1["window"], n, upc0, upc1))
+        if args.old_conversations:
+            # The layout of the release before, on the same Redis, side by
+            # side (replyd stopped: only the memory is compared).
+            old = Population("old")
+            oper, oper_all = memory_phase(b, old, args.old_conversations, "old layout: ")
+            say("memory side by side (bytes per open conversation; old layout %d "
+                "loaded, new %d): text excluded old %d, new %d; everything counted "
+                "old %d, new %d (target <= 512)" %
+                (args.old_conversations, n, round(oper), round(per), round(oper_all),
+                 round(per_all)))
         if res0["refused"] or res1["refused"]:
             say("fake Twilio refused %d requests (auth or fields)" % res1["refused"])
     except Failed as e:
@@ -773,7 +815,7 @@ def fs_type(path):
         return "?"
 
 
-def breakdown(r, pop, n, per):
+def breakdown(r, pop, n, per, label=""):
     """Where the bytes go: MEMORY USAGE of sampled keys of each kind."""
     rng = random.Random(7)
     samples = []
@@ -790,8 +832,10 @@ def breakdown(r, pop, n, per):
 
     hkeys = ["rd:{%d}:c:%d-%d" % (p, p, i) for p, i in samples]
     parts.append(("hash c:ID", avg(hkeys)))
-    parts.append(("events list e:ID", avg(["rd:{%d}:e:%d-%d" % (p, p, i) for p, i in samples])))
-    ahs = [r.cmd("HGET", k, "ah").decode() for k in hkeys[:100]]
+    if pop.layout == "old":
+        parts.append(("events list e:ID", avg(["rd:{%d}:e:%d-%d" % (p, p, i)
+                                               for p, i in samples])))
+    ahs = [address_hash(r.cmd("HGET", k, "addr").decode()) for k in hkeys[:100]]
     opens = ["rd:{%d}:o:%s" % (p, a) for (p, _), a in zip(samples, ahs)]
     parts.append(("open pointer o:AH", avg(opens)))
     # Dedupe keys are named by the MessageSid's hash: find a few by SCAN.
@@ -803,10 +847,26 @@ def breakdown(r, pop, n, per):
         if cur == b"0":
             break
     parts.append(("dedupe key d:twilio:H (+EX)", avg(dd[:100])))
-    for z, label in (("due", "due entry"), ("aw", "aw entry"), ("rx", "rx entry")):
+    if pop.layout == "old" and r.cmd("EXISTS", "rd:{%d}:t:%d-%d" % (
+            samples[0][0], samples[0][0], samples[0][1])):
+        parts.append(("text t:ID (+EX)", avg(["rd:{%d}:t:%d-%d" % (p, p, i)
+                                              for p, i in samples])))
+    buckets = [k.decode() for k in r.cmd("KEYS", "rd:{*}:x:*")] if pop.layout == "new" else []
+    if buckets:
+        tot = sum(r.cmd("MEMORY", "USAGE", k, "SAMPLES", "0") or 0 for k in buckets)
+        parts.append(("text in buckets x:T (%d buckets / conversations)" % len(buckets),
+                      tot / max(n, 1)))
+    zsets = (("due", "due entry"), ("aw", "aw entry"))
+    if pop.layout == "old":
+        zsets += (("rx", "rx entry"),)
+    for z, what in zsets:
         tot = sum(r.cmd("MEMORY", "USAGE", "rd:{%d}:%s" % (p, z), "SAMPLES", "0") or 0
                   for p in range(PARTITIONS))
-        parts.append(("%s (zset %s / members)" % (label, z), tot / max(n, 1)))
+        parts.append(("%s (zset %s / members)" % (what, z), tot / max(n, 1)))
+    if pop.layout == "new":
+        tot = sum(r.cmd("MEMORY", "USAGE", "rd:{%d}:days" % p, "SAMPLES", "0") or 0
+                  for p in range(PARTITIONS))
+        parts.append(("day ranges (hash days / conversations)", tot / max(n, 1)))
     known = sum(v for _, v in parts)
     ht = ""
     try:
@@ -816,18 +876,68 @@ def breakdown(r, pop, n, per):
         ht = "; DEBUG HTSTATS: tables %s, elements %s" % (sizes, elems)
     except (RedisError, ValueError, AttributeError):
         pass
-    say("  breakdown per conversation (MEMORY USAGE, sampled): " +
+    say("  %sbreakdown per conversation (MEMORY USAGE, sampled): " % label +
         ", ".join("%s %.0f" % (k, v) for k, v in parts) +
         "; sum %.0f, rest %.0f (main and expires hash-table buckets, expires "
         "entries, allocator rounding)%s" % (known, per - known, ht))
     sample = r.cmd("HGETALL", hkeys[0])
-    say("  sample hash %s: %s" % (hkeys[0], " ".join(x.decode() for x in sample)))
-    say("  sample event %s" % r.cmd("LINDEX", hkeys[0].replace(":c:", ":e:"), 0).decode())
+    say("  %ssample hash %s: %s" % (label, hkeys[0], " ".join(x.decode() for x in sample)))
     enc = r.cmd("OBJECT", "ENCODING", hkeys[0]).decode()
     zenc = r.cmd("OBJECT", "ENCODING", "rd:{0}:due").decode()
-    say("  encodings: hash %s, events %s, due %s" %
-        (enc, r.cmd("OBJECT", "ENCODING", hkeys[0].replace(":c:", ":e:")).decode(), zenc))
+    say("  %sencodings: hash %s, due %s" % (label, enc, zenc))
 
+
+def load_texts(b, pop):
+    """The one-character text of every loaded conversation's message."""
+    data, nrep = [], 0
+    for p in range(PARTITIONS):
+        for n in range(1, pop.seq[p] + 1):
+            data.append(text(p, n, pop.layout, pop.received[p][n - 1]))
+            nrep += 2
+            if len(data) >= 20000:
+                if b.r.raw("".join(data).encode(), nrep):
+                    raise Failed("loading the texts failed")
+                data, nrep = [], 0
+    if data and b.r.raw("".join(data).encode(), nrep):
+        raise Failed("loading the texts failed")
+
+
+def memory_phase(b, pop, n, label):
+    """Load n conversations in pop's layout into an empty Redis; measure
+    their memory without and with their text.  Returns the two figures."""
+    r = b.r
+    r.cmd("FLUSHALL", "SYNC")
+    r.cmd("SCRIPT", "FLUSH", "SYNC")
+    b.wait_rewrite()
+    r.cmd("BGREWRITEAOF")
+    time.sleep(0.2)
+    b.wait_rewrite()
+    mem0 = int(r.info("memory")["used_memory"])
+    r.cmd("CONFIG", "SET", "appendfsync", "everysec")
+    r.cmd("CONFIG", "SET", "auto-aof-rewrite-percentage", "0")
+    t0 = time.monotonic()
+    b.load(pop, n)
+    load_s = time.monotonic() - t0
+    mem1 = int(r.info("memory")["used_memory"])
+    per = (mem1 - mem0) / max(n, 1)
+    say("%sloaded %d open conversations in %.1f s (%d keys; redis-cli --pipe with "
+        "appendfsync everysec)" % (label, n, load_s, r.cmd("DBSIZE")))
+    say("%sredis memory per open conversation %d bytes (%d loaded, text excluded; "
+        "target <= 512): used_memory %d -> %d bytes" % (label, round(per), n, mem0, mem1))
+    breakdown(r, pop, n, per, label)
+    load_texts(b, pop)
+    mem2 = int(r.info("memory")["used_memory"])
+    per_all = (mem2 - mem0) / max(n, 1)
+    say("%sredis memory per open conversation %d bytes with its one-character message "
+        "text, everything counted (target <= 512): used_memory -> %d bytes" %
+        (label, round(per_all), mem2))
+    breakdown(r, pop, n, per_all, label + "with text: ")
+    r.cmd("BGREWRITEAOF")
+    time.sleep(0.2)
+    b.wait_rewrite()
+    r.cmd("CONFIG", "SET", "appendfsync", "always")
+    r.cmd("CONFIG", "SET", "auto-aof-rewrite-percentage", "100")
+    return per, per_all
 
 if __name__ == "__main__":
     sys.exit(main())

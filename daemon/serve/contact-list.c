@@ -1,8 +1,9 @@
 /*
  * contact-list.c: see contact-list.h.  The contacts are walked with
  * store_contact_scan (Redis SCAN, so nothing else has to keep an index);
- * the cursor handed out is SCAN's own, which stays valid while contacts
- * are added and removed.  One request walks until it has `limit` contacts
+ * the cursor handed out wraps SCAN's own (base/cursor.h, so a made-up one
+ * is refused), which stays valid while contacts are added and removed:
+ * a contact there throughout the walk is listed.  One request walks until it has `limit` contacts
  * or has taken CONTACT_LIST_STEPS steps, so a search that matches little
  * answers in bounded time with a next_cursor to go on from; a page may
  * then hold fewer than `limit` contacts (even none) before the end, and,
@@ -12,12 +13,14 @@
  * list is complete only once next_cursor is null.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "base/cursor.h"
 #include "base/phone.h"
 #include "conf/config.h"
 #include "io/http.h"
@@ -93,11 +96,25 @@ contact_list_cmp(const void *a, const void *b)
 	    cJSON_GetObjectItem(y, "id")->valuestring);
 }
 
+/* The opaque cursor of a SCAN cursor; -1 when it is not a number. */
+static int
+contact_list_cursor(const char *scan, char *buf, size_t len)
+{
+	char			*end;
+	unsigned long long	 v = strtoull(scan, &end, 10);
+
+	if (scan[0] < '0' || scan[0] > '9' || *end != '\0' ||
+	    v > (unsigned long long)INT64_MAX)
+		return -1;
+	return cursor_encode('c', (int64_t)v, "scan", buf, len);
+}
+
 /* Answer with the page and where to go on from. */
 static void
 contact_list_answer(struct contact_list *l, const char *cursor)
 {
 	cJSON	*j, **items, *e;
+	char	 buf[CURSOR_BUFSIZE];
 	size_t	 n = (size_t)cJSON_GetArraySize(l->out), i = 0;
 
 	j = cJSON_CreateObject();
@@ -111,10 +128,11 @@ contact_list_answer(struct contact_list *l, const char *cursor)
 		free(items);
 	}
 	cJSON_AddItemToObject(j, "contacts", l->out);
-	if (strcmp(cursor, "0") == 0)
+	if (strcmp(cursor, "0") == 0 || contact_list_cursor(cursor, buf,
+	    sizeof buf) == -1)
 		cJSON_AddNullToObject(j, "next_cursor");
 	else
-		cJSON_AddStringToObject(j, "next_cursor", cursor);
+		cJSON_AddStringToObject(j, "next_cursor", buf);
 	http_reply_json(l->c->req, 200, j);
 	free(l->q);
 	free(l);
@@ -185,7 +203,8 @@ contact_list_get(struct api_call *c)
 	struct http_req		*req = c->req;
 	struct contact_list	*l;
 	const char		*q, *limit, *cursor;
-	char			*end;
+	struct cursor		 cur;
+	char			*end, scan[24];
 	long			 n = CONTACT_LIST_LIMIT;
 	size_t			 i;
 
@@ -201,8 +220,8 @@ contact_list_get(struct api_call *c)
 			return;
 		}
 	}
-	if (cursor != NULL && (cursor[0] == '\0' || strlen(cursor) > 20 ||
-	    strspn(cursor, "0123456789") != strlen(cursor))) {
+	if (cursor != NULL && (cursor_decode(cursor, 'c', &cur) == -1 ||
+	    cur.key < 0 || strcmp(cur.id, "scan") != 0)) {
 		http_error(req, 400, "bad request", "cursor must be a "
 		    "next_cursor this list handed out");
 		return;
@@ -228,7 +247,8 @@ contact_list_get(struct api_call *c)
 		l->qphone[0] = '\0';
 	l->c = c;
 	l->limit = (size_t)n;
-	if (store_contact_scan(c->srv->db, cursor ? cursor : "0",
+	snprintf(scan, sizeof scan, "%lld", cursor ? (long long)cur.key : 0LL);
+	if (store_contact_scan(c->srv->db, scan,
 	    contact_list_count(l), contact_list_step, l) == -1) {
 		http_unavailable(req, "storage unavailable");
 		cJSON_Delete(l->out);

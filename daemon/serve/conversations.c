@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/cursor.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "conf/config.h"
@@ -25,7 +26,11 @@
 #include "serve/conversations.h"
 #include "serve/server.h"
 
-#define CONVERSATIONS_LIST_LIMIT	1000
+#define CONVERSATIONS_LIST_LIMIT	100	/* default page */
+#define CONVERSATIONS_LIST_MAX		1000	/* largest page */
+#define CONVERSATIONS_LIST_ROUNDS	16	/* index pages per request */
+/* Beyond any time in ms, and exact in a Lua number. */
+#define CONVERSATIONS_KEY_MAX		9007199254740991LL
 
 int
 conversations_taken(const struct store_conv *c, int64_t now_ms)
@@ -109,30 +114,55 @@ conversations_summary(const struct config *cfg, const struct store_conv *c,
 	return j;
 }
 
-/* A list request. */
+/* A list request: pages of the index are read until the caller's page is
+ * full, the index ends, or CONVERSATIONS_LIST_ROUNDS pages were read. */
 struct conversations_list {
 	struct api_call	*c;
 	char		 state[16];
 	char		 team[128];
+	char		 kind;		/* the cursor's list: 'o' open, 'r' */
 	int64_t		 now_ms;
+	int64_t		 min_ms, max_ms;
+	size_t		 limit;
+	int		 rounds;
+	cJSON		*json, *out;
 };
 
-/* Every partition answered a list request. */
+/* Read the next page of the index after `after` (NULL: the top). */
+static int	conversations_list_read(struct conversations_list *,
+		    const struct store_page_after *);
+
+/* Finish a list request: answer with the page and its next_cursor. */
 static void
-conversations_list_done(const struct store_conv *convs, size_t n, int failed,
-    void *arg)
+conversations_list_answer(struct conversations_list *l,
+    const struct store_page_after *next)
+{
+	char	buf[CURSOR_BUFSIZE];
+
+	if (next != NULL && cursor_encode(l->kind, next->key, next->id, buf,
+	    sizeof buf) == 0)
+		cJSON_AddStringToObject(l->json, "next_cursor", buf);
+	else
+		cJSON_AddNullToObject(l->json, "next_cursor");
+	http_reply_json(l->c->req, 200, l->json);
+	free(l);
+}
+
+/* A page of the index was read: keep what the caller may see. */
+static void
+conversations_list_done(const struct store_conv *convs, size_t n,
+    const struct store_page_after *next, int failed, void *arg)
 {
 	struct conversations_list	*l = arg;
-	cJSON				*j, *out, *c;
+	cJSON				*c;
 	size_t				 i;
 
 	if (failed) {
 		http_unavailable(l->c->req, "storage unavailable");
+		cJSON_Delete(l->json);
 		free(l);
 		return;
 	}
-	j = cJSON_CreateObject();
-	out = cJSON_AddArrayToObject(j, "conversations");
 	for (i = 0; i < n; i++) {
 		if (l->team[0] != '\0' && strcmp(convs[i].team, l->team) != 0)
 			continue;
@@ -143,27 +173,72 @@ conversations_list_done(const struct store_conv *convs, size_t n, int failed,
 			continue;
 		if ((c = conversations_summary(l->c->cfg, &convs[i],
 		    l->now_ms)) != NULL)
-			cJSON_AddItemToArray(out, c);
+			cJSON_AddItemToArray(l->out, c);
 	}
-	http_reply_json(l->c->req, 200, j);
-	free(l);
+	/* A filter may leave the page short: read on, a bounded number of
+	 * times, so a rare match still answers in bounded time. */
+	if (next != NULL && (size_t)cJSON_GetArraySize(l->out) < l->limit &&
+	    ++l->rounds < CONVERSATIONS_LIST_ROUNDS) {
+		if (conversations_list_read(l, next) == -1) {
+			http_unavailable(l->c->req, "storage unavailable");
+			cJSON_Delete(l->json);
+			free(l);
+		}
+		return;
+	}
+	conversations_list_answer(l, next);
 }
 
-/* GET /v1/conversations?state=S&team=T */
+/* Read the next page of the index. */
+static int
+conversations_list_read(struct conversations_list *l,
+    const struct store_page_after *after)
+{
+	size_t	have = (size_t)cJSON_GetArraySize(l->out);
+
+	return store_conv_page(l->c->srv->db, l->kind == 'r' ? "responded" :
+	    "open", l->min_ms, l->max_ms, after, l->limit - have,
+	    conversations_list_done, l);
+}
+
+/* GET /v1/conversations?state=S&team=T&limit=N&cursor=C */
 static void
 conversations_list(struct api_call *c)
 {
 	struct http_req			*req = c->req;
 	struct conversations_list	*l;
-	const char			*state, *team;
+	struct store_page_after		 after;
+	struct cursor			 cur;
+	const char			*state, *team, *limit, *cursor;
+	char				*end;
+	long				 n = CONVERSATIONS_LIST_LIMIT;
+	char				 kind;
 
 	state = http_req_query_param(req, "state");
 	team = http_req_query_param(req, "team");
+	limit = http_req_query_param(req, "limit");
+	cursor = http_req_query_param(req, "cursor");
 	if (state != NULL && strcmp(state, "awaiting") != 0 &&
 	    strcmp(state, "overdue") != 0 && strcmp(state, "responded") != 0 &&
 	    strcmp(state, "acknowledged") != 0) {
 		http_error(req, 400, "bad request", "state must be awaiting, "
 		    "overdue, acknowledged or responded");
+		return;
+	}
+	if (limit != NULL) {
+		n = strtol(limit, &end, 10);
+		if (limit[0] < '0' || limit[0] > '9' || *end != '\0' ||
+		    n < 1 || n > CONVERSATIONS_LIST_MAX) {
+			http_error(req, 400, "bad request", "limit must be a "
+			    "number from 1 to %d", CONVERSATIONS_LIST_MAX);
+			return;
+		}
+	}
+	kind = state != NULL && strcmp(state, "responded") == 0 ? 'r' : 'o';
+	if (cursor != NULL && (cursor_decode(cursor, kind, &cur) == -1 ||
+	    strlen(cur.id) >= sizeof after.id)) {
+		http_error(req, 400, "bad request", "cursor must be a "
+		    "next_cursor this list handed out");
 		return;
 	}
 	if (team != NULL && config_team(c->cfg, team) == NULL) {
@@ -172,18 +247,36 @@ conversations_list(struct api_call *c)
 	}
 	if (team != NULL && !api_see(c, team, "no such team"))
 		return;
-	if ((l = calloc(1, sizeof *l)) == NULL) {
+	if ((l = calloc(1, sizeof *l)) == NULL ||
+	    (l->json = cJSON_CreateObject()) == NULL ||
+	    (l->out = cJSON_AddArrayToObject(l->json,
+	    "conversations")) == NULL) {
+		if (l != NULL)
+			cJSON_Delete(l->json);
+		free(l);
 		http_unavailable(req, "out of memory");
 		return;
 	}
 	l->c = c;
 	l->now_ms = api_now_ms(c);
+	l->kind = kind;
+	l->limit = (size_t)n;
 	snprintf(l->state, sizeof l->state, "%s", state ? state : "");
 	snprintf(l->team, sizeof l->team, "%s", team ? team : "");
-	/* Without a state, list what is open: awaiting and overdue. */
-	if (store_conv_list(c->srv->db, state != NULL && strcmp(state,
-	    "responded") == 0 ? "responded" : "open", CONVERSATIONS_LIST_LIMIT,
-	    conversations_list_done, l) == -1) {
+	/* The open index is by deadline: overdue and awaiting are ranges of
+	 * it; without a state the list is what is open. */
+	l->min_ms = -CONVERSATIONS_KEY_MAX;
+	l->max_ms = CONVERSATIONS_KEY_MAX;
+	if (strcmp(l->state, "overdue") == 0)
+		l->max_ms = l->now_ms;
+	else if (strcmp(l->state, "awaiting") == 0)
+		l->min_ms = l->now_ms + 1;
+	if (cursor != NULL) {
+		after.key = cur.key;
+		memcpy(after.id, cur.id, strlen(cur.id) + 1);
+	}
+	if (conversations_list_read(l, cursor != NULL ? &after : NULL) == -1) {
+		cJSON_Delete(l->json);
 		free(l);
 		http_unavailable(req, "storage unavailable");
 	}

@@ -46,6 +46,7 @@
 #include "serve/gen.h"
 #include "serve/home.h"
 #include "serve/intake.h"
+#include "serve/migrate.h"
 #include "serve/pages.h"
 #include "serve/oidc.h"
 #include "serve/reply.h"
@@ -233,6 +234,8 @@ daemon_db_state(struct db *db, int ready, void *arg)
 		 * start): the providers that keep them are asked. */
 		backfill_start(srv);
 		calsync_db_ready(srv);
+		/* A store an older release wrote: converted meanwhile. */
+		migrate_start(srv);
 	}
 	if (!ready)
 		log_warnx("redis unavailable: webhooks and the API answer 503 "
@@ -555,6 +558,7 @@ daemon_free(struct server *srv)
 	db_free(srv->db);
 	srv->db = NULL;
 	backfill_free();
+	migrate_free();
 	calsync_free(srv);
 	escalate_free(srv);
 	http_free(srv->http);

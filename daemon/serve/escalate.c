@@ -72,6 +72,9 @@ struct escalate {
 	int		 reading;
 	int		 ticking;
 	int		 again;		/* something fell due mid-tick */
+	/* A partition's claim for what an ingest made due now: 0 none, 1 in
+	 * flight, 2 in flight and another wanted after it. */
+	int		 quick[STORE_PARTITIONS];
 	int		 groups_ready;
 	int		 creating;	/* consumer groups being created */
 	int		 inflight;
@@ -298,6 +301,66 @@ esc_claim_done(int p, int claimed, int64_t nx, const char *err, void *arg)
 		}
 	}
 	esc_tick_release(t);
+}
+
+/* A claim of one partition, for something an ingest made due now. */
+struct esc_quick {
+	struct escalate	*e;
+};
+
+static void	esc_quick_done(int, int, int64_t, const char *, void *);
+
+/* Claim partition p for what an ingest made due now; -1 when it could not
+ * be sent. */
+static int
+esc_quick(struct escalate *e, int p)
+{
+	struct esc_quick	*q;
+
+	if ((q = calloc(1, sizeof *q)) == NULL)
+		return -1;
+	q->e = e;
+	if (store_esc_claim(e->srv->db, p, ESC_CLAIM_LIMIT, esc_quick_done,
+	    q) == -1) {
+		free(q);
+		return -1;
+	}
+	return 0;
+}
+
+/* The partition's claim answered: what it moved is read from the stream;
+ * a tick claims it when the claim failed.  Ingests meanwhile asked for
+ * one more claim, not one each. */
+static void
+esc_quick_done(int p, int claimed, int64_t nx, const char *err, void *arg)
+{
+	struct esc_quick	*q = arg;
+	struct escalate		*e = q->e;
+
+	free(q);
+	if (e->srv->closing)
+		return;
+	if (e->quick[p] == 2 && err == NULL && !e->srv->draining &&
+	    esc_quick(e, p) == 0)
+		e->quick[p] = 1;
+	else
+		e->quick[p] = 0;
+	if (err != NULL) {
+		if (e->ticking)
+			e->again = 1;
+		else
+			esc_arm(e->tick_ev, 0);
+		return;
+	}
+	if (claimed > 0)
+		log_debug("escalation: %d items fell due in partition %d",
+		    claimed, p);
+	/* Something due sooner than the tick knows (rare): tick then. */
+	if (nx >= 0 && !e->ticking && (e->next_due < 0 || nx < e->next_due)) {
+		e->next_due = nx;
+		esc_arm(e->tick_ev, nx - server_time_ms(e->srv) > 0 ?
+		    nx - server_time_ms(e->srv) : 0);
+	}
 }
 
 /* Claim what is due in every partition. */
@@ -1585,13 +1648,28 @@ escalate_ready(struct server *srv)
 void
 escalate_after_ingest(struct server *srv, const struct store_ingested *res)
 {
-	/* Deadlines are found by the next tick; alerts due now go at once. */
-	if (!res->due_now || srv->esc == NULL)
+	struct escalate	*e = srv->esc;
+	int		 p;
+
+	/* Deadlines are found by the next tick; alerts due now go at once:
+	 * only the message's partition is claimed (a tick claims all 16),
+	 * one claim in flight per partition and at most one more after it. */
+	if (!res->due_now || e == NULL || srv->draining)
 		return;
-	if (srv->esc->ticking)
-		srv->esc->again = 1;
+	if ((p = store_id_partition(res->id)) != -1) {
+		if (e->quick[p] > 0) {
+			e->quick[p] = 2;
+			return;
+		}
+		if (esc_quick(e, p) == 0) {
+			e->quick[p] = 1;
+			return;
+		}
+	}
+	if (e->ticking)
+		e->again = 1;
 	else
-		esc_arm(srv->esc->tick_ev, 0);
+		esc_arm(e->tick_ev, 0);
 }
 
 /*

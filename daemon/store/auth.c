@@ -450,7 +450,7 @@ store_unbind(struct db *db, const char *person, store_bind_cb cb, void *arg)
 	return 0;
 }
 
-/* RPUSHX answered: recorded only if the trail was there. */
+/* event-2 answered: recorded only if the conversation is there. */
 static void
 auth_viewed(struct db *db, redisReply *r, const char *err, void *arg)
 {
@@ -467,16 +467,21 @@ store_viewed(struct db *db, const char *id, const char *json,
     store_auth_done_cb cb, void *arg)
 {
 	struct auth_req	*a;
-	char		 key[160];
+	char		 kc[160], ke[160];
+	const char	*argv[3];
 	int		 p;
 
 	if ((p = store_id_partition(id)) == -1 ||
 	    (a = auth_req_new(arg)) == NULL)
 		return -1;
 	a->cb.done = cb;
-	snprintf(key, sizeof key, KEY_EVENTS, p, id);
-	/* RPUSHX: never make an immortal trail for an expired record. */
-	if (db_command(db, auth_viewed, a, "RPUSHX %s %s", key, json) == -1) {
+	snprintf(kc, sizeof kc, KEY_CONV, p, id);
+	snprintf(ke, sizeof ke, KEY_EVENTS, p, id);
+	argv[0] = kc;
+	argv[1] = ke;
+	argv[2] = json;
+	/* Never an immortal trail for an expired record (event-2). */
+	if (store_run(db, "event", auth_viewed, a, 3, argv, NULL) == -1) {
 		free(a);
 		return -1;
 	}

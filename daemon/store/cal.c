@@ -41,6 +41,8 @@ struct cal_req {
 	int	 claim_takeover;
 	size_t	 count;		/* a page of arrivals: its size */
 	long	 offset;	/* and where it starts */
+	int	 p;		/* its partition */
+	int64_t	 from_ms, to_ms;
 };
 
 /* A request with its callback's argument; NULL when out of memory. */
@@ -569,7 +571,7 @@ store_cal_awaiting(struct db *db, int p, const char *cursor, size_t count,
 	return 0;
 }
 
-/* ZRANGEBYSCORE of an arrival index answered. */
+/* ZRANGEBYSCORE of an older release's arrival index answered. */
 static void
 cal_arrived_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
@@ -589,8 +591,9 @@ cal_arrived_done(struct db *db, redisReply *r, const char *err, void *arg)
 	for (i = 0; i < r->elements; i++)
 		if (r->element[i]->str != NULL)
 			ids[n++] = r->element[i]->str;
-	/* A full page may have more after it. */
-	next[0] = '\0';
+	/* A full page may have more after it; after the last, the day
+	 * ranges (from their first id). */
+	snprintf(next, sizeof next, "d0");
 	if (r->elements > 0 && r->elements == q->count)
 		snprintf(next, sizeof next, "%ld", q->offset +
 		    (long)r->elements);
@@ -599,20 +602,72 @@ cal_arrived_done(struct db *db, redisReply *r, const char *err, void *arg)
 	free(q);
 }
 
-/* Ids that arrived at or after from_ms, a page at a time. */
+/* HGETALL of a partition's day ranges answered: a page of the ids they
+ * give, from the one the cursor names. */
+static void
+cal_days_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct cal_req	*q = arg;
+	const char	*e = cal_error(r, err), **ids = NULL;
+	char		 next[24], (*buf)[32] = NULL;
+	int64_t		 lo, hi, n, at;
+	size_t		 k = 0;
+
+	if (e == NULL && r->type != REDIS_REPLY_ARRAY)
+		e = "unexpected reply";
+	next[0] = '\0';
+	if (e == NULL && store_days_range(r, q->from_ms, q->to_ms + 1, &lo,
+	    &hi) == 0) {
+		at = q->offset > lo ? q->offset : lo;
+		if ((ids = calloc(q->count + 1, sizeof *ids)) == NULL ||
+		    (buf = calloc(q->count + 1, sizeof *buf)) == NULL)
+			e = "out of memory";
+		for (n = at; e == NULL && n <= hi && k < q->count; n++) {
+			snprintf(buf[k], sizeof buf[k], "%d-%lld", q->p,
+			    (long long)n);
+			ids[k] = buf[k];
+			k++;
+		}
+		if (e == NULL && n <= hi)
+			snprintf(next, sizeof next, "d%lld", (long long)n);
+	}
+	q->cb.ids(ids, k, next, e, q->arg);
+	free(ids);
+	free(buf);
+	free(q);
+}
+
+/*
+ * Ids that arrived in [from_ms, to_ms], a page at a time: first from the
+ * arrival index an older release kept (cursor an offset, "0" to start),
+ * then from the day ranges (cursor "dN": from id N on).  Ids from the day
+ * ranges may name records that never were or arrived a little outside
+ * the range: the caller reads each record.
+ */
 int
 store_cal_arrived(struct db *db, int p, int64_t from_ms, int64_t to_ms,
     const char *cursor, size_t count, store_cal_ids_cb cb, void *arg)
 {
 	struct cal_req	*q;
 	char		 key[48];
-	long		 off = atol(cursor);
+	long		 off = atol(cursor[0] == 'd' ? cursor + 1 : cursor);
 
 	if ((q = cal_req_new(arg)) == NULL)
 		return -1;
 	q->cb.ids = cb;
 	q->count = count;
 	q->offset = off;
+	q->p = p;
+	q->from_ms = from_ms;
+	q->to_ms = to_ms;
+	if (cursor[0] == 'd') {
+		snprintf(key, sizeof key, KEY_DAYS, p);
+		if (db_command(db, cal_days_done, q, "HGETALL %s", key) == -1) {
+			free(q);
+			return -1;
+		}
+		return 0;
+	}
 	snprintf(key, sizeof key, KEY_RECEIVED, p);
 	if (db_command(db, cal_arrived_done, q, "ZRANGEBYSCORE %s %lld %lld "
 	    "LIMIT %lld %lld", key, (long long)from_ms, (long long)to_ms,

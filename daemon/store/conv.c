@@ -27,6 +27,52 @@
 
 #define CONV_INGEST_TRIES	4
 #define CONV_ABSENT_MAX		4096	/* ",a,b," of people away now */
+#define CONV_OPEN_CACHE		16384	/* addresses whose open id we know */
+
+/*
+ * The open conversation of recent senders, as this process last stored a
+ * message in it: a later message from the same address goes straight to
+ * the ingest script (one round trip, no open-2, no absences: those only
+ * matter when a conversation opens).  Only a hint: the script checks it
+ * against the open pointer and answers "retry" when another instance (or
+ * a response) moved it, and the message takes the two steps.
+ */
+static struct conv_open_hint {
+	char	ah[41];
+	char	id[32];
+} conv_open_cache[CONV_OPEN_CACHE];
+
+/* The slot of an address hash in the cache. */
+static struct conv_open_hint *
+conv_open_slot(const char *ah)
+{
+	return &conv_open_cache[strtoul((char[]){ ah[2], ah[3], ah[4], ah[5],
+	    ah[6], ah[7], '\0' }, NULL, 16) % CONV_OPEN_CACHE];
+}
+
+/* The open id this process last saw for an address, or NULL. */
+static const char *
+conv_open_hint(const char *ah)
+{
+	struct conv_open_hint	*h = conv_open_slot(ah);
+
+	return strcmp(h->ah, ah) == 0 && h->id[0] != '\0' ? h->id : NULL;
+}
+
+/* Remember (id) or forget (NULL) the open conversation of an address. */
+static void
+conv_open_remember(const char *ah, const char *id)
+{
+	struct conv_open_hint	*h = conv_open_slot(ah);
+
+	if (id == NULL) {
+		if (strcmp(h->ah, ah) == 0)
+			h->ah[0] = h->id[0] = '\0';
+		return;
+	}
+	snprintf(h->ah, sizeof h->ah, "%s", ah);
+	snprintf(h->id, sizeof h->id, "%s", id);
+}
 
 /* Copy a string into a fixed buffer (NULL is ""). */
 static void
@@ -141,6 +187,27 @@ conv_keep(struct conv_ingest *in, int i, const char *s, size_t len,
 
 static void	conv_ingest_step1(struct conv_ingest *);
 
+/*
+ * When a text stored at arrival_ms with retention ttl (seconds) expires:
+ * the end of its bucket (unix seconds).  Texts are kept in one hash per
+ * partition and expiry time, rounded up to a bucket of a 720th of the
+ * retention (an hour for the default 30 days, a second at least), so a
+ * text is kept at least as long as configured and at most 0.14% longer,
+ * and a whole bucket expires at once.
+ */
+static int64_t
+conv_text_expiry(int64_t arrival_ms, int64_t ttl)
+{
+	int64_t	span = ttl / 720, at;
+
+	if (span < 1)
+		span = 1;
+	if (span > 3600)
+		span = 3600;
+	at = (arrival_ms + 999) / 1000 + (ttl > 0 ? ttl : 1);
+	return (at + span - 1) / span * span;
+}
+
 /* The ingest script answered. */
 static void
 conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
@@ -157,6 +224,7 @@ conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
 	}
 	status = r->element[0]->str;
 	if (strcmp(status, "retry") == 0) {
+		conv_open_remember(in->ah, NULL);
 		if (++in->tries >= CONV_INGEST_TRIES) {
 			conv_ingest_fail(in, "the conversation kept changing "
 			    "while the message was stored");
@@ -172,6 +240,7 @@ conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
 	if (strcmp(status, "duplicate") == 0)
 		out.result = STORE_DUPLICATE;
 	else if (strcmp(status, "responded") == 0) {
+		conv_open_remember(in->ah, NULL);
 		out.result = STORE_RESPONDED;
 		if (r->elements >= 4) {
 			conv_copy(out.team, sizeof out.team,
@@ -193,6 +262,7 @@ conv_ingest_done(struct db *db, redisReply *r, const char *err, void *arg)
 		out.receipt = strcmp(store_str(r->element[5]), "0") != 0;
 		out.deadline_ms = store_num(r->element[6]);
 		out.due_now = strcmp(store_str(r->element[7]), "1") == 0;
+		conv_open_remember(in->ah, out.id);
 	} else
 		out.error = "unexpected reply";
 	in->cb(&out, in->arg);
@@ -222,11 +292,13 @@ conv_ingest_step2(struct conv_ingest *in)
 	snprintf(k[6], sizeof k[6], KEY_STATS, in->p);
 	snprintf(k[7], sizeof k[7], KEY_DEDUPE, in->p, m->provider, in->idh);
 	snprintf(k[8], sizeof k[8], KEY_ROUTE, in->p, in->ah);
-	snprintf(k[9], sizeof k[9], KEY_TEXTS, in->p, conv);
-	snprintf(k[10], sizeof k[10], KEY_RECEIVED, in->p);
+	snprintf(k[9], sizeof k[9], KEY_TEXT_BUCKET, in->p,
+	    (long long)conv_text_expiry(m->arrival_ms, m->text_ttl));
+	snprintf(k[10], sizeof k[10], KEY_DAYS, in->p);
 	snprintf(nums[0], sizeof nums[0], "%lld", (long long)m->arrival_ms);
 	snprintf(nums[1], sizeof nums[1], "%d", m->urgent ? 1 : 0);
-	snprintf(ttl[0], sizeof ttl[0], "%lld", (long long)m->text_ttl);
+	snprintf(ttl[0], sizeof ttl[0], "%lld",
+	    (long long)conv_text_expiry(m->arrival_ms, m->text_ttl));
 	snprintf(ttl[1], sizeof ttl[1], "%lld", (long long)m->dedupe_ttl);
 	snprintf(ttl[2], sizeof ttl[2], "%lld", (long long)m->meta_ttl);
 	snprintf(nteams, sizeof nteams, "%zu", nt);
@@ -374,6 +446,7 @@ store_ingest(struct db *db, const struct store_message *m,
     store_ingest_cb cb, void *arg)
 {
 	struct conv_ingest	*in;
+	const char		*hint;
 	size_t			 i;
 	int			 fail = 0;
 
@@ -415,6 +488,15 @@ store_ingest(struct db *db, const struct store_message *m,
 	}
 	in->p = store_partition(m->address, in->ah);
 	store_hash(m->provider_id, strlen(m->provider_id), in->idh);
+	/* A sender whose open conversation we know: one step (a staff email
+	 * takes both, as it never opens one). */
+	if (m->response_by == NULL && (hint = conv_open_hint(in->ah)) != NULL) {
+		conv_copy(in->open_id, sizeof in->open_id, hint);
+		in->new_id[0] = '\0';
+		snprintf(in->absent, sizeof in->absent, ",");
+		conv_ingest_step2(in);
+		return 0;
+	}
 	conv_ingest_step1(in);
 	return 0;
 }
@@ -467,12 +549,12 @@ conv_respond_done(struct db *db, redisReply *r, const char *err, void *arg)
 	conv_respond_free(rq);
 }
 
-/* The conversation's address hash is known: run the script. */
+/* The conversation's address is known: run the script. */
 static void
 conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 {
 	struct conv_respond	*rq = arg;
-	char			 k[7][160];
+	char			 k[7][160], ah[41];
 	const char		*argv[12];
 	int			 i;
 
@@ -488,7 +570,8 @@ conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 	}
 	snprintf(k[0], sizeof k[0], KEY_CONV, rq->p, rq->id);
 	snprintf(k[1], sizeof k[1], KEY_EVENTS, rq->p, rq->id);
-	snprintf(k[2], sizeof k[2], KEY_OPEN, rq->p, r->str);
+	(void)store_partition(r->str, ah);
+	snprintf(k[2], sizeof k[2], KEY_OPEN, rq->p, ah);
 	snprintf(k[3], sizeof k[3], KEY_AWAITING, rq->p);
 	snprintf(k[4], sizeof k[4], KEY_DUE, rq->p);
 	snprintf(k[5], sizeof k[5], KEY_RESPONDED, rq->p);
@@ -532,7 +615,7 @@ store_respond(struct db *db, const char *id, const char *by, const char *how,
 	snprintf(rq->ttl, sizeof rq->ttl, "%lld", (long long)meta_ttl);
 	snprintf(kc, sizeof kc, KEY_CONV, p, id);
 	if (rq->by == NULL || rq->how == NULL || rq->note == NULL ||
-	    db_command(db, conv_respond_ah, rq, "HGET %s ah", kc) == -1) {
+	    db_command(db, conv_respond_ah, rq, "HGET %s addr", kc) == -1) {
 		conv_respond_free(rq);
 		return -1;
 	}
@@ -582,63 +665,262 @@ store_conv_load(struct db *db, const char *id, store_conv_cb cb, void *arg)
 	return 0;
 }
 
+/*
+ * The event of a conversation's first message, kept in its record (x1 says
+ * so; e1m, e1u) rather than in its audit trail, as JSON; NULL when the
+ * record is of the older layout, whose trail holds it.  The caller frees
+ * it.
+ */
+static char *
+conv_first_event(const redisReply *h)
+{
+	const char	*u = store_field(h, "e1u"), *m = store_field(h, "e1m");
+	const char	*v;
+	cJSON		*e, *meta;
+	char		*s;
+
+	if (store_field(h, "x1") == NULL && u == NULL)
+		return NULL;
+	/* Urgent unless a later message made the conversation so (e1u). */
+	if (u == NULL && (u = store_field(h, "urgent")) == NULL)
+		u = "0";
+	if ((e = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddStringToObject(e, "type", "message");
+	v = store_field(h, "received_at");
+	cJSON_AddNumberToObject(e, "at", v ? strtod(v, NULL) : 0);
+	cJSON_AddNumberToObject(e, "n", 1);
+	v = store_field(h, "channel");
+	cJSON_AddStringToObject(e, "channel", v ? v : "");
+	v = store_field(h, "provider");
+	cJSON_AddStringToObject(e, "provider", v ? v : "");
+	cJSON_AddBoolToObject(e, "urgent", strcmp(u, "1") == 0);
+	if (m == NULL || (meta = cJSON_Parse(m)) == NULL)
+		meta = cJSON_CreateObject();
+	cJSON_AddItemToObject(e, "meta", meta);
+	s = cJSON_PrintUnformatted(e);
+	cJSON_Delete(e);
+	return s;
+}
+
+/* A conversation read, while its texts are fetched from their buckets:
+ * everything the callback gets, owned. */
+struct conv_got {
+	struct conv_load	*l;
+	struct db		*db;
+	struct store_conv_full	 f;
+	char			**events;
+	size_t			  nevents;
+	struct store_text	 *texts;
+	size_t			  ntexts, cap;
+	int			  pending;
+	int			  failed;
+	int			  p;
+};
+
+/* A text fetched for a conversation being read. */
+struct conv_got_text {
+	struct conv_got		*g;
+	int			 n;
+	enum store_text_kind	 kind;	/* of the first field asked for */
+};
+
+/* Keep a copy of a text; -1 when out of memory. */
+static int
+conv_got_add(struct conv_got *g, enum store_text_kind kind, int n,
+    const char *text, size_t len)
+{
+	struct store_text	*nt;
+	char			*copy;
+	size_t			 cap;
+
+	if (g->ntexts == g->cap) {
+		cap = g->cap ? g->cap * 2 : 8;
+		if ((nt = realloc(g->texts, cap * sizeof *nt)) == NULL)
+			return -1;
+		g->texts = nt;
+		g->cap = cap;
+	}
+	if ((copy = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	g->texts[g->ntexts].kind = kind;
+	g->texts[g->ntexts].n = n;
+	g->texts[g->ntexts].text = copy;
+	g->texts[g->ntexts].len = len;
+	g->ntexts++;
+	return 0;
+}
+
+/* Every text is in: hand the conversation over and free it. */
+static void
+conv_got_release(struct conv_got *g)
+{
+	size_t	i;
+
+	if (--g->pending > 0)
+		return;
+	g->f.events = (const char **)g->events;
+	g->f.nevents = g->nevents;
+	g->f.texts = g->texts;
+	g->f.ntexts = g->ntexts;
+	if (g->failed)
+		g->l->full(NULL, 1, g->l->arg);
+	else
+		g->l->full(&g->f, 0, g->l->arg);
+	for (i = 0; i < g->nevents; i++)
+		free(g->events[i]);
+	for (i = 0; i < g->ntexts; i++)
+		free((char *)g->texts[i].text);
+	free(g->events);
+	free(g->texts);
+	free(g->l);
+	free(g);
+}
+
+/* HMGET of a text bucket answered: {text, media} or {response}. */
+static void
+conv_got_text_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_got_text	*t = arg;
+	struct conv_got		*g = t->g;
+	size_t			 i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		g->failed = 1;
+	else
+		for (i = 0; i < r->elements && i < 2; i++) {
+			if (r->element[i]->type != REDIS_REPLY_STRING)
+				continue;
+			if (conv_got_add(g, i == 0 ? t->kind : STORE_TEXT_MEDIA,
+			    t->n, r->element[i]->str, r->element[i]->len) == -1)
+				g->failed = 1;
+		}
+	free(t);
+	conv_got_release(g);
+}
+
+/* Fetch message n's text (and media), or the response's (n 0), from the
+ * bucket of texts that expire at `at` (unix seconds, as the record or
+ * the message's event says). */
+static void
+conv_got_fetch(struct conv_got *g, const char *at, int n,
+    enum store_text_kind kind)
+{
+	struct conv_got_text	*t;
+	char			 key[64];
+	long long		 when;
+	int			 rc;
+
+	if (at == NULL || (when = strtoll(at, NULL, 10)) <= 0)
+		return;
+	if ((t = calloc(1, sizeof *t)) == NULL) {
+		g->failed = 1;
+		return;
+	}
+	t->g = g;
+	t->n = n;
+	t->kind = kind;
+	snprintf(key, sizeof key, KEY_TEXT_BUCKET, g->p, when);
+	if (kind == STORE_TEXT_RESPONSE)
+		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %s:r",
+		    key, g->f.conv.id);
+	else
+		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %s:%d "
+		    "%s:m%d", key, g->f.conv.id, n, g->f.conv.id, n);
+	if (rc == 0)
+		g->pending++;
+	else {
+		g->failed = 1;
+		free(t);
+	}
+}
+
 /* The get script answered. */
 static void
 conv_get_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
 	struct conv_load	*l = arg;
-	struct store_conv_full	 f;
+	struct conv_got		*g;
 	const redisReply	*ev, *tx;
-	size_t			 i, n;
+	char			*first, xs[24];
+	cJSON			*e, *x, *n;
+	size_t			 i;
 
-	memset(&f, 0, sizeof f);
 	if (r == NULL || (r->type != REDIS_REPLY_ARRAY &&
 	    r->type != REDIS_REPLY_NIL)) {
 		l->full(NULL, 1, l->arg);
 		free(l);
 		return;
 	}
-	if (r->type == REDIS_REPLY_NIL || r->elements != 3 ||
-	    conv_parse(r->element[0], &f.conv) == -1) {
-		l->full(NULL, 0, l->arg);
-		free(l);
-		return;
-	}
-	ev = r->element[1];
-	tx = r->element[2];
-	f.events = calloc(ev->elements + 1, sizeof *f.events);
-	f.texts = calloc(tx->elements / 2 + 1, sizeof *f.texts);
-	if (f.events == NULL || f.texts == NULL) {
-		free(f.events);
-		free(f.texts);
+	if ((g = calloc(1, sizeof *g)) == NULL) {
 		l->full(NULL, 1, l->arg);
 		free(l);
 		return;
 	}
-	for (i = 0; i < ev->elements; i++)
-		if (ev->element[i]->str != NULL)
-			f.events[f.nevents++] = ev->element[i]->str;
-	for (i = n = 0; i + 1 < tx->elements; i += 2) {
-		const char *field = tx->element[i]->str;
+	g->l = l;
+	g->db = db;
+	g->pending = 1;
+	if (r->type == REDIS_REPLY_NIL || r->elements != 3 ||
+	    conv_parse(r->element[0], &g->f.conv) == -1) {
+		free(g);
+		l->full(NULL, 0, l->arg);
+		free(l);
+		return;
+	}
+	g->p = store_id_partition(g->f.conv.id);
+	ev = r->element[1];
+	tx = r->element[2];
+	first = conv_first_event(r->element[0]);
+	if ((g->events = calloc(ev->elements + 2, sizeof *g->events)) == NULL)
+		g->failed = 1;
+	if (first != NULL && g->events != NULL)
+		g->events[g->nevents++] = first;
+	else
+		free(first);
+	for (i = 0; g->events != NULL && i < ev->elements; i++)
+		if (ev->element[i]->str != NULL &&
+		    (g->events[g->nevents++] = strdup(ev->element[i]->str)) ==
+		    NULL)
+			g->failed = 1;
+	/* Texts of the older layout: one hash per conversation. */
+	for (i = 0; i + 1 < tx->elements; i += 2) {
+		const char		*field = tx->element[i]->str;
+		enum store_text_kind	 kind = STORE_TEXT_MESSAGE;
 
 		if (field == NULL || tx->element[i + 1]->str == NULL)
 			continue;
-		f.texts[n].kind = STORE_TEXT_MESSAGE;
 		if (field[0] == 'm') {
-			f.texts[n].kind = STORE_TEXT_MEDIA;
+			kind = STORE_TEXT_MEDIA;
 			field++;
 		} else if (field[0] == 'r')
-			f.texts[n].kind = STORE_TEXT_RESPONSE;
-		f.texts[n].n = atoi(field);
-		f.texts[n].text = tx->element[i + 1]->str;
-		f.texts[n].len = tx->element[i + 1]->len;
-		n++;
+			kind = STORE_TEXT_RESPONSE;
+		if (conv_got_add(g, kind, atoi(field), tx->element[i + 1]->str,
+		    tx->element[i + 1]->len) == -1)
+			g->failed = 1;
 	}
-	f.ntexts = n;
-	l->full(&f, 0, l->arg);
-	free(f.events);
-	free(f.texts);
-	free(l);
+	/* Texts in buckets: where the record and each message's event say. */
+	conv_got_fetch(g, store_field(r->element[0], "x1"), 1,
+	    STORE_TEXT_MESSAGE);
+	conv_got_fetch(g, store_field(r->element[0], "xr"), 0,
+	    STORE_TEXT_RESPONSE);
+	for (i = 0; g->events != NULL && i < g->nevents; i++) {
+		if (strstr(g->events[i], "\"x\":") == NULL ||
+		    (e = cJSON_Parse(g->events[i])) == NULL)
+			continue;
+		x = cJSON_GetObjectItemCaseSensitive(e, "x");
+		n = cJSON_GetObjectItemCaseSensitive(e, "n");
+		if (cJSON_IsNumber(x) && cJSON_IsNumber(n) && strcmp(
+		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "type")) ?
+		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "type")) : "",
+		    "message") == 0) {
+			snprintf(xs, sizeof xs, "%.0f", x->valuedouble);
+			conv_got_fetch(g, xs, n->valueint, STORE_TEXT_MESSAGE);
+		}
+		cJSON_Delete(e);
+	}
+	conv_got_release(g);
 }
 
 /* A conversation with its events and texts. */
@@ -678,6 +960,8 @@ struct conv_list {
 	int			 pending;
 	int			 failed;
 	int			 prune;		/* drop expired ids from index */
+	int			 arrived;	/* only those in [from, to) */
+	int64_t			 from_ms, to_ms;
 	char			 index[STORE_PARTITIONS][48];
 };
 
@@ -685,15 +969,41 @@ struct conv_list {
 struct conv_item {
 	struct conv_list	*l;
 	int			 p;
+	int			 prune;		/* named by an index to prune */
 	char			 id[32];
 };
+
+/* Order records by id. */
+static int
+conv_id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct store_conv *)a)->id,
+	    ((const struct store_conv *)b)->id);
+}
 
 /* One answer is in: hand over the list after the last. */
 static void
 conv_list_release(struct conv_list *l)
 {
+	size_t	i, n = 0;
+
 	if (--l->pending > 0)
 		return;
+	if (l->arrived && l->n > 0) {
+		/* Read from the day ranges and the older arrival index: each
+		 * once, and only those that arrived in the range. */
+		qsort(l->convs, l->n, sizeof *l->convs, conv_id_cmp);
+		for (i = 0; i < l->n; i++) {
+			if (l->convs[i].received_ms < l->from_ms ||
+			    l->convs[i].received_ms >= l->to_ms)
+				continue;
+			if (n > 0 && strcmp(l->convs[n - 1].id,
+			    l->convs[i].id) == 0)
+				continue;
+			l->convs[n++] = l->convs[i];
+		}
+		l->n = n;
+	}
 	l->cb(l->convs, l->n, l->failed, l->arg);
 	free(l->convs);
 	free(l);
@@ -737,7 +1047,7 @@ conv_item_done(struct db *db, redisReply *r, const char *err, void *arg)
 			l->failed = 1;
 		else
 			l->convs[l->n++] = c;
-	} else if (l->prune && r->elements == 0)
+	} else if (it->prune && r->elements == 0)
 		/* Records expire before their index entries. */
 		db_command(l->db, conv_ignore, NULL, "ZREM %s %s",
 		    l->index[it->p], it->id);
@@ -764,6 +1074,7 @@ conv_index_done(struct db *db, redisReply *r, const char *err, void *arg)
 				continue;
 			it->l = l;
 			it->p = pt->p;
+			it->prune = l->prune;
 			conv_copy(it->id, sizeof it->id, r->element[i]->str);
 			snprintf(kc, sizeof kc, KEY_CONV, pt->p, it->id);
 			if (db_command(l->db, conv_item_done, it, "HGETALL %s",
@@ -832,17 +1143,368 @@ store_conv_list(struct db *db, const char *state, size_t limit,
 	    arg);
 }
 
-/* Conversations that arrived in [from, to). */
+/* An entry of a sorted set read for a page. */
+struct conv_entry {
+	int64_t	 key;
+	char	 id[32];
+};
+
+/* A page being read: every partition's entries, then their records. */
+struct conv_page {
+	struct db		*db;
+	store_page_cb		 cb;
+	void			*arg;
+	size_t			 limit;
+	int			 pending;
+	int			 failed;
+	struct conv_entry	*entries;
+	size_t			 nentries, cap;
+	struct store_conv	*convs;		/* in page order */
+	int			*have;		/* convs[i] was read */
+	size_t			 ntake;
+	int			 more;
+	char			 index[STORE_PARTITIONS][48];
+};
+
+/* One record of a page being read. */
+struct conv_page_item {
+	struct conv_page	*pg;
+	size_t			 i;
+};
+
+/* Descending by key, then by id, as ZREVRANGE orders one set. */
+static int
+conv_entry_cmp(const void *a, const void *b)
+{
+	const struct conv_entry	*x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
+	return -strcmp(x->id, y->id);
+}
+
+/* Free a page. */
+static void
+conv_page_free(struct conv_page *pg)
+{
+	free(pg->entries);
+	free(pg->convs);
+	free(pg->have);
+	free(pg);
+}
+
+/* Every record is in: hand over the page. */
+static void
+conv_page_release(struct conv_page *pg)
+{
+	struct store_page_after	 next;
+	size_t			 i, n = 0;
+
+	if (--pg->pending > 0)
+		return;
+	if (pg->failed) {
+		pg->cb(NULL, 0, NULL, 1, pg->arg);
+		conv_page_free(pg);
+		return;
+	}
+	/* A record gone since its index was read (answered and expired) is
+	 * left out; the cursor still moves past it. */
+	for (i = 0; i < pg->ntake; i++)
+		if (pg->have[i])
+			pg->convs[n++] = pg->convs[i];
+	if (pg->more && pg->ntake > 0) {
+		next.key = pg->entries[pg->ntake - 1].key;
+		conv_copy(next.id, sizeof next.id,
+		    pg->entries[pg->ntake - 1].id);
+	}
+	pg->cb(pg->convs, n, pg->more && pg->ntake > 0 ? &next : NULL, 0,
+	    pg->arg);
+	conv_page_free(pg);
+}
+
+/* A record of the page answered. */
+static void
+conv_page_item_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_page_item	*it = arg;
+	struct conv_page	*pg = it->pg;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		pg->failed = 1;
+	else if (conv_parse(r, &pg->convs[it->i]) == 0)
+		pg->have[it->i] = 1;
+	free(it);
+	conv_page_release(pg);
+}
+
+/* Every partition's entries are in: take the first limit, read them. */
+static void
+conv_page_read(struct conv_page *pg)
+{
+	struct conv_page_item	*it;
+	char			 kc[160];
+	size_t			 i;
+
+	qsort(pg->entries, pg->nentries, sizeof *pg->entries, conv_entry_cmp);
+	pg->ntake = pg->nentries < pg->limit ? pg->nentries : pg->limit;
+	/* Each partition gave one more than the page holds, so anything
+	 * left over says there is a next page. */
+	pg->more = pg->nentries > pg->ntake;
+	pg->pending = 1;
+	if ((pg->convs = calloc(pg->ntake + 1, sizeof *pg->convs)) == NULL ||
+	    (pg->have = calloc(pg->ntake + 1, sizeof *pg->have)) == NULL)
+		pg->failed = 1;
+	for (i = 0; !pg->failed && i < pg->ntake; i++) {
+		if ((it = calloc(1, sizeof *it)) == NULL) {
+			pg->failed = 1;
+			break;
+		}
+		it->pg = pg;
+		it->i = i;
+		snprintf(kc, sizeof kc, KEY_CONV,
+		    store_id_partition(pg->entries[i].id), pg->entries[i].id);
+		if (db_command(pg->db, conv_page_item_done, it, "HGETALL %s",
+		    kc) == 0)
+			pg->pending++;
+		else {
+			pg->failed = 1;
+			free(it);
+		}
+	}
+	conv_page_release(pg);
+}
+
+/* One partition's entries are in; read the records after the last. */
+static void
+conv_page_index_release(struct conv_page *pg)
+{
+	if (--pg->pending > 0)
+		return;
+	if (pg->failed) {
+		pg->pending = 1;
+		conv_page_release(pg);
+		return;
+	}
+	conv_page_read(pg);
+}
+
+/* One partition's entries answered. */
+static void
+conv_page_index_done(struct db *db, redisReply *r, const char *err,
+    void *arg)
+{
+	struct conv_page	*pg = arg;
+	struct conv_entry	*ne;
+	size_t			 i, cap;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		pg->failed = 1;
+	else
+		for (i = 0; i + 1 < r->elements; i += 2) {
+			if (r->element[i]->str == NULL ||
+			    store_id_partition(r->element[i]->str) == -1)
+				continue;
+			if (pg->nentries == pg->cap) {
+				cap = pg->cap ? pg->cap * 2 : 64;
+				if ((ne = realloc(pg->entries,
+				    cap * sizeof *ne)) == NULL) {
+					pg->failed = 1;
+					break;
+				}
+				pg->entries = ne;
+				pg->cap = cap;
+			}
+			ne = &pg->entries[pg->nentries++];
+			conv_copy(ne->id, sizeof ne->id, r->element[i]->str);
+			ne->key = (int64_t)strtod(store_str(r->element[i + 1]),
+			    NULL);
+		}
+	conv_page_index_release(pg);
+}
+
+/* One page of a list, from every partition. */
+int
+store_conv_page(struct db *db, const char *list, int64_t min_ms,
+    int64_t max_ms, const struct store_page_after *after, size_t limit,
+    store_page_cb cb, void *arg)
+{
+	struct conv_page	*pg;
+	const char		*argv[6];
+	char			 hi[24], lo[24], key[24], n[24];
+	int			 p;
+
+	if (!db_ready(db) || limit == 0 || (pg = calloc(1, sizeof *pg)) == NULL)
+		return -1;
+	pg->db = db;
+	pg->cb = cb;
+	pg->arg = arg;
+	pg->limit = limit;
+	pg->pending = 1;
+	snprintf(hi, sizeof hi, "%lld", (long long)max_ms);
+	snprintf(lo, sizeof lo, "%lld", (long long)min_ms);
+	snprintf(key, sizeof key, "%lld", after ? (long long)after->key : 0LL);
+	snprintf(n, sizeof n, "%zu", limit + 1);
+	for (p = 0; p < STORE_PARTITIONS; p++) {
+		snprintf(pg->index[p], sizeof pg->index[p], strcmp(list,
+		    "responded") == 0 ? KEY_RESPONDED : KEY_AWAITING, p);
+		argv[0] = pg->index[p];
+		argv[1] = hi;
+		argv[2] = lo;
+		argv[3] = after != NULL ? key : "";
+		argv[4] = after != NULL ? after->id : "";
+		argv[5] = n;
+		if (store_run(db, "page", conv_page_index_done, pg, 6, argv,
+		    NULL) == 0)
+			pg->pending++;
+		else
+			pg->failed = 1;
+	}
+	conv_page_index_release(pg);	/* drop the guard */
+	return 0;
+}
+
+/* A partition's day ranges answered: read every id they give for the
+ * days of [from, to) (a few more: each day's range is the lowest and
+ * highest id that opened on it; the records say when they arrived). */
+static void
+conv_days_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_item	*pt = arg;
+	struct conv_list	*l = pt->l;
+	struct conv_item	*it;
+	int64_t			 lo, hi, n;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		l->failed = 1;
+	else if (store_days_range(r, l->from_ms, l->to_ms, &lo, &hi) == 0)
+		for (n = lo; n <= hi; n++) {
+			if ((it = calloc(1, sizeof *it)) == NULL) {
+				l->failed = 1;
+				break;
+			}
+			it->l = l;
+			it->p = pt->p;
+			snprintf(it->id, sizeof it->id, "%d-%lld", pt->p,
+			    (long long)n);
+			if (db_command(l->db, conv_item_done, it, "HGETALL "
+			    KEY_CONV, pt->p, it->id) == 0)
+				l->pending++;
+			else {
+				l->failed = 1;
+				free(it);
+				break;
+			}
+		}
+	free(pt);
+	conv_list_release(l);
+}
+
+/* Conversations that arrived in [from, to): from each partition's day
+ * ranges, and from the arrival index an older release kept (rx, until
+ * the migration has folded it into the day ranges). */
 int
 store_conv_arrived(struct db *db, int64_t from_ms, int64_t to_ms,
     store_list_cb cb, void *arg)
 {
-	char	from[24], to[24];
+	struct conv_list	*l;
+	struct conv_item	*pt;
+	char			 from[24], to[24], key[48];
+	int			 p;
 
+	if (!db_ready(db) || (l = calloc(1, sizeof *l)) == NULL)
+		return -1;
+	l->db = db;
+	l->cb = cb;
+	l->arg = arg;
+	l->prune = 1;
+	l->arrived = 1;
+	l->from_ms = from_ms;
+	l->to_ms = to_ms;
+	l->pending = 1;
 	snprintf(from, sizeof from, "%lld", (long long)from_ms);
 	snprintf(to, sizeof to, "(%lld", (long long)to_ms);
-	return conv_list_start(db, KEY_RECEIVED, 1, from, to, 0,
-	    (size_t)1 << 30, cb, arg);
+	for (p = 0; p < STORE_PARTITIONS; p++) {
+		snprintf(l->index[p], sizeof l->index[p], KEY_RECEIVED, p);
+		snprintf(key, sizeof key, KEY_DAYS, p);
+		if ((pt = calloc(1, sizeof *pt)) == NULL) {
+			l->failed = 1;
+			continue;
+		}
+		pt->l = l;
+		pt->p = p;
+		if (db_command(db, conv_index_done, pt, "ZRANGEBYSCORE %s %s %s",
+		    l->index[p], from, to) == 0)
+			l->pending++;
+		else {
+			l->failed = 1;
+			free(pt);
+		}
+		if ((pt = calloc(1, sizeof *pt)) == NULL) {
+			l->failed = 1;
+			continue;
+		}
+		pt->l = l;
+		pt->p = p;
+		if (db_command(db, conv_days_done, pt, "HGETALL %s", key) == 0)
+			l->pending++;
+		else {
+			l->failed = 1;
+			free(pt);
+		}
+	}
+	conv_list_release(l);	/* drop the guard */
+	return 0;
+}
+
+/* A batch of the migration. */
+struct conv_migrate {
+	store_migrate_cb	 cb;
+	void			*arg;
+	int			 p;
+};
+
+/* migrate-rx-2 answered. */
+static void
+conv_migrate_done(struct db *db, redisReply *r, const char *err, void *arg)
+{
+	struct conv_migrate	*m = arg;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+		m->cb(m->p, -1, -1, err != NULL ? err : r != NULL &&
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply",
+		    m->arg);
+	else
+		m->cb(m->p, (long)store_num(r->element[0]),
+		    (long)store_num(r->element[1]), NULL, m->arg);
+	free(m);
+}
+
+/* Fold a batch of partition p's older arrival index into its days. */
+int
+store_migrate_arrivals(struct db *db, int p, int batch, store_migrate_cb cb,
+    void *arg)
+{
+	struct conv_migrate	*m;
+	char			 krx[48], kd[48], n[16];
+	const char		*argv[3];
+
+	if (!db_ready(db) || (m = calloc(1, sizeof *m)) == NULL)
+		return -1;
+	m->cb = cb;
+	m->arg = arg;
+	m->p = p;
+	snprintf(krx, sizeof krx, KEY_RECEIVED, p);
+	snprintf(kd, sizeof kd, KEY_DAYS, p);
+	snprintf(n, sizeof n, "%d", batch);
+	argv[0] = krx;
+	argv[1] = kd;
+	argv[2] = n;
+	if (store_run(db, "migrate-rx", conv_migrate_done, m, 3, argv,
+	    NULL) == -1) {
+		free(m);
+		return -1;
+	}
+	return 0;
 }
 
 struct conv_event {
@@ -850,7 +1512,7 @@ struct conv_event {
 	void		*arg;
 };
 
-/* RPUSH of an event answered. */
+/* event-2 answered (0: the conversation has expired, nothing kept). */
 static void
 conv_event_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
@@ -867,17 +1529,21 @@ store_event(struct db *db, const char *id, const char *json,
     store_done_cb cb, void *arg)
 {
 	struct conv_event	*ce;
-	char			 key[160];
+	char			 kc[160], ke[160];
+	const char		*argv[3];
 	int			 p;
 
 	if ((p = store_id_partition(id)) == -1 ||
 	    (ce = calloc(1, sizeof *ce)) == NULL)
 		return -1;
-	snprintf(key, sizeof key, KEY_EVENTS, p, id);
+	snprintf(kc, sizeof kc, KEY_CONV, p, id);
+	snprintf(ke, sizeof ke, KEY_EVENTS, p, id);
+	argv[0] = kc;
+	argv[1] = ke;
+	argv[2] = json;
 	ce->cb = cb;
 	ce->arg = arg;
-	if (db_command(db, conv_event_done, ce, "RPUSH %s %s", key,
-	    json) == -1) {
+	if (store_run(db, "event", conv_event_done, ce, 3, argv, NULL) == -1) {
 		free(ce);
 		return -1;
 	}
@@ -911,8 +1577,8 @@ store_delivery(struct db *db, const char *id, const char *provider,
     const char *json, store_delivery_cb cb, void *arg)
 {
 	struct conv_delivery	*cd;
-	char			 ke[160], kd[256], h[41];
-	const char		*argv[6];
+	char			 kc[160], ke[160], kd[256], h[41];
+	const char		*argv[7];
 	int			 p;
 
 	if ((p = store_id_partition(id)) == -1 ||
@@ -921,15 +1587,17 @@ store_delivery(struct db *db, const char *id, const char *provider,
 	cd->cb = cb;
 	cd->arg = arg;
 	store_hash(provider_id, strlen(provider_id), h);
+	snprintf(kc, sizeof kc, KEY_CONV, p, id);
 	snprintf(ke, sizeof ke, KEY_EVENTS, p, id);
 	snprintf(kd, sizeof kd, KEY_DELIVERY, p, provider, h);
-	argv[0] = ke;
-	argv[1] = kd;
-	argv[2] = status;
-	argv[3] = json;
-	argv[4] = is_failure ? "1" : "0";
-	argv[5] = "604800";	/* a week: providers report within hours */
-	if (store_run(db, "delivery", conv_delivery_done, cd, 6, argv,
+	argv[0] = kc;
+	argv[1] = ke;
+	argv[2] = kd;
+	argv[3] = status;
+	argv[4] = json;
+	argv[5] = is_failure ? "1" : "0";
+	argv[6] = "604800";	/* a week: providers report within hours */
+	if (store_run(db, "delivery", conv_delivery_done, cd, 7, argv,
 	    NULL) == -1) {
 		free(cd);
 		return -1;

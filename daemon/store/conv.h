@@ -162,12 +162,41 @@ int	 store_conv_load(struct db *, const char *id, store_conv_cb, void *);
 /* A conversation with its events and texts. */
 int	 store_conv_get(struct db *, const char *id, store_full_cb, void *);
 /* Conversations in a state, newest first, from every partition: "open"
- * (awaiting, overdue included) or "responded"; at most limit from each. */
+ * (awaiting, overdue included) or "responded"; at most limit from each,
+ * so not every one when a partition has more: a list that must be whole
+ * pages with store_conv_page. */
 int	 store_conv_list(struct db *, const char *state, size_t limit,
 	    store_list_cb, void *);
+/* Where a page of a list starts: after the entry with this sort key (ms)
+ * and id. */
+struct store_page_after {
+	int64_t	 key;
+	char	 id[32];
+};
+/* A page of a list: convs[0..n) in order, then where the next page starts
+ * (NULL at the end); failed when any partition could not be read. */
+typedef void (*store_page_cb)(const struct store_conv *convs, size_t n,
+    const struct store_page_after *next, int failed, void *arg);
+/*
+ * One page of conversations from every partition, newest first by their
+ * list's sort key and then id: "open" (awaiting, overdue included) by
+ * deadline, or "responded" by response time; only keys in [min_ms, max_ms];
+ * at most limit, after the entry `after` names (NULL: from the top).
+ */
+int	 store_conv_page(struct db *, const char *list, int64_t min_ms,
+	    int64_t max_ms, const struct store_page_after *after, size_t limit,
+	    store_page_cb, void *);
 /* Conversations that arrived in [from, to), from every partition. */
 int	 store_conv_arrived(struct db *, int64_t from_ms, int64_t to_ms,
 	    store_list_cb, void *);
+/* folded: arrivals moved into the day ranges; left: still in the older
+ * index (0: the partition is migrated); -1 with err on failure. */
+typedef void (*store_migrate_cb)(int p, long folded, long left,
+    const char *err, void *arg);
+/* Migration from the release before: fold up to batch entries of
+ * partition p's arrival index into its day ranges (migrate-rx-2). */
+int	 store_migrate_arrivals(struct db *, int p, int batch,
+	    store_migrate_cb, void *);
 /* Append an event (JSON) to a conversation's audit trail. */
 int	 store_event(struct db *, const char *id, const char *json,
 	    store_done_cb, void *);

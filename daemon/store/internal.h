@@ -25,6 +25,13 @@ const char *store_field(const struct redisReply *h, const char *name);
 const char *store_str(const struct redisReply *r);
 /* A reply element as a number (0 when missing). */
 int64_t	 store_num(const struct redisReply *r);
+/*
+ * The ids (numbers N of "P-N") a partition's day ranges (an HGETALL of
+ * KEY_DAYS) give for conversations that arrived in [from, to): lo to hi;
+ * -1 when none.
+ */
+int	 store_days_range(const struct redisReply *days, int64_t from_ms,
+	    int64_t to_ms, int64_t *lo, int64_t *hi);
 /* Hex SHA-256 (first 20 bytes) of a string, for key names. */
 void	 store_hash(const char *s, size_t len, char out[41]);
 

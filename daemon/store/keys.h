@@ -17,14 +17,21 @@
 /* Partition P's keys (P an int). */
 #define KEY_CONV	"rd:{%d}:c:%s"		/* P, id: hash, the record */
 #define KEY_EVENTS	"rd:{%d}:e:%s"		/* P, id: list, audit trail */
-#define KEY_TEXTS	"rd:{%d}:t:%s"		/* P, id: hash, n -> text */
+#define KEY_TEXTS	"rd:{%d}:t:%s"		/* P, id: hash, n -> text (an
+						   older release's) */
+#define KEY_TEXT_BUCKET	"rd:{%d}:x:%lld"	/* P, expiry (unix s): hash,
+						   "ID:N" -> text */
 #define KEY_OPEN	"rd:{%d}:o:%s"		/* P, address hash: open id */
 #define KEY_ROUTE	"rd:{%d}:r:%s"		/* P, address hash: routing */
 #define KEY_DEDUPE	"rd:{%d}:d:%s:%s"	/* P, provider, id hash */
 #define KEY_DUE		"rd:{%d}:due"		/* P: zset, "ID:STEP" by ms */
 #define KEY_AWAITING	"rd:{%d}:aw"		/* P: zset, id by deadline */
 #define KEY_RESPONDED	"rd:{%d}:rs"		/* P: zset, id by response */
-#define KEY_RECEIVED	"rd:{%d}:rx"		/* P: zset, id by arrival */
+#define KEY_RECEIVED	"rd:{%d}:rx"		/* P: zset, id by arrival (an
+						   older release's; migrated
+						   into KEY_DAYS) */
+#define KEY_DAYS	"rd:{%d}:days"		/* P: hash, day -> "lo:hi",
+						   the ids opened that day */
 #define KEY_SEQ		"rd:{%d}:seq"		/* P: counter for "P-N" ids */
 #define KEY_STATS	"rd:{%d}:stats"		/* P: hash, in_time, late */
 #define KEY_ESC		"rd:{%d}:esc"		/* P: stream of due alerts */
@@ -73,8 +80,12 @@
  * by when they fall due (ms).  claim-2 moves them to KEY_ESC as entries
  * with the fields id, kind, due (ms) and claimed (ms, Redis TIME).
  *
- * KEY_TEXTS fields: "N" the text of message N, "mN" the media URLs of
- * message N (JSON), "r" the text of an observed staff email response.
+ * KEY_TEXT_BUCKET fields: "ID:N" the text of message N of conversation
+ * ID, "ID:mN" the media URLs of message N (JSON), "ID:r" the text of an
+ * observed staff email response.  The bucket's name is when it expires;
+ * a conversation's record names the buckets of its first message (x1)
+ * and response (xr), each later message's event its own ("x").
+ * KEY_TEXTS (the release before) had "N", "mN" and "r".
  *
  * KEY_CODES fields: "N" (an alert code) -> the conversation it takes, and
  * "last" -> the code of the person's latest alert.

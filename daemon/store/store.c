@@ -217,6 +217,34 @@ store_stats_overdue(struct db *db, redisReply *r, const char *err, void *arg)
 	store_stats_release(sr);
 }
 
+/* The ids a partition's day ranges give for arrivals in [from, to). */
+int
+store_days_range(const redisReply *days, int64_t from_ms, int64_t to_ms,
+    int64_t *lo, int64_t *hi)
+{
+	long long	 d, a, b;
+	int64_t		 first = from_ms / STORE_DAY_MS;
+	int64_t		 last = (to_ms - 1) / STORE_DAY_MS;
+	size_t		 i;
+	int		 found = 0;
+
+	*lo = *hi = 0;
+	for (i = 0; i + 1 < days->elements; i += 2) {
+		if (days->element[i]->str == NULL ||
+		    days->element[i + 1]->str == NULL ||
+		    sscanf(days->element[i]->str, "%lld", &d) != 1 ||
+		    sscanf(days->element[i + 1]->str, "%lld:%lld", &a,
+		    &b) != 2 || d < first || d > last || a > b)
+			continue;
+		if (!found || a < *lo)
+			*lo = a;
+		if (!found || b > *hi)
+			*hi = b;
+		found = 1;
+	}
+	return found ? 0 : -1;
+}
+
 /* Gather the stats of every partition. */
 int
 store_stats(struct db *db, int64_t now_ms, store_stats_cb cb, void *arg)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #define STORE_PARTITIONS	16
+#define STORE_DAY_MS		86400000LL	/* KEY_DAYS's days, UTC */
 
 struct db;
 

@@ -61,9 +61,11 @@ class StatusTwilio(FakeTwilio):
         if req.status == 201 and req.form.get("StatusCallback"):
             # Twilio reports after it has answered the API call.
             t = threading.Thread(target=self.report, args=(req,), daemon=True)
+            # Started before close() can see it: joining a thread not yet
+            # started raises (seen at a busy machine's teardown).
             with self.lock:
+                t.start()
                 self.threads.append(t)
-            t.start()
 
     def report(self, req):
         final, code = self.outcomes.get(req.form["To"], ("delivered", None))

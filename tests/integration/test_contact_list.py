@@ -57,5 +57,16 @@ def test_a_bad_limit_or_cursor_is_400(replyd):
         assert body["error"] == "bad request"
 
 
+def test_a_forged_cursor_is_400_naming_the_cursor(replyd):
+    for i in range(60):
+        put(replyd, "yp-%02d" % i, name="Person %d" % i, phone="+4477009%05d" % (500 + i))
+    good = replyd.api("GET", "/v1/contacts?limit=10")[1]["next_cursor"]
+    assert good is not None
+    for cursor in ("123", good[:-1] + ("0" if good[-1] != "0" else "1"), good + "00"):
+        status, body = replyd.api("GET", "/v1/contacts?cursor=" + cursor)
+        assert status == 400, cursor
+        assert "cursor" in body["detail"]
+
+
 def test_the_list_needs_a_token(replyd):
     assert replyd.request("GET", "/v1/contacts")[0] == 401

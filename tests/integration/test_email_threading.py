@@ -111,6 +111,9 @@ def test_a_staff_email_response_keeps_its_text(make_replyd, redis_server, tmpdir
     assert "I will call you at 3pm" in response["text"]
     # Kept like message text: with the texts, which expire before the record.
     p = c["id"].split("-")[0]
-    ttl = int(redis_server.cli("--raw", "TTL", "rd:{%s}:t:%s" % (p, c["id"])))
-    assert 0 < ttl <= 30 * 86400
+    bucket = redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, c["id"]), "xr").strip()
+    key = "rd:{%s}:x:%s" % (p, bucket)
+    assert "I will call you at 3pm" in redis_server.cli("--raw", "HGET", key, c["id"] + ":r")
+    ttl = int(redis_server.cli("--raw", "TTL", key))
+    assert 0 < ttl <= 30 * 86400 + 3600
     assert "I will call you" not in d.logtext()

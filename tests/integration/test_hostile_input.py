@@ -424,9 +424,11 @@ def test_reply_to_a_subject_stored_raw_before_repair_is_still_sent(
         email_replyd, smtp, redis_server):
     assert post_postmark(email_replyd, YP_EMAIL, "inbound@replyd.test", subject="x")[0] == 200
     [c] = conversations(email_replyd)
-    # Text stored by an older replyd: a tab, an ESC and a Latin-1 byte.
-    key = [k for k in redis_server.cli("--raw", "KEYS", "rd:*:t:%s" % c["id"]).splitlines()
-           if k][0]
+    # Text stored by an older replyd (in its layout: one hash per
+    # conversation, rd:{P}:t:ID): a tab, an ESC and a Latin-1 byte.
+    p = c["id"].split("-")[0]
+    key = "rd:{%s}:t:%s" % (p, c["id"])
+    redis_server.cli("HDEL", "rd:{%s}:c:%s" % (p, c["id"]), "x1")
     import subprocess
     subprocess.run(["redis-cli", "-p", str(redis_server.port), "-x", "HSET", key, "1"],
                    input=b"Subject: Caf\xe9\tmenu\x1b\n\nhello", check=True,

@@ -35,7 +35,9 @@ def test_an_mms_keeps_its_media_links_and_count_not_the_media(make_replyd, redis
     # The links are content: kept with the text (which expires first),
     # never in the record or the audit trail, never in the log.
     p = c["id"].split("-")[0]
-    assert redis_server.cli("--raw", "HGET", "rd:{%s}:t:%s" % (p, c["id"]), "m1").startswith("[")
+    bucket = redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, c["id"]), "x1").strip()
+    assert redis_server.cli("--raw", "HGET", "rd:{%s}:x:%s" % (p, bucket),
+                            c["id"] + ":m1").startswith("[")
     assert urls[0] not in redis_server.cli("--raw", "LRANGE", "rd:{%s}:e:%s" % (p, c["id"]),
                                            "0", "-1")
     assert urls[0] not in d.logtext() and urls[1] not in d.logtext()

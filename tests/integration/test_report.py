@@ -17,10 +17,21 @@ def ms(y, mo, d, h=0, mi=0):
     return int(datetime.datetime(y, mo, d, h, mi, tzinfo=datetime.timezone.utc).timestamp() * 1000)
 
 
-def generate(redis_server, n=300, seed=7):
-    """Conversations in October 2026 (UTC+1 then UTC; all-day calendar)."""
+def generate(redis_server, n=300, seed=7, layout="days"):
+    """Conversations in October 2026 (UTC+1 then UTC; all-day calendar),
+    found by the day ranges replyd keeps (each day's lowest and highest id
+    per partition), or by layout "rx": the arrival index of the release
+    before, which a replyd must still read until its migration ends."""
     rnd = random.Random(seed)
-    rows, cmds = [], []
+    rows, cmds, days = [], [], {}
+
+    def index(p, cid, rx):
+        if layout == "rx":
+            cmds.append(["ZADD", "rd:{%d}:rx" % p, rx, cid])
+            return
+        n = int(cid.split("-")[1])
+        lo, hi = days.get((p, rx // 86400000), (n, n))
+        days[(p, rx // 86400000)] = (min(lo, n), max(hi, n))
     for i in range(n):
         p = rnd.randrange(16)
         cid = "%d-%d" % (p, 1000 + i)
@@ -39,11 +50,13 @@ def generate(redis_server, n=300, seed=7):
         if responded:
             fields += ["responded_at", responded]
         cmds.append(["HSET", "rd:{%d}:c:%s" % (p, cid)] + fields)
-        cmds.append(["ZADD", "rd:{%d}:rx" % p, rx, cid])
+        index(p, cid, rx)
     # Outside the month: must not be counted.
     cmds.append(["HSET", "rd:{3}:c:3-1", "id", "3-1", "team", "leaving-care", "received_at",
                  ms(2026, 11, 1, 12), "deadline", ms(2026, 11, 2, 12), "step", 0])
-    cmds.append(["ZADD", "rd:{3}:rx", ms(2026, 11, 1, 12), "3-1"])
+    index(3, "3-1", ms(2026, 11, 1, 12))
+    for (p, day), (lo, hi) in days.items():
+        cmds.append(["HSET", "rd:{%d}:days" % p, day, "%d:%d" % (lo, hi)])
     text = "".join("*%d\r\n" % len(c) + "".join("$%d\r\n%s\r\n" % (len(str(a).encode()), a)
                                                 for a in c) for c in cmds)
     out = subprocess.run(["redis-cli", "-p", str(redis_server.port), "--pipe"], input=text,
@@ -99,6 +112,34 @@ def test_month_report_matches_an_independent_count(make_replyd, redis_server, tm
     assert got["teams"]["leaving-care"]["received"] == lc["received"]
     # The tiny team has 3 conversations: its counts are suppressed.
     assert got["teams"]["tiny"]["received"] == "<5"
+
+
+def test_month_report_still_reads_the_older_arrival_index(make_replyd, redis_server,
+                                                          tmpdir_path):
+    d = make_replyd(report_config(redis_server.port, tmpdir_path))
+    rows = generate(redis_server, layout="rx")
+    status, got = d.api("GET", "/v1/report?from=2026-10-01&to=2026-10-31")
+    assert status == 200
+    want = expected(rows)
+    for key in ("received", "responded_in_time", "late", "still_open"):
+        assert got[key] == want[key], key
+
+
+def test_report_counts_conversations_stored_through_the_webhook(make_replyd, redis_server,
+                                                                tmpdir_path):
+    from staff import FROM, TWILIO_TOKEN, send_sms
+    cfg = report_config(redis_server.port, tmpdir_path)
+    cfg["channels"] = {"twilio": {"auth_token": TWILIO_TOKEN, "account_sid": "ACtest",
+                                  "from": FROM, "api_base": "http://127.0.0.1:9"}}
+    replyd = make_replyd(cfg)
+    for i in range(3):
+        send_sms(replyd, "+4477009%05d" % (700 + i))
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    span = "from=%s&to=%s" % (today - datetime.timedelta(days=1), today + datetime.timedelta(days=1))
+    status, got = replyd.api("GET", "/v1/report?" + span)
+    assert status == 200, got
+    assert got["received"] == 3
+    assert got["still_open"] == 3
 
 
 def test_report_for_one_team_and_as_a_table(make_replyd, redis_server, tmpdir_path):

@@ -216,3 +216,22 @@ def test_metrics_count_received_in_time_and_overdue(tmpdir_path, redis_server, m
     text = d.request("GET", "/metrics")[2].decode()
     assert 'replyd_messages_received_total{channel="sms"} 2' in text
     assert "replyd_responses_in_time 1" in text or "replyd_responses_late 1" in text
+
+
+def test_each_message_event_says_whether_that_message_was_urgent(make_replyd, redis_server,
+                                                                 tmpdir_path):
+    # The first message's event is kept in the record (docs/data-model.md):
+    # a later urgent message makes the conversation urgent, not the first.
+    d = make_replyd(all_day_config(redis_server.port, tmpdir_path,
+                                   urgent={"keywords": ["scared"]}))
+    assert post(d, sms(body="can you call me"))[0] == 200
+    assert post(d, sms(body="I am scared"))[0] == 200
+    assert post(d, sms(sender="+447700900124", body="I am scared"))[0] == 200
+    assert post(d, sms(sender="+447700900124", body="it's fine now"))[0] == 200
+    for c in conversations(d):
+        full = d.api("GET", "/v1/conversations/" + c["id"])[1]
+        assert full["urgent"] is True
+        assert [e["n"] for e in full["events"] if e["type"] == "message"] == [1, 2]
+    got = sorted([m["urgent"] for m in d.api("GET", "/v1/conversations/" + c["id"])[1]
+                  ["messages"]] for c in conversations(d))
+    assert got == [[False, True], [True, False]]

@@ -5,17 +5,19 @@
 -- An observed staff email is recorded as the response instead.
 -- KEYS: 1 conversation, 2 its events (the open one, else the new id's),
 --       3 open pointer of the address, 4 awaiting, 5 due, 6 responded,
---       7 stats, 8 dedupe key, 9 route of the address, 10 the
---       conversation's texts, 11 arrival index
+--       7 stats, 8 dedupe key, 9 route of the address, 10 the text
+--       bucket of what expires at ARGV[12], 11 the partition's day ranges
 -- ARGV: 1 the open id open-2 saw ('' none), 2 the new id it allocated
 --       ('' none), 3 arrival (ms), 4 channel, 5 provider, 6 address,
---       7 address hash, 8 text, 9 metadata (JSON, no text), 10 default
---       team, 11 urgent ('0'/'1'), 12 text ttl, 13 dedupe ttl,
+--       7 address hash (unused: the record keeps the address), 8 text, 9 metadata (JSON, no text), 10 default
+--       team, 11 urgent ('0'/'1'), 12 when the text expires (unix
+--       seconds: its bucket's expiry, named in the record), 13 dedupe ttl,
 --       14 staff member for an observed response ('' none), 15 record
 --       ttl after a response, 16 workers absent now (",a,b,"),
 --       17 '1' when the staff email was not authenticated (it is only
---       an event, never a response), 18 number of teams, then per team:
---       id, deadline (ms), first step due (ms)
+--       an event, never a response), 18 the media links (JSON, or ''),
+--       19 number of teams, then per team: id, deadline (ms), first step
+--       due (ms)
 -- Returns {'duplicate', id}, {'retry'} (the open pointer moved: run open-2
 -- again), {'responded', id}, {'none', id}, {'unverified', id} (an
 -- unverified_staff_email event was recorded in conversation id) or
@@ -49,10 +51,9 @@ if ARGV[14] ~= '' then
     ARGV[13])
   if r == 'responded' then
     -- The worker's words are part of the record, kept like a message's.
-    redis.call('HSET', KEYS[10], 'r', ARGV[8])
-    if redis.call('TTL', KEYS[10]) < tonumber(ARGV[12]) then
-      redis.call('EXPIRE', KEYS[10], ARGV[12])
-    end
+    redis.call('HSET', KEYS[10], expected .. ':r', ARGV[8])
+    redis.call('EXPIREAT', KEYS[10], ARGV[12], 'NX')
+    redis.call('HSET', KEYS[1], 'xr', ARGV[12])
     return {'responded', expected, rteam, rstep}
   end
   return {'none', expected}
@@ -72,28 +73,51 @@ local worker, contact = r[3] or '', r[1] or ''
 local id, status = expected, 'joined'
 if id ~= '' then
   local f = redis.call('HMGET', KEYS[1], 'state', 'team', 'worker',
-    'contact', 'deadline')
+    'contact', 'deadline', 'urgent')
   if f[1] ~= 'awaiting' then
     -- The pointer outlived its conversation: drop it and start again.
     redis.call('DEL', KEYS[3])
     return {'retry'}
   end
   team, worker, contact, deadline = f[2], f[3], f[4], f[5]
-  if ARGV[11] == '1' then redis.call('HSET', KEYS[1], 'urgent', 1) end
+  if ARGV[11] == '1' and f[6] ~= '1' then
+    -- The first message was not urgent: say so before urgent changes.
+    redis.call('HSETNX', KEYS[1], 'e1u', '0')
+    redis.call('HSET', KEYS[1], 'urgent', 1)
+  end
 else
   if fresh == '' then return {'retry'} end
   id, status = fresh, 'opened'
+  -- The first message's event is the record's own fields (x1: its
+  -- text's bucket, which says the record holds it; e1m: its metadata
+  -- unless empty; whether it was urgent: urgent, or e1u once a later
+  -- message made the conversation urgent): the audit trail is made by
+  -- the second event.
   redis.call('HSET', KEYS[1], 'id', id, 'state', 'awaiting', 'team', team,
     'worker', worker, 'contact', contact, 'channel', ARGV[4],
-    'provider', ARGV[5], 'addr', ARGV[6], 'ah', ARGV[7],
-    'received_at', ARGV[3], 'deadline', deadline, 'step', 0, 'n', 0,
-    'urgent', ARGV[11])
+    'provider', ARGV[5], 'addr', ARGV[6], 'received_at', ARGV[3],
+    'deadline', deadline, 'step', 0, 'n', 1, 'urgent', ARGV[11],
+    'x1', ARGV[12])
+  if ARGV[9] ~= '{}' then redis.call('HSET', KEYS[1], 'e1m', ARGV[9]) end
   redis.call('SET', KEYS[3], id)
   redis.call('ZADD', KEYS[5], due, id .. ':0')
   redis.call('ZADD', KEYS[4], deadline, id)
-  redis.call('ZADD', KEYS[11], ARGV[3], id)
+  -- The report finds a day's conversations by the lowest and highest id
+  -- that opened on it (ids only grow).
+  local day = tostring(math.floor(tonumber(ARGV[3]) / 86400000))
+  local num = tonumber(string.match(id, '%-(%d+)$'))
+  local range = redis.call('HGET', KEYS[11], day)
+  local lo, hi = num, num
+  if range then
+    lo, hi = string.match(range, '^(%d+):(%d+)$')
+    lo, hi = math.min(tonumber(lo), num), math.max(tonumber(hi), num)
+  end
+  if range ~= lo .. ':' .. hi then
+    redis.call('HSET', KEYS[11], day, lo .. ':' .. hi)
+  end
 end
-local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+local n = 1
+if status == 'joined' then n = redis.call('HINCRBY', KEYS[1], 'n', 1) end
 local now = '0'
 if status == 'opened' and (contact == '' or (worker ~= '' and
     string.find(ARGV[16], ',' .. worker .. ',', 1, true))) then
@@ -105,12 +129,19 @@ if ARGV[11] == '1' then
   redis.call('ZADD', KEYS[5], ARGV[3], id .. ':u' .. n)
   now = '1'
 end
-redis.call('RPUSH', KEYS[2], '{"type":"message","at":' .. ARGV[3] ..
-  ',"n":' .. n .. ',"channel":' .. cjson.encode(ARGV[4]) ..
-  ',"provider":' .. cjson.encode(ARGV[5]) .. ',"urgent":' ..
-  (ARGV[11] == '1' and 'true' or 'false') .. ',"meta":' .. ARGV[9] .. '}')
-redis.call('HSET', KEYS[10], n, ARGV[8])
-if ARGV[18] ~= '' then redis.call('HSET', KEYS[10], 'm' .. n, ARGV[18]) end
-redis.call('EXPIRE', KEYS[10], ARGV[12])
+if status == 'joined' then
+  redis.call('RPUSH', KEYS[2], '{"type":"message","at":' .. ARGV[3] ..
+    ',"n":' .. n .. ',"channel":' .. cjson.encode(ARGV[4]) ..
+    ',"provider":' .. cjson.encode(ARGV[5]) .. ',"urgent":' ..
+    (ARGV[11] == '1' and 'true' or 'false') .. ',"meta":' .. ARGV[9] ..
+    ',"x":' .. ARGV[12] .. '}')
+end
+-- The text in the bucket of texts that expire when it does (the record or
+-- its event says which): one field, not a key, per message.
+redis.call('HSET', KEYS[10], id .. ':' .. n, ARGV[8])
+if ARGV[18] ~= '' then
+  redis.call('HSET', KEYS[10], id .. ':m' .. n, ARGV[18])
+end
+redis.call('EXPIREAT', KEYS[10], ARGV[12], 'NX')
 redis.call('SET', KEYS[8], id, 'EX', ARGV[13])
 return {status, id, team, worker, contact, r[4] or '1', deadline, now}
