@@ -1245,7 +1245,9 @@ conv_page_read(struct conv_page *pg)
 	char			 kc[160];
 	size_t			 i;
 
-	qsort(pg->entries, pg->nentries, sizeof *pg->entries, conv_entry_cmp);
+	if (pg->nentries > 0)
+		qsort(pg->entries, pg->nentries, sizeof *pg->entries,
+		    conv_entry_cmp);
 	pg->ntake = pg->nentries < pg->limit ? pg->nentries : pg->limit;
 	/* Each partition gave one more than the page holds, so anything
 	 * left over says there is a next page. */
