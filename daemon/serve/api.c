@@ -46,17 +46,15 @@ static void	api_proceed(struct api_call *);
 
 /*
  * A page route's refusal: the error page in the layout, with the
- * navigation when someone is signed in, exactly as web_error draws it
- * (serve/web.h, which this module cannot include: web uses api), so that
- * a 404 for something hidden is the same page as a handler's own 404.
+ * navigation when someone is signed in, drawn by pages_staff as
+ * web_error's are, so that a 404 for something hidden is the same page as
+ * a handler's own 404.
  */
 static void
 api_page_error(struct api_call *c, int code, const char *heading,
     const char *text)
 {
 	struct template_data	*d;
-	struct page_nav		 nav;
-	struct page_view	 v;
 
 	if ((d = template_data_new()) == NULL) {
 		pages_error(c->req, c->cfg, code, heading, text);
@@ -64,20 +62,8 @@ api_page_error(struct api_call *c, int code, const char *heading,
 	}
 	template_set(template_root(d), "heading", heading);
 	template_set(template_root(d), "message", text);
-	memset(&v, 0, sizeof v);
-	v.status = code;
-	v.title = heading;
-	v.template = "error";
-	v.data = d;
-	v.personal = 1;
-	if (c->signed_in && c->person != NULL) {
-		nav.name = c->person->name != NULL ? c->person->name :
-		    c->person->id;
-		nav.csrf = c->csrf;
-		nav.current = NULL;
-		v.nav = &nav;
-	}
-	pages_reply(c->req, c->cfg, &v);
+	pages_staff(c->req, c->cfg, c->signed_in ? c->person : NULL, c->csrf,
+	    code, heading, NULL, "error", d);
 	template_data_free(d);
 }
 

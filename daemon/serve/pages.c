@@ -250,6 +250,32 @@ pages_reply(struct http_req *req, const struct config *cfg,
 	    v->data, v->personal, v->nav);
 }
 
+void
+pages_staff(struct http_req *req, const struct config *cfg,
+    const struct config_person *person, const char *csrf, int status,
+    const char *title, const char *current, const char *tmpl,
+    struct template_data *d)
+{
+	struct page_nav		nav;
+	struct page_view	v;
+
+	memset(&v, 0, sizeof v);
+	v.status = status;
+	v.title = title;
+	v.template = tmpl;
+	v.data = d;
+	v.personal = 1;
+	if (person != NULL) {
+		nav.name = person->name != NULL ? person->name : person->id;
+		nav.csrf = csrf;
+		nav.current = current;
+		v.nav = &nav;
+	}
+	if (d != NULL)
+		template_set(template_root(d), "csrf", csrf != NULL ? csrf : "");
+	pages_reply(req, cfg, &v);
+}
+
 /* Answer with an error page. */
 void
 pages_error(struct http_req *req, const struct config *cfg, int status,

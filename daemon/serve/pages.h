@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 struct config;
+struct config_person;
 struct http_req;
 struct plugin_env;
 struct server;
@@ -74,6 +75,16 @@ void	pages_headers(struct http_req *, int personal);
 /* Answer with a page (the request is gone afterwards). */
 void	pages_reply(struct http_req *, const struct config *,
 	    const struct page_view *);
+/*
+ * Answer with a staff page: template tmpl with d (d's root gets "csrf")
+ * in the layout, with person's navigation (current: the section's path,
+ * or NULL) when person is not NULL; always no-store.  serve/web.h's
+ * pages and the API preamble's refusals of page routes both draw here.
+ */
+void	pages_staff(struct http_req *, const struct config *,
+	    const struct config_person *, const char *csrf, int status,
+	    const char *title, const char *current, const char *tmpl,
+	    struct template_data *d);
 /* Answer 303 See Other to a path on this site (post/redirect/get). */
 void	pages_redirect(struct http_req *, const char *path);
 /* A JSON object's text as template data (plugins' pages send JSON);

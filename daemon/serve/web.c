@@ -55,37 +55,13 @@ web_person(struct api_call *c)
 	return 0;
 }
 
-/* The navigation of the person signed in. */
-static void
-web_nav(const struct api_call *c, enum web_section s, struct page_nav *nav)
-{
-	nav->name = c->person->name != NULL ? c->person->name : c->person->id;
-	nav->csrf = c->csrf;
-	nav->current = (size_t)s < sizeof web_paths / sizeof web_paths[0] ?
-	    web_paths[s] : NULL;
-}
-
 void
 web_page(struct api_call *c, int status, const char *title,
     enum web_section s, const char *tmpl, struct template_data *d)
 {
-	struct page_nav		nav;
-	struct page_view	v;
-
-	memset(&v, 0, sizeof v);
-	v.status = status;
-	v.title = title;
-	v.template = tmpl;
-	v.data = d;
-	v.personal = 1;
-	if (c->signed_in && c->person != NULL) {
-		web_nav(c, s, &nav);
-		v.nav = &nav;
-	}
-	if (d != NULL)
-		template_set(template_root(d), "csrf", c->csrf != NULL ?
-		    c->csrf : "");
-	pages_reply(c->req, c->cfg, &v);
+	pages_staff(c->req, c->cfg, c->signed_in ? c->person : NULL, c->csrf,
+	    status, title, (size_t)s < sizeof web_paths / sizeof web_paths[0] ?
+	    web_paths[s] : NULL, tmpl, d);
 }
 
 void
