@@ -87,13 +87,19 @@ FUZZ_BIN = $(FUZZ_SRC:fuzz/fuzz-%.c=$(BUILD)/fuzz/replay-%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps run test test-build unit fuzz-replay integration \
+.PHONY: all deps run test test-build suite-build unit-build unit fuzz-replay integration \
 	sanitize bench fuzz install clean security check-config layers deb assets
 
 all: $(BUILD)/layers.ok $(BUILD)/replyd $(BUILD)/replyctl $(PLUGIN_SO) \
 	assets
 
-test-build: all $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(BUILD)/tools/config-keys
+# What the integration suites need of a build tree; unit-build adds the
+# unit tests and fuzz-corpus replays, test-build the benchmarks too.
+suite-build: all $(BUILD)/tools/config-keys
+
+unit-build: suite-build $(UNIT_BIN) $(FUZZ_BIN)
+
+test-build: unit-build $(BENCH_BIN)
 
 # The layers' include rules and the module graph (no cycle); see
 # docs/layers.md.  The build fails when a rule is broken.
@@ -243,15 +249,21 @@ run: deps
 check-config: all
 	$(BUILD)/replyd -c config/replyd.json -n
 
-# Every test: unit, fuzz corpora, integration against a real redis-server,
-# normal build and AddressSanitizer + UBSan build side by side, and the
-# Debian package (built and checked by lintian first, about 20 s;
-# tests/integration/test_package.py installs it).
+# Every test: the integration suites against a real redis-server in the
+# normal build and the AddressSanitizer + UBSan build side by side; the
+# unit tests and fuzz corpora in the sanitizer build (where they check
+# most: they are pure code, the normal build's behaviour is the
+# integration suite's); the browser tests once, in the sanitizer build;
+# the Debian package built and checked by lintian beside them, then
+# installed by tests/integration/test_package.py (tools/run-tests).  The
+# normal build also builds the benchmarks, so that they keep compiling.
+# -g1: line tables for the sanitizers' reports, without the rest of the
+# debug information (a tenth of the sanitizer build's compile time).
 test: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) test-build
-	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/san SANITIZE=1 CFLAGS="-O1 -g" test-build
-	@$(MAKE) --no-print-directory deb
-	@tools/run-tests build build/san
+	@$(MAKE) --no-print-directory -j$(NPROC) suite-build $(BENCH_BIN)
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/san SANITIZE=1 CFLAGS="-O1 -g1" \
+	    unit-build
+	@tools/run-tests --deb build build/san
 
 unit: test-build
 	@tools/run-tests --only unit $(BUILD)

@@ -6,9 +6,10 @@ No conftest: a test module imports the fixture it wants,
 
     from browser import browser  # noqa: F401 (a pytest fixture)
 
-and gets a Browser of its own: its own chromium with a new, empty
---user-data-dir, so tests run in parallel on pytest-xdist workers without
-sharing anything.  Test pages as a person uses them: find things by label
+and gets a Browser to itself, with no cookie, cache, window or log left by
+the test before: each pytest-xdist worker keeps one chromium (with a new,
+empty --user-data-dir) and resets it between tests (Shared), so workers
+share nothing and no test pays for starting chromium.  Test pages as a person uses them: find things by label
 and role, and look at the screenshots (build/screenshots/)."""
 
 import base64
@@ -38,7 +39,12 @@ WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
+         "--disable-dev-shm-usage",
+         # The tests visit only replyd on loopback: one renderer process
+         # for all its pages instead of one per origin (each new process
+         # costs more CPU than the page it shows).
+         "--disable-site-isolation-trials",
+         "--disable-features=site-per-process,IsolateOrigins"]
 
 Keys = Keys
 By = By
@@ -146,11 +152,11 @@ class Browser:
     # Checks.
     def axe(self, tags=WCAG):
         """Run axe-core's rules for tags on the page; its violations."""
-        with open(AXE, encoding="utf-8") as f:
-            self.driver.execute_script(f.read())
+        self.driver.execute_script(axe_source())
         out = self.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+            "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]},"
+            " resultTypes: ['violations']})"
             ".then(r => done(JSON.stringify({violations: r.violations,"
             " passes: r.passes.length, incomplete: r.incomplete.length})))"
             ".catch(e => done(JSON.stringify({error: String(e)})));", tags)
@@ -190,6 +196,17 @@ class Browser:
         return path
 
 
+_axe = []
+
+
+def axe_source():
+    """axe.min.js, read once."""
+    if not _axe:
+        with open(AXE, encoding="utf-8") as f:
+            _axe.append(f.read())
+    return _axe[0]
+
+
 def describe(violations):
     """axe's violations in a few readable lines, for assertion messages."""
     lines = []
@@ -200,9 +217,53 @@ def describe(violations):
     return "\n".join(lines)
 
 
+class Shared:
+    """One chromium for a whole pytest process (an xdist worker), lent to
+    one test at a time: starting chromium costs seconds, a reset costs
+    milliseconds.  Between tests it forgets everything a test could leave:
+    cookies (shared by every port of 127.0.0.1), the cache, extra windows,
+    an open dialog, the viewport and the console's log.  If the reset
+    fails, that chromium is thrown away and the next test gets a new one."""
+
+    def __init__(self):
+        self.b = None
+
+    def lend(self):
+        if self.b is not None:
+            try:
+                self.reset(self.b)
+            except Exception:
+                self.close()
+        if self.b is None:
+            self.b = Browser()
+        return self.b
+
+    @staticmethod
+    def reset(b):
+        d = b.driver
+        try:
+            d.switch_to.alert.dismiss()
+        except WebDriverException:
+            pass
+        handles = d.window_handles
+        for h in handles[1:]:
+            d.switch_to.window(h)
+            d.close()
+        d.switch_to.window(handles[0])
+        d.get("about:blank")
+        d.execute_cdp_cmd("Network.clearBrowserCookies", {})
+        d.execute_cdp_cmd("Network.clearBrowserCache", {})
+        b.desktop()
+        d.get_log("browser")
+
+    def close(self):
+        if self.b is not None:
+            b, self.b = self.b, None
+            b.close()
+
+
 @pytest.fixture
-def browser():
-    """A Browser of this test's own."""
-    b = Browser()
-    yield b
-    b.close()
+def browser(chromium):
+    """A Browser for this test alone: the worker's chromium (conftest's
+    chromium fixture), reset to a new, empty state."""
+    yield chromium.lend()

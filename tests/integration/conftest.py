@@ -12,6 +12,8 @@ from harness import RedisServer, Replyd, base_config, rmtree, tempdir  # noqa: E
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow(seconds): takes that long in real time; run first")
+    config.addinivalue_line("markers", "browser: drives a real chromium (the browser fixture)")
+    config.addinivalue_line("markers", "package: tests the Debian package (needs make deb)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -22,6 +24,9 @@ def pytest_collection_modifyitems(config, items):
         mark = item.get_closest_marker("slow")
         return mark.args[0] if mark is not None else 0
     items.sort(key=lambda item: -seconds(item))
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker("browser")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -72,6 +77,16 @@ def pytest_xdist_make_scheduler(config, log):
                 self._send(node, self.pending[0])
 
     return OneAtATime(config, log)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The worker's one chromium, lent to each test by browser.py's
+    browser fixture (imported only where a test asks for it)."""
+    from browser import Shared
+    shared = Shared()
+    yield shared
+    shared.close()
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 two teams and their people (staff.two_teams), public_url on its own
 loopback address so a real browser's Origin and cookies are the ones
 replyd expects, a fake Twilio that replies reach, and a person signed in
-in a real browser the way a person signs in (a sign-in link, then the
-"Sign in" button).
+in a real browser with the session a sign-in link gives (the sign-in
+pages themselves are test_page_signin.py's).
 
     from browser import browser                      # noqa: F401 (fixture)
     from staffpages import pages, sign_in_browser    # noqa: F401 (fixture)
@@ -21,7 +21,7 @@ import pytest
 from fakes import FakeTwilio
 from harness import base_config, free_port, wait_for  # noqa: F401
 from providers import form_body, twilio_signature
-from staff import FROM, TWILIO_TOKEN, make_link, two_teams
+from staff import FROM, TWILIO_TOKEN, link_token, make_link, two_teams
 
 
 class Pages:
@@ -86,10 +86,19 @@ def pages(make_replyd, redis_server, tmpdir_path, twilio_fake):
 
 
 def sign_in_browser(b, d, person):
-    """Sign person in, in browser b, with a sign-in link: open it, press
-    "Sign in"; then b is on the page signing in leads to."""
-    link = make_link(d, person)
-    path = link[link.index("/signin/link"):]
-    b.get("http://127.0.0.1:%d%s" % (d.port, path))
-    b.button("Sign in").click()
-    b.wait(lambda: "/signin/link" not in b.driver.current_url, what="signed in")
+    """Sign person in, in browser b: the session a sign-in link gives
+    (pressing "Sign in" on the link's page, over HTTP), handed to the
+    browser as the cookie replyd set, with no page loaded; the test then
+    opens the page it wants.  Signing in in the browser itself, page by
+    page, is test_page_signin.py's."""
+    public = "http://127.0.0.1:%d" % d.port
+    status, headers, _ = d.request(
+        "POST", "/signin/link", form_body([("token", link_token(make_link(d, person)))]),
+        {"Content-Type": "application/x-www-form-urlencoded", "Origin": public})
+    assert status == 303, status
+    cookie = headers["set-cookie"]
+    name, value = cookie.split(";", 1)[0].split("=", 1)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
+    b.driver.execute_cdp_cmd("Network.setCookie", {
+        "name": name, "value": value, "url": public + "/", "path": "/",
+        "httpOnly": True, "sameSite": "Lax"})

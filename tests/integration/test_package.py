@@ -3,9 +3,10 @@ that they install the same files, that the package's replyd checks the
 package's configuration in a root it was installed into, and that the
 installed unit refuses the example's placeholders.
 
-`make test` builds the package first (`make deb`, about 20 s with
-lintian, which must report no error); run alone, these tests use the .deb
-of the last `make deb` and are skipped without one."""
+`make test` builds the package (`make deb`, with lintian, which must
+report no error) beside the other suites and then runs these tests once
+(tools/run-tests --deb: they are marked "package"); run alone, they use
+the .deb of the last `make deb` and are skipped without one."""
 
 import fcntl
 import glob
@@ -17,6 +18,8 @@ import subprocess
 import pytest
 
 from harness import BUILD, ROOT, tempdir, rmtree
+
+pytestmark = pytest.mark.package
 
 DEB_DIR = os.path.join(ROOT, "build", "deb")
 PLACES = ["PREFIX=/usr", "SBINDIR=/usr/sbin", "SYSCONFDIR=/etc"]
@@ -80,7 +83,7 @@ PKG_TREE = os.path.join(DEB_DIR, "replyd")
 
 
 def make_install(root):
-    """make install of the package's tree into root.  Both builds' suites
+    """make install of the package's tree into root.  Several workers can
     run these tests at once: one make at a time in that tree."""
     with open(os.path.join(DEB_DIR, "install.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
