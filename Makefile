@@ -249,21 +249,27 @@ run: deps
 check-config: all
 	$(BUILD)/replyd -c config/replyd.json -n
 
-# Every test: the integration suites against a real redis-server in the
-# normal build and the AddressSanitizer + UBSan build side by side; the
-# unit tests and fuzz corpora in the sanitizer build (where they check
-# most: they are pure code, the normal build's behaviour is the
-# integration suite's); the browser tests once, in the sanitizer build;
-# the Debian package built and checked by lintian beside them, then
-# installed by tests/integration/test_package.py (tools/run-tests).  The
-# normal build also builds the benchmarks, so that they keep compiling.
-# -g1: line tables for the sanitizers' reports, without the rest of the
-# debug information (a tenth of the sanitizer build's compile time).
+# Every test.  The Debian package (make deb: dpkg-buildpackage with
+# dpkg-buildflags' hardening, then lintian) and the AddressSanitizer +
+# UBSan build are built side by side; then tools/run-tests runs the
+# integration suites against a real redis-server in both at once: the
+# package's own build tree (the -O2, hardened objects the .deb holds),
+# where tests/integration/test_package.py installs the package, and the
+# sanitizer build, which also runs the browser tests, the unit tests and
+# the fuzz corpora (they are pure code: the sanitizers check them most).
+# The sanitizer build builds the benchmarks too, so that they keep
+# compiling.  -g1: line tables for the sanitizers' reports, without the
+# rest of the debug information (a tenth of the sanitizer build's time).
+DEB_TREE   = $(DEB_DIR)/replyd
+DEB_PLACES = PREFIX=/usr SBINDIR=/usr/sbin SYSCONFDIR=/etc
 test: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) suite-build $(BENCH_BIN)
-	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/san SANITIZE=1 CFLAGS="-O1 -g1" \
-	    unit-build
-	@tools/run-tests --deb build build/san
+	@mkdir -p build && $(MAKE) --no-print-directory deb >build/deb.log 2>&1 & deb=$$!; \
+	$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/san SANITIZE=1 CFLAGS="-O1 -g1" \
+	    test-build; san=$$?; \
+	wait $$deb || { cat build/deb.log; echo "make deb failed"; exit 1; }; \
+	grep -v '^running with root' build/deb.log | tail -n 3; [ $$san = 0 ]
+	@$(MAKE) --no-print-directory -C $(DEB_TREE) $(DEB_PLACES) suite-build
+	@tools/run-tests $(DEB_TREE)/build build/san
 
 unit: test-build
 	@tools/run-tests --only unit $(BUILD)
@@ -344,9 +350,11 @@ install: all
 
 # The Debian package, built by dpkg-buildpackage from a copy of the tree
 # (so its output, which it writes beside the source, stays in
-# $(BUILD)/deb), then checked by lintian.  Not part of `make test`, which
-# checks what the package holds against `make install` from the .deb this
-# leaves (tests/integration/test_package.py).
+# $(BUILD)/deb), then checked by lintian.  make test runs its integration
+# suite against the tree the package was built in, and checks what the
+# package holds against `make install` of that tree
+# (tests/integration/test_package.py).  debian/rules builds with
+# DEB_PLACES.
 DEB_DIR	 = $(BUILD)/deb
 deb: deps
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/replyd

@@ -3,10 +3,11 @@ that they install the same files, that the package's replyd checks the
 package's configuration in a root it was installed into, and that the
 installed unit refuses the example's placeholders.
 
-`make test` builds the package (`make deb`, with lintian, which must
-report no error) beside the other suites and then runs these tests once
-(tools/run-tests --deb: they are marked "package"); run alone, they use
-the .deb of the last `make deb` and are skipped without one."""
+`make test` builds the package first (`make deb`, with lintian, which
+must report no error) and runs these tests once, in the suite of the
+package's own build tree (they are marked "package": tools/run-tests);
+run alone, they use the .deb of the last `make deb` and are skipped
+without one."""
 
 import fcntl
 import glob
