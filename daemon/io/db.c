@@ -44,7 +44,7 @@ struct db_req {
 	struct event		*retry;		/* LOADING back-off */
 	int			 delivered;	/* the caller has its answer */
 	int			 internal;	/* handshake or health check */
-	TAILQ_ENTRY(db_req)	 entry;
+	TAILQ_ENTRY(db_req)	 entry;		/* in db->reqs or db->retrying */
 };
 TAILQ_HEAD(db_reqs, db_req);
 
@@ -69,6 +69,7 @@ struct db {
 	struct event		*connect_timer;
 	redisAsyncContext	*to_free;
 	struct db_reqs		 reqs;		/* waiting for a reply */
+	struct db_reqs		 retrying;	/* refused with LOADING, to send again */
 	db_state_cb		 state_cb;
 	void			*state_arg;
 };
@@ -186,6 +187,7 @@ db_retry_cb(evutil_socket_t fd, short ev, void *arg)
 	struct db_req	*r = arg;
 	struct db	*db = r->db;
 
+	TAILQ_REMOVE(&db->retrying, r, entry);
 	if (r->delivered) {
 		db_req_free(r);
 		return;
@@ -249,6 +251,7 @@ db_reply_cb(redisAsyncContext *ac, void *rv, void *priv)
 			if (r->retry == NULL)
 				r->retry = evtimer_new(db->base, db_retry_cb, r);
 			if (r->retry != NULL) {
+				TAILQ_INSERT_TAIL(&db->retrying, r, entry);
 				db_arm(r->retry, DB_LOADING_RETRY_MS);
 				return;
 			}
@@ -764,6 +767,7 @@ db_new(struct event_base *base, const struct config_redis *cfg)
 	db->cfg = &db->own;
 	db->backoff_ms = DB_BACKOFF_MIN_MS;
 	TAILQ_INIT(&db->reqs);
+	TAILQ_INIT(&db->retrying);
 	snprintf(db->status, sizeof db->status, "not connected yet");
 	db->reconnect_ev = evtimer_new(base, db_reconnect_cb, db);
 	db->health_ev = evtimer_new(base, db_health_cb, db);
@@ -781,6 +785,7 @@ void
 db_free(struct db *db)
 {
 	redisAsyncContext	*ac;
+	struct db_req		*r;
 
 	if (db == NULL)
 		return;
@@ -797,6 +802,12 @@ db_free(struct db *db)
 	if ((ac = db->sentinel) != NULL) {
 		db->sentinel = NULL;
 		redisAsyncFree(ac);
+	}
+	/* Commands waiting to be sent again are answered as the others. */
+	while ((r = TAILQ_FIRST(&db->retrying)) != NULL) {
+		TAILQ_REMOVE(&db->retrying, r, entry);
+		db_deliver(r, NULL, "connection lost");
+		db_req_free(r);
 	}
 	event_free(db->reconnect_ev);
 	event_free(db->health_ev);

@@ -114,7 +114,9 @@ class RedisServer:
         self.extra = list(extra)
         self.proc = None
 
-    def start(self):
+    def start(self, wait_ready=True):
+        """Start; with wait_ready, until PING is answered (not while
+        loading its data, which answers -LOADING)."""
         logpath = os.path.join(self.dir, "redis.log")
         for attempt in range(PORT_ATTEMPTS):
             args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
@@ -131,7 +133,8 @@ class RedisServer:
                 raise AssertionError("redis-server exited %s:\n%s"
                                      % (self.proc.returncode, text[-3000:]))
             self.port = free_port()     # another process took it: try another
-        wait_for(self.ping, what=f"redis-server on {self.port}")
+        if wait_ready:
+            wait_for(self.ping, what=f"redis-server on {self.port}")
         self.movable = False
         return self
 
