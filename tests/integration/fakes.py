@@ -24,8 +24,10 @@ import hmac
 import http.server
 import json
 import os
+import shutil
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -263,16 +265,34 @@ class WebhookSink(FakeHTTP):
         return [r.json for r in self.accepted()]
 
 
+_certificate = {}
+
+
 def make_certificate(directory):
-    """A self-signed certificate for localhost and 127.0.0.1: (cert, key)."""
-    cert = os.path.join(directory, "fake-cert.pem")
-    key = os.path.join(directory, "fake-key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", key, "-out", cert],
-                   check=True, capture_output=True, timeout=60)
-    return cert, key
+    """A self-signed certificate for localhost and 127.0.0.1: (cert, key),
+    written into directory.  The RSA key is made once per process (making
+    one costs more than most tests) and copied."""
+    if not _certificate:
+        tmp = tempfile.mkdtemp(prefix="replyd-cert-")
+        try:
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-days", "1", "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                            "-keyout", os.path.join(tmp, "key"),
+                            "-out", os.path.join(tmp, "cert")],
+                           check=True, capture_output=True, timeout=60)
+            for name in ("cert", "key"):
+                with open(os.path.join(tmp, name), "rb") as f:
+                    _certificate[name] = f.read()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    paths = []
+    for name, filename in (("cert", "fake-cert.pem"), ("key", "fake-key.pem")):
+        path = os.path.join(directory, filename)
+        with open(path, "wb") as f:
+            f.write(_certificate[name])
+        paths.append(path)
+    return tuple(paths)
 
 
 class Mail:

@@ -6,6 +6,7 @@ signing key followed; the binding of a person to their subject."""
 
 import pytest
 
+from harness import rmtree, tempdir
 from oidcprovider import Browser, Provider, npm_ci
 from staff import ORIGIN, PUBLIC, Session, cookie_of, form, make_link, token, two_teams, use_link
 
@@ -15,11 +16,21 @@ def node_modules():
     npm_ci()
 
 
-@pytest.fixture
-def provider(node_modules, tmpdir_path):
-    p = Provider(tmpdir_path)
+@pytest.fixture(scope="module")
+def provider_process(node_modules):
+    """One provider for the module's tests (on one pytest-xdist worker)."""
+    logs = tempdir()
+    p = Provider(logs)
     yield p
     p.stop()
+    rmtree(logs)
+
+
+@pytest.fixture
+def provider(provider_process):
+    """The provider as just started: the test before left nothing."""
+    provider_process.reset()
+    return provider_process
 
 
 @pytest.fixture
@@ -98,8 +109,8 @@ def test_the_provider_rotating_its_signing_key_is_followed(d, provider):
     assert signed_in(d, "bob").me["person"] == "bob"
     assert provider.stats()["jwks"] == 2
     assert signed_in(d, "carol").me["person"] == "carol"    # cached again
-    # The test's own warm-up fetched discovery once; replyd once.
-    assert provider.stats() == {"discovery": 2, "jwks": 2, "token": 3}
+    # replyd fetched discovery once (the counts start at the reset).
+    assert provider.stats() == {"discovery": 1, "jwks": 2, "token": 3}
 
 
 def test_a_renamed_mailbox_cannot_take_over_another_account(d, provider):

@@ -11,7 +11,7 @@
 // 127.0.0.1.  /__test/... (loopback only) lets a test change an account's
 // claims, make the next ID token wrong in one way (signed by another key,
 // another audience, issuer or nonce, expired, another tenant), rotate
-// the signing key, and count what replyd fetched.
+// the signing key, count what replyd fetched, and reset all that.
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 
@@ -151,6 +151,16 @@ async function control(req, res) {
     return send(200, { kids: keys.map((k) => k.kid) });
   }
   if (req.url === '/__test/stats') return send(200, stats);
+  if (req.url === '/__test/reset') {
+    // As just started, for the next test: its first key, no changed
+    // account, nothing spoiled or counted, a provider with no session.
+    accounts.clear();
+    Object.assign(stats, { discovery: 0, jwks: 0, token: 0 });
+    tamper = null;
+    keys = keys.slice(-1);
+    handler = makeProvider();
+    return send(200, { kids: keys.map((k) => k.kid) });
+  }
   return send(404, { error: 'no such control' });
 }
 
