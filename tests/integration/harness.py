@@ -14,6 +14,32 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("REPLYD_BUILD", "build"))
+
+
+def _scratch():
+    """Where the tests keep their files: /dev/shm (memory) when it has
+    room, else the usual temporary directory.  Each Redis writes its
+    append-only file with appendfsync always; on a disk, every fsync waits
+    for whatever else the machine is writing, and under a whole `make test`
+    (chromium's profiles, two builds' suites) that took seconds: Redis
+    commands timed out, replyd answered 503, tests failed, and the flushing
+    cost as much CPU as the tests.  No test depends on the disk: what a
+    process killed must not lose is what it had handed to the kernel."""
+    shm = "/dev/shm"
+    try:
+        st = os.statvfs(shm)
+    except OSError:
+        return None
+    if st.f_bavail * st.f_frsize < 2 << 30 or st.f_flag & os.ST_NOEXEC or \
+            not os.access(shm, os.W_OK):
+        return None     # too small (a container's), or no programs run there
+    return shm
+
+
+if "TMPDIR" not in os.environ and _scratch() is not None:
+    # Also for what the tests start (chromium, redis-server, replyd).
+    os.environ["TMPDIR"] = _scratch()
+    tempfile.tempdir = None     # read TMPDIR again
 FEED = os.path.join(ROOT, "config", "calendars", "uk-bank-holidays.json")
 TOKEN = "test-manager-token-0123456789"
 
