@@ -202,19 +202,38 @@ $(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) $(P
 	    -o $@ $(filter %.c,$^) $(shell pkg-config --cflags --libs libcrypto libcjson)
 
 # tests/unit/test-NAME.c also links the pure files of plugins/NAME/ (all
-# but plugin.c, the ABI glue) and plugins/shared/, so plugin logic is
-# tested without the host.
-plugin_pure = $(sort $(filter-out %/plugin.c,$(wildcard plugins/$(1)/*.c)) $(PLUGIN_SHARED))
-$(BUILD)/tests/test-%: tests/unit/test-%.c $$(call plugin_pure,$$*) tests/unit/check.c tests/unit/check.h $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -Iplugins/$* \
-	    -Iplugins/shared $(ALL_LDFLAGS) -o $@ $< $(call plugin_pure,$*) \
-	    tests/unit/check.c $(LIB) $(LIBS)
+# but plugin.c, the ABI glue) and what it needs of plugins/shared/ (an
+# archive), so plugin logic is tested without the host.  Each of those
+# files, and the tests' helpers, is compiled once per build tree, not
+# once per test.
+plugin_pure = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %/plugin.c,$(wildcard plugins/$(1)/*.c)))
+PLUGIN_SHARED_LIB = $(BUILD)/libplugin-shared.a
 
-$(BUILD)/fuzz/replay-%: fuzz/fuzz-%.c fuzz/replay.c $(LIB)
+$(BUILD)/obj/plugins/%.o: plugins/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Iplugins/shared $(ALL_LDFLAGS) -o $@ \
-	    $< fuzz/replay.c $(LIB) $(LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -I$(dir $<) -Iplugins/shared $(DEPFLAGS) -c -o $@ $<
+
+$(PLUGIN_SHARED_LIB): $(PLUGIN_SHARED:%.c=$(BUILD)/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -Iplugins/$(*:test-%=%) \
+	    -Iplugins/shared $(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $$(call plugin_pure,$$*) \
+    $(BUILD)/obj/tests/unit/check.o $(PLUGIN_SHARED_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(PLUGIN_SHARED_LIB) $(LIB) $(LIBS)
+
+$(BUILD)/obj/fuzz/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Iplugins/shared $(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/replay-%: $(BUILD)/obj/fuzz/fuzz-%.o $(BUILD)/obj/fuzz/replay.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
 
 # bench/bench-*.c are benchmarks (tools/run-bench runs them); other
 # programs under bench/ are what they start (baseline-store).  The ingest
