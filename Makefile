@@ -227,6 +227,13 @@ $(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $$(call plugin_pure,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(PLUGIN_SHARED_LIB) $(LIB) $(LIBS)
 
+# Objects that only pattern rules name are "intermediate" to make, which
+# deletes them after a build: keep them, so the next build need not
+# compile them again.
+.SECONDARY: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/unit/check.o \
+    $(FUZZ_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/fuzz/replay.o \
+    $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %/plugin.c,$(wildcard plugins/*/*.c)))
+
 $(BUILD)/obj/fuzz/%.o: fuzz/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Iplugins/shared $(DEPFLAGS) -c -o $@ $<
