@@ -255,16 +255,20 @@ def test_unknown_sender_sends_the_waiting_notice_to_the_duty_worker(
     assert "waiting" in sink.to(DUTY)[0]["Body"]
 
 
-@pytest.mark.slow(7)
+@pytest.mark.slow(10)
 def test_acknowledgement_pauses_the_next_step_then_escalation_resumes(
         make_replyd, redis_server, tmpdir_path, sink):
-    cfg = esc_config(redis_server.port, tmpdir_path, sink, ack_timeout="4 working seconds")
+    cfg = esc_config(redis_server.port, tmpdir_path, sink, ack_timeout="8 working seconds")
+    # Step 2 comes 5 s after step 1: time enough, on a busy machine, to read
+    # its due time and acknowledge before it is claimed; the pause (8 s)
+    # outlasts it.
+    cfg["teams"]["leaving-care"]["escalation"][1]["after"] = "5 working seconds"
     d = make_replyd(cfg)
     known(d)
     send_sms(d, "+447700900123")
     wait_for(lambda: sink.to(DUTY), timeout=10, what="duty worker alert")
     conv = only_conversation(d)
-    due = step_due(redis_server, conv, 1)      # step 2, due 2 s after step 1
+    due = step_due(redis_server, conv, 1)      # step 2, due 5 s after step 1
     assert due is not None
     status, body = d.api("POST", "/v1/conversations/%s/ack" % conv, {"by": "alice"})
     assert status == 200 and body["state"] == "acknowledged"
