@@ -2,17 +2,19 @@
 driven through chromedriver by python3-selenium, with axe-core (pinned by
 package-lock.json, installed by `make deps`) for WCAG 2.2 A and AA.
 
-No conftest: a test module imports the fixture it wants,
+A test module imports the fixture it wants,
 
     from browser import browser  # noqa: F401 (a pytest fixture)
 
 and gets a Browser to itself, with no cookie, cache, window or log left by
-the test before: each pytest-xdist worker keeps one chromium (with a new,
-empty --user-data-dir) and resets it between tests (Shared), so workers
-share nothing and no test pays for starting chromium.  Test pages as a person uses them: find things by label
-and role, and look at the screenshots (build/screenshots/)."""
+the test before: each pytest-xdist worker keeps one chromium (conftest's
+chromium fixture, with a new, empty --user-data-dir) and resets it between
+tests (Shared), so workers share nothing and no test pays for starting
+chromium.  Test pages as a person uses them: find things by label and
+role, and look at the screenshots (build/screenshots/)."""
 
 import base64
+import functools
 import json
 import os
 import shutil
@@ -196,15 +198,11 @@ class Browser:
         return path
 
 
-_axe = []
-
-
+@functools.lru_cache(maxsize=None)
 def axe_source():
     """axe.min.js, read once."""
-    if not _axe:
-        with open(AXE, encoding="utf-8") as f:
-            _axe.append(f.read())
-    return _axe[0]
+    with open(AXE, encoding="utf-8") as f:
+        return f.read()
 
 
 def describe(violations):

@@ -36,10 +36,12 @@ def _scratch():
     return shm
 
 
-if "TMPDIR" not in os.environ and _scratch() is not None:
-    # Also for what the tests start (chromium, redis-server, replyd).
-    os.environ["TMPDIR"] = _scratch()
-    tempfile.tempdir = None     # read TMPDIR again
+if "TMPDIR" not in os.environ:
+    _shm = _scratch()
+    if _shm is not None:
+        # Also for what the tests start (chromium, redis-server, replyd).
+        os.environ["TMPDIR"] = _shm
+        tempfile.tempdir = None     # read TMPDIR again
 FEED = os.path.join(ROOT, "config", "calendars", "uk-bank-holidays.json")
 TOKEN = "test-manager-token-0123456789"
 
