@@ -263,8 +263,15 @@ class Replyd:
             # Another process took the port between free_port() and bind:
             # keep that attempt's log aside and start again on a new port.
             os.rename(self.logpath, "%s.port-taken.%d" % (self.logpath, attempt))
+            # A public_url naming the old port (the staff pages' tests serve
+            # at the listening address) moves with it, or signatures and
+            # Origin checks made against the new port would be refused.
             host = self.config["listen"].rsplit(":", 1)[0]
-            self.write_config(dict(self.config, listen="%s:%d" % (host, free_port())))
+            new_port = free_port()
+            moved = dict(self.config, listen="%s:%d" % (host, new_port))
+            if self.config.get("public_url") == "http://%s:%d" % (host, self.port):
+                moved["public_url"] = "http://%s:%d" % (host, new_port)
+            self.write_config(moved)
         if wait_ready:
             wait_for(lambda: self.status("/readyz") == 200 or self.proc.poll() is not None,
                      what="replyd /readyz")
