@@ -98,7 +98,7 @@ contact_route_key(const char *addr, char *buf, size_t len)
 	char	ah[41];
 	int	p = store_partition(addr, ah);
 
-	snprintf(buf, len, KEY_ROUTE, p, ah);
+	snprintf(buf, len, KEY_ADDRESS, p, ah);
 }
 
 /* One answer of the current step is in; go on after the last. */

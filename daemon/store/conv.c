@@ -324,8 +324,8 @@ conv_ingest_step2(struct conv_ingest *in)
 	snprintf(k[4], sizeof k[4], KEY_DUE, in->p);
 	snprintf(k[5], sizeof k[5], KEY_RESPONDED, in->p);
 	snprintf(k[6], sizeof k[6], KEY_STATS, in->p);
-	snprintf(k[7], sizeof k[7], KEY_DEDUPE, in->p, m->provider, in->idh);
-	snprintf(k[8], sizeof k[8], KEY_ROUTE, in->p, in->ah);
+	snprintf(k[7], sizeof k[7], KEY_ADDRESS, in->p, in->ah);
+	snprintf(k[8], sizeof k[8], KEY_DEDUPE, in->p, m->provider, in->idh);
 	snprintf(k[9], sizeof k[9], KEY_TEXT_BUCKET, in->p,
 	    (long long)conv_text_expiry(m->arrival_ms, m->text_ttl));
 	snprintf(k[10], sizeof k[10], KEY_DAYS, in->p);
@@ -451,21 +451,23 @@ conv_ingest_absences(struct db *db, redisReply *r, const char *err,
 static void
 conv_ingest_step1(struct conv_ingest *in)
 {
-	char		 ko[160], ks[48], pn[8];
-	const char	*argv[4];
+	char		 ka[160], ks[48], ko[160], pn[8];
+	const char	*argv[5];
 
-	snprintf(ko, sizeof ko, KEY_OPEN, in->p, in->ah);
+	snprintf(ka, sizeof ka, KEY_ADDRESS, in->p, in->ah);
 	snprintf(ks, sizeof ks, KEY_SEQ, in->p);
+	snprintf(ko, sizeof ko, KEY_OPEN, in->p, in->ah);
 	snprintf(pn, sizeof pn, "%d", in->p);
-	argv[0] = ko;
+	argv[0] = ka;
 	argv[1] = ks;
-	argv[2] = pn;
+	argv[2] = ko;
+	argv[3] = pn;
 	/* An observed staff email never opens a conversation. */
-	argv[3] = in->m.response_by != NULL ? "0" : "1";
+	argv[4] = in->m.response_by != NULL ? "0" : "1";
 	in->open_id[0] = in->new_id[0] = '\0';
 	in->failed = 0;
 	in->pending = 3;
-	if (store_run(in->db, "open", conv_ingest_opened, in, 4, argv,
+	if (store_run(in->db, "open", conv_ingest_opened, in, 5, argv,
 	    NULL) == -1)
 		in->failed = 1, in->pending--;
 	if (db_command(in->db, conv_ingest_absences, in, "HGETALL "
@@ -588,8 +590,8 @@ static void
 conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 {
 	struct conv_respond	*rq = arg;
-	char			 k[7][160], ah[41];
-	const char		*argv[12];
+	char			 k[8][160], ah[41];
+	const char		*argv[13];
 	int			 i;
 
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
@@ -610,14 +612,15 @@ conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 	snprintf(k[4], sizeof k[4], KEY_DUE, rq->p);
 	snprintf(k[5], sizeof k[5], KEY_RESPONDED, rq->p);
 	snprintf(k[6], sizeof k[6], KEY_STATS, rq->p);
-	for (i = 0; i < 7; i++)
+	snprintf(k[7], sizeof k[7], KEY_ADDRESS, rq->p, ah);
+	for (i = 0; i < 8; i++)
 		argv[i] = k[i];
-	argv[7] = rq->id;
-	argv[8] = rq->by;
-	argv[9] = rq->how;
-	argv[10] = rq->note;
-	argv[11] = rq->ttl;
-	if (store_run(rq->db, "respond", conv_respond_done, rq, 12, argv,
+	argv[8] = rq->id;
+	argv[9] = rq->by;
+	argv[10] = rq->how;
+	argv[11] = rq->note;
+	argv[12] = rq->ttl;
+	if (store_run(rq->db, "respond", conv_respond_done, rq, 13, argv,
 	    NULL) == -1) {
 		rq->cb(STORE_RESPOND_FAILED, NULL, rq->arg);
 		conv_respond_free(rq);

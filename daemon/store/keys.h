@@ -21,8 +21,12 @@
 						   older release's) */
 #define KEY_TEXT_BUCKET	"rd:{%d}:x:%lld"	/* P, expiry (unix s): hash,
 						   "ID:N" -> text */
-#define KEY_OPEN	"rd:{%d}:o:%s"		/* P, address hash: open id */
-#define KEY_ROUTE	"rd:{%d}:r:%s"		/* P, address hash: routing */
+#define KEY_ADDRESS	"rd:{%d}:r:%s"		/* P, address hash: hash,
+						   routing and "o", the open
+						   id */
+#define KEY_OPEN	"rd:{%d}:o:%s"		/* P, address hash: open id
+						   (an older release's; read
+						   until answered) */
 #define KEY_DEDUPE	"rd:{%d}:d:%s:%s"	/* P, provider, id hash */
 #define KEY_DUE		"rd:{%d}:due"		/* P: zset, "ID:STEP" by ms */
 #define KEY_AWAITING	"rd:{%d}:aw"		/* P: zset, id by deadline */

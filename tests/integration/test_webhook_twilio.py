@@ -2,6 +2,7 @@
 routing and the staff API's view of the result (SPEC §5, §6, §9)."""
 
 import datetime
+import hashlib
 import uuid
 
 import pytest
@@ -192,6 +193,39 @@ def test_message_after_a_response_opens_a_new_conversation(replyd):
     post(replyd, sms())
     [new] = conversations(replyd, "?state=awaiting")
     assert new["id"] != c["id"]
+
+
+def address_key(redis_server, address):
+    """The address's hash (docs/data-model.md: routing and its open
+    conversation), read whole."""
+    ah = hashlib.sha256(address.encode()).hexdigest()
+    key = "rd:{%d}:r:%s" % (int(ah[:2], 16) % 16, ah[:40])
+    pairs = redis_server.cli("--raw", "HGETALL", key).splitlines()
+    return dict(zip(pairs[0::2], pairs[1::2]))
+
+
+def test_the_open_conversation_is_a_field_of_the_address_and_goes_with_the_response(
+        replyd, redis_server):
+    post(replyd, sms(sender="+447700900999"))
+    [c] = conversations(replyd)
+    assert address_key(redis_server, "+447700900999") == {"o": c["id"]}
+    assert not [k for k in stored_keys(redis_server) if ":o:" in k]
+    replyd.api("POST", "/v1/conversations/%s/responded" % c["id"], {"by": "alice", "how": "phone"})
+    # An unknown sender's address leaves nothing behind once answered.
+    assert address_key(redis_server, "+447700900999") == {}
+
+
+def test_a_contact_removed_while_their_conversation_is_open_keeps_it_open(replyd, redis_server):
+    assert replyd.api("PUT", "/v1/contacts/yp-1",
+                      {"phone": "07700 900123", "worker": "alice"})[0] == 201
+    post(replyd, sms(sender="+447700900123"))
+    [c] = conversations(replyd)
+    assert replyd.api("DELETE", "/v1/contacts/yp-1")[0] in (200, 204)
+    assert address_key(redis_server, "+447700900123") == {"o": c["id"]}
+    post(replyd, sms(sender="+447700900123"))
+    [same] = conversations(replyd)
+    assert same["id"] == c["id"]
+    assert len(replyd.api("GET", "/v1/conversations/" + c["id"])[1]["messages"]) == 2
 
 
 def test_logs_never_contain_message_text_or_full_numbers(replyd):

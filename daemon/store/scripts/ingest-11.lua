@@ -4,9 +4,11 @@
 -- escalation step, and a waiting notice or urgent alert that is due now.
 -- An observed staff email is recorded as the response instead.
 -- KEYS: 1 conversation, 2 its events (the open one, else the new id's),
---       3 open pointer of the address, 4 awaiting, 5 due, 6 responded,
---       7 stats, 8 dedupe key, 9 route of the address, 10 the text
---       bucket of what expires at ARGV[12], 11 the partition's day ranges
+--       3 the release before's open pointer of the address (read while
+--       one is left), 4 awaiting, 5 due, 6 responded, 7 stats, 8 the
+--       address's hash (routing of a known contact's address, and 'o':
+--       its open conversation), 9 dedupe key, 10 the text bucket of what
+--       expires at ARGV[12], 11 the partition's day ranges
 -- ARGV: 1 the open id open-2 saw ('' none), 2 the new id it allocated
 --       ('' none), 3 arrival (ms), 4 channel, 5 provider, 6 address,
 --       7 address hash (unused: the record keeps the address), 8 text, 9 metadata (JSON, no text), 10 default
@@ -25,15 +27,16 @@
 -- status 'opened' or 'joined'.
 --#include now.lua
 --#include respond.lua
-local dup = redis.call('GET', KEYS[8])
+local dup = redis.call('GET', KEYS[9])
 if dup then return {'duplicate', dup} end
 local expected, fresh = ARGV[1], ARGV[2]
-if (redis.call('GET', KEYS[3]) or '') ~= expected then return {'retry'} end
+local cur = redis.call('HGET', KEYS[8], 'o') or redis.call('GET', KEYS[3])
+if (cur or '') ~= expected then return {'retry'} end
 if ARGV[14] ~= '' and ARGV[17] == '1' then
   -- A staff From the provider did not authenticate: the clock runs on;
   -- the open conversation (if any) records that it came.
   local state = expected ~= '' and redis.call('HGET', KEYS[1], 'state')
-  redis.call('SET', KEYS[8], expected ~= '' and expected or '-', 'EX',
+  redis.call('SET', KEYS[9], expected ~= '' and expected or '-', 'EX',
     ARGV[13])
   if state ~= 'awaiting' then return {'none', expected} end
   redis.call('RPUSH', KEYS[2], '{"type":"unverified_staff_email","at":' ..
@@ -47,7 +50,7 @@ if ARGV[14] ~= '' then
   if expected ~= '' then
     r, rteam, rstep = respond(expected, ARGV[14], 'email', '', ARGV[15])
   end
-  redis.call('SET', KEYS[8], expected ~= '' and expected or '-', 'EX',
+  redis.call('SET', KEYS[9], expected ~= '' and expected or '-', 'EX',
     ARGV[13])
   if r == 'responded' then
     -- The worker's words are part of the record, kept like a message's.
@@ -58,7 +61,7 @@ if ARGV[14] ~= '' then
   end
   return {'none', expected}
 end
-local r = redis.call('HMGET', KEYS[9], 'contact', 'team', 'worker',
+local r = redis.call('HMGET', KEYS[8], 'contact', 'team', 'worker',
   'receipt')
 local function lookup(team)
   for i = 0, tonumber(ARGV[19]) - 1 do
@@ -76,6 +79,7 @@ if id ~= '' then
     'contact', 'deadline', 'urgent')
   if f[1] ~= 'awaiting' then
     -- The pointer outlived its conversation: drop it and start again.
+    redis.call('HDEL', KEYS[8], 'o')
     redis.call('DEL', KEYS[3])
     return {'retry'}
   end
@@ -99,7 +103,7 @@ else
     'deadline', deadline, 'step', 0, 'n', 1, 'urgent', ARGV[11],
     'x1', ARGV[12])
   if ARGV[9] ~= '{}' then redis.call('HSET', KEYS[1], 'e1m', ARGV[9]) end
-  redis.call('SET', KEYS[3], id)
+  redis.call('HSET', KEYS[8], 'o', id)
   redis.call('ZADD', KEYS[5], due, id .. ':0')
   redis.call('ZADD', KEYS[4], deadline, id)
   -- The report finds a day's conversations by the lowest and highest id
@@ -143,5 +147,5 @@ if ARGV[18] ~= '' then
   redis.call('HSET', KEYS[10], id .. ':m' .. n, ARGV[18])
 end
 redis.call('EXPIREAT', KEYS[10], ARGV[12], 'NX')
-redis.call('SET', KEYS[8], id, 'EX', ARGV[13])
+redis.call('SET', KEYS[9], id, 'EX', ARGV[13])
 return {status, id, team, worker, contact, r[4] or '1', deadline, now}

@@ -1,7 +1,8 @@
 -- Record a response in a conversation.  Shared by respond and ingest, which
--- both pass these first seven KEYS: the conversation, its events, the open
--- pointer of its address, the awaiting index, the due set, the responded
--- index and the partition's stats.  Returns 'responded', 'already' or
+-- both pass these first eight KEYS: the conversation, its events, the open
+-- pointer key of its address (the release before's; the open id is now the
+-- field 'o' of the address's hash), the awaiting index, the due set, the
+-- responded index, the partition's stats and the address's hash.  Returns 'responded', 'already' or
 -- 'missing', and with 'responded' the conversation's team and the step it
 -- had reached (for the log).  Needs now.lua.
 local function respond(id, by, how, note, ttl)
@@ -17,6 +18,9 @@ local function respond(id, by, how, note, ttl)
   redis.call('ZADD', KEYS[6], now, id)
   redis.call('HINCRBY', KEYS[7],
     now <= tonumber(f[2] or '0') and 'in_time' or 'late', 1)
+  if redis.call('HGET', KEYS[8], 'o') == id then
+    redis.call('HDEL', KEYS[8], 'o')
+  end
   if redis.call('GET', KEYS[3]) == id then redis.call('DEL', KEYS[3]) end
   redis.call('RPUSH', KEYS[2], cjson.encode({type = 'response', at = now,
     by = by, how = how, note = note}))

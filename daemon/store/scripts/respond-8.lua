@@ -1,7 +1,7 @@
 #!lua
 -- Record a response to a conversation (a reply sent, a call made).
--- KEYS: conversation, events, open pointer of its address, awaiting, due,
---       responded, stats
+-- KEYS: conversation, events, the release before's open pointer of its
+--       address, awaiting, due, responded, stats, the address's hash
 -- ARGV: id, by, how, note, ttl of the record afterwards (seconds)
 -- Returns {'responded', team, step reached}, 'already' (it had one) or
 -- 'missing'.
