@@ -38,8 +38,9 @@ struct db_req {
 	void			*arg;
 	const struct db_script	*script;
 	int			 argc;
-	char			**argv;
-	size_t			*lens;
+	const char		**argv;		/* into args, or static */
+	size_t			*lens;		/* into args */
+	char			*args;		/* one block: the copies */
 	struct event		*timer;		/* the command's deadline */
 	struct event		*retry;		/* LOADING back-off */
 	int			 delivered;	/* the caller has its answer */
@@ -107,16 +108,11 @@ db_set_state(struct db *db, enum db_state st, const char *why)
 static void
 db_req_free(struct db_req *r)
 {
-	int	i;
-
 	if (r->timer != NULL)
 		event_free(r->timer);
 	if (r->retry != NULL)
 		event_free(r->retry);
-	for (i = 0; i < r->argc; i++)
-		free(r->argv[i]);
-	free(r->argv);
-	free(r->lens);
+	free(r->args);
 	free(r);
 }
 
@@ -207,7 +203,7 @@ db_send(struct db *db, struct db_req *r)
 	int	rc;
 
 	rc = redisAsyncCommandArgv(db->ac, db_reply_cb, r, r->argc,
-	    (const char **)r->argv, r->lens);
+	    r->argv, r->lens);
 	if (rc != REDIS_OK) {
 		db_deliver(r, NULL, "connection lost");
 		db_req_free(r);
@@ -233,11 +229,9 @@ db_reply_cb(redisAsyncContext *ac, void *rv, void *priv)
 	if (reply->type == REDIS_REPLY_ERROR && !r->delivered) {
 		if (r->script != NULL && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
 			/* Redis restarted or flushed its scripts: send it all. */
-			free(r->argv[0]);
-			r->argv[0] = strdup("EVAL");
+			r->argv[0] = "EVAL";
 			r->lens[0] = 4;
-			free(r->argv[1]);
-			r->argv[1] = strdup(r->script->source);
+			r->argv[1] = r->script->source;	/* built in: lives on */
 			r->lens[1] = strlen(r->script->source);
 			if (db->ac == ac)
 				db_send(db, r);
@@ -262,12 +256,18 @@ db_reply_cb(redisAsyncContext *ac, void *rv, void *priv)
 	db_req_free(r);
 }
 
-/* Build a request with copies of its arguments. */
+/*
+ * Build a request with copies of its arguments (kept to send it again
+ * after a failover or a NOSCRIPT), all in one block: the pointers, the
+ * lengths, then each argument NUL-terminated.  An ingest has some forty
+ * arguments, and one allocation instead of eighty showed in its profile.
+ */
 static struct db_req *
 db_req_new(struct db *db, db_cb cb, void *arg, int argc, const char **argv,
     const size_t *lens)
 {
 	struct db_req	*r;
+	size_t		 total, head, off;
 	int		 i;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
@@ -276,24 +276,27 @@ db_req_new(struct db *db, db_cb cb, void *arg, int argc, const char **argv,
 	r->cb = cb;
 	r->arg = arg;
 	r->argc = argc;
-	r->argv = calloc((size_t)argc, sizeof *r->argv);
-	r->lens = calloc((size_t)argc, sizeof *r->lens);
+	head = (size_t)argc * (sizeof *r->argv + sizeof *r->lens);
+	total = head;
+	for (i = 0; i < argc; i++)
+		total += (lens ? lens[i] : strlen(argv[i])) + 1;
+	r->args = malloc(total > 0 ? total : 1);
 	r->timer = evtimer_new(db->base, db_timeout_cb, r);
-	if (r->argv == NULL || r->lens == NULL || r->timer == NULL)
-		goto fail;
+	if (r->args == NULL || r->timer == NULL) {
+		db_req_free(r);
+		return NULL;
+	}
+	r->argv = (const char **)(void *)r->args;
+	r->lens = (size_t *)(void *)(r->args + (size_t)argc * sizeof *r->argv);
+	off = head;
 	for (i = 0; i < argc; i++) {
 		r->lens[i] = lens ? lens[i] : strlen(argv[i]);
-		if ((r->argv[i] = malloc(r->lens[i] + 1)) == NULL)
-			goto fail;
-		memcpy(r->argv[i], argv[i], r->lens[i]);
-		r->argv[i][r->lens[i]] = '\0';
+		memcpy(r->args + off, argv[i], r->lens[i]);
+		r->args[off + r->lens[i]] = '\0';
+		r->argv[i] = r->args + off;
+		off += r->lens[i] + 1;
 	}
 	return r;
-fail:
-	/* argv is calloc'd: unset entries are NULL and free(NULL) is fine. */
-	r->argc = r->argv ? argc : 0;
-	db_req_free(r);
-	return NULL;
 }
 
 /* Queue a request on the current context with its deadline armed. */

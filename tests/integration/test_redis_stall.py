@@ -65,3 +65,23 @@ def test_stopping_while_redis_loads_frees_the_command_waiting_to_be_sent_again(
     wait_for(refused, what="replyd's handshake refused with LOADING and sent again")
     assert "loading:1" in redis_server.cli("INFO", "persistence")
     assert d.stop() == 0, d.logtext()[-4000:]
+
+
+def test_a_redis_that_lost_its_scripts_is_sent_them_in_full(
+        make_replyd, redis_server, tmpdir_path):
+    """SCRIPT FLUSH (or a Redis restarted without its script cache): the
+    next EVALSHA is answered NOSCRIPT and replyd sends the script itself,
+    so the message is stored and answered 200."""
+    sink = TwilioSink()
+    try:
+        d = make_replyd(te.esc_config(redis_server.port, tmpdir_path, sink))
+        te.send_sms(d, te.YP)
+        redis_server.cli("SCRIPT", "FLUSH")
+        redis_server.cli("CONFIG", "RESETSTAT")
+        te.send_sms(d, "+447700900888")
+        stats = redis_server.cli("INFO", "commandstats")
+        assert re.search(r"cmdstat_evalsha:calls=\d+,.*failed_calls=[1-9]", stats), stats
+        assert "cmdstat_eval:" in stats, stats
+        assert len(d.api("GET", "/v1/conversations")[1]["conversations"]) == 2
+    finally:
+        sink.close()
