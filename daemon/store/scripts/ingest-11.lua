@@ -61,18 +61,15 @@ if ARGV[14] ~= '' then
   end
   return {'none', expected}
 end
-local r = redis.call('HMGET', KEYS[8], 'contact', 'team', 'worker',
-  'receipt')
 local function lookup(team)
   for i = 0, tonumber(ARGV[19]) - 1 do
     local b = 20 + i * 3
     if ARGV[b] == team then return ARGV[b + 1], ARGV[b + 2] end
   end
 end
-local team = r[2] or ARGV[10]
-local deadline, due = lookup(team)
-if not deadline then team = ARGV[10]; deadline, due = lookup(team) end
-local worker, contact = r[3] or '', r[1] or ''
+-- Only a conversation's first message gets a receipt: a later one's
+-- receipt flag is not read.
+local team, deadline, due, worker, contact, receipt
 local id, status = expected, 'joined'
 if id ~= '' then
   local f = redis.call('HMGET', KEYS[1], 'state', 'team', 'worker',
@@ -92,6 +89,12 @@ if id ~= '' then
 else
   if fresh == '' then return {'retry'} end
   id, status = fresh, 'opened'
+  local r = redis.call('HMGET', KEYS[8], 'contact', 'team', 'worker',
+    'receipt')
+  team = r[2] or ARGV[10]
+  deadline, due = lookup(team)
+  if not deadline then team = ARGV[10]; deadline, due = lookup(team) end
+  worker, contact, receipt = r[3] or '', r[1] or '', r[4]
   -- The first message's event is the record's own fields (x1: its
   -- text's bucket, which says the record holds it; e1m: its metadata
   -- unless empty; whether it was urgent: urgent, or e1u once a later
@@ -148,4 +151,4 @@ if ARGV[18] ~= '' then
 end
 redis.call('EXPIREAT', KEYS[10], ARGV[12], 'NX')
 redis.call('SET', KEYS[9], id, 'EX', ARGV[13])
-return {status, id, team, worker, contact, r[4] or '1', deadline, now}
+return {status, id, team, worker, contact, receipt or '1', deadline, now}
