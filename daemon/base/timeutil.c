@@ -4,6 +4,7 @@
  * for every proleptic Gregorian date without tables or libc time zones.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "base/timeutil.h"
 
@@ -134,6 +135,48 @@ timeutil_parse_date(const char *s, int32_t *days_since_epoch)
 	if (s[10] != '\0' || timeutil_date_prefix(s, &days) == -1)
 		return -1;
 	*days_since_epoch = (int32_t)days;
+	return 0;
+}
+
+/* A field of 1 to max digits and nothing else, or -1. */
+static int
+timeutil_field(const char *s, size_t max)
+{
+	size_t	n = strlen(s);
+	int	v;
+
+	if (n == 0 || n > max || timeutil_digits(s, (int)n, &v) == -1)
+		return -1;
+	return v;
+}
+
+/* Parse "YYYY-MM". */
+int
+timeutil_parse_month(const char *s, int *year, int *month)
+{
+	int	y, m;
+
+	if (strlen(s) != 7 || s[4] != '-' || timeutil_digits(s, 4, &y) == -1 ||
+	    timeutil_digits(s + 5, 2, &m) == -1 || y < 2000 || y > 2100 ||
+	    m < 1 || m > 12)
+		return -1;
+	*year = y;
+	*month = m;
+	return 0;
+}
+
+/* Parse a date from its three fields. */
+int
+timeutil_parse_dmy(const char *day, const char *month, const char *year,
+    int32_t *days_since_epoch)
+{
+	int	d = timeutil_field(day, 2), m = timeutil_field(month, 2);
+	int	y = timeutil_field(year, 4);
+
+	if (d < 1 || m < 1 || m > 12 || y < 2000 || y > 2100 ||
+	    d > timeutil_days_in_month(y, m))
+		return -1;
+	*days_since_epoch = (int32_t)timeutil_days_from_civil(y, m, d);
 	return 0;
 }
 

@@ -14,6 +14,13 @@
 int	timeutil_parse_rfc3339(const char *s, int64_t *unix_seconds);
 /* Parse "YYYY-MM-DD" into days since 1970-01-01; -1 if malformed. */
 int	timeutil_parse_date(const char *s, int32_t *days_since_epoch);
+/* Parse "YYYY-MM" (a month of the years 2000 to 2100); -1 if malformed. */
+int	timeutil_parse_month(const char *s, int *year, int *month);
+/* A date given as day, month and year in fields of their own (a form's
+ * date input: 1-2, 1-2 and 4 digits, nothing else; years 2000 to 2100)
+ * into days since 1970-01-01; -1 if malformed or no such date. */
+int	timeutil_parse_dmy(const char *day, const char *month,
+	    const char *year, int32_t *days_since_epoch);
 /* Write days as "YYYY-MM-DD" (years 0 to 9999); -1 if it does not fit. */
 int	timeutil_format_date(int32_t days, char *buf, size_t len);
 

@@ -107,8 +107,7 @@ ctl_report(int argc, char **argv)
 		else
 			goto usage;
 	}
-	if (month == NULL || sscanf(month, "%4d-%2d", &y, &m) != 2 ||
-	    strlen(month) != 7 || m < 1 || m > 12 || y < 2000 || y > 2100) {
+	if (month == NULL || timeutil_parse_month(month, &y, &m) == -1) {
 		fprintf(stderr, "replyctl: --month must be YYYY-MM\n");
 		return 1;
 	}

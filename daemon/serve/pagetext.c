@@ -38,40 +38,20 @@ pagetext_value(const struct api_call *c, const char *prefix,
 	return buf;
 }
 
-/* A whole number of at most digits digits, or -1. */
-static long
-pagetext_number(const char *s, size_t digits)
-{
-	size_t	i, n = strlen(s);
-
-	if (n == 0 || n > digits)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-	return strtol(s, NULL, 10);
-}
-
 /* Read a date from the form. */
 enum pagetext_date_result
 pagetext_date(const struct api_call *c, const char *prefix, int32_t *day)
 {
 	char	d[16], m[16], y[16];
-	long	dd, mm, yy;
 
 	pagetext_value(c, prefix, "day", d, sizeof d);
 	pagetext_value(c, prefix, "month", m, sizeof m);
 	pagetext_value(c, prefix, "year", y, sizeof y);
 	if (d[0] == '\0' && m[0] == '\0' && y[0] == '\0')
 		return PAGETEXT_DATE_EMPTY;
-	dd = pagetext_number(d, 2);
-	mm = pagetext_number(m, 2);
-	yy = pagetext_number(y, 4);
-	/* The years a calendar covers. */
-	if (dd < 1 || mm < 1 || mm > 12 || yy < 2000 || yy > 2100 ||
-	    dd > timeutil_days_in_month(yy, (int)mm))
+	/* Strict (fuzz-timeutil): the years a calendar covers. */
+	if (timeutil_parse_dmy(d, m, y, day) == -1)
 		return PAGETEXT_DATE_INVALID;
-	*day = (int32_t)timeutil_days_from_civil(yy, (int)mm, (int)dd);
 	return PAGETEXT_DATE_OK;
 }
 

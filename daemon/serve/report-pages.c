@@ -60,17 +60,11 @@ report_pages_now(const struct api_call *c, int *y, int *m)
 	*m = tm.tm_mon + 1;
 }
 
-/* Parse YYYY-MM; -1 when it is not a month. */
+/* Parse YYYY-MM (strict: fuzz-timeutil); -1 when it is not a month. */
 static int
 report_pages_month(const char *s, int *y, int *m)
 {
-	char	tail;
-
-	if (s == NULL || strlen(s) != 7 || s[4] != '-' ||
-	    sscanf(s, "%4d-%2d%c", y, m, &tail) != 2 || *m < 1 || *m > 12 ||
-	    *y < 2000 || *y > 2100)
-		return -1;
-	return 0;
+	return s == NULL ? -1 : timeutil_parse_month(s, y, m);
 }
 
 /* Step a month forwards or back. */

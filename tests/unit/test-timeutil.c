@@ -149,6 +149,41 @@ test_date_parses_and_validates(void)
 }
 
 static void
+test_month_is_four_digits_a_dash_and_two(void)
+{
+	int	y = 0, m = 0;
+
+	CHECK_INT(timeutil_parse_month("2026-12", &y, &m), 0);
+	CHECK_INT(y, 2026);
+	CHECK_INT(m, 12);
+	CHECK_INT(timeutil_parse_month("2026-13", &y, &m), -1);
+	CHECK_INT(timeutil_parse_month("1999-12", &y, &m), -1);
+	CHECK_INT(timeutil_parse_month("2026- 1", &y, &m), -1);
+	CHECK_INT(timeutil_parse_month("+202-12", &y, &m), -1);
+	CHECK_INT(timeutil_parse_month("2026-1", &y, &m), -1);
+	CHECK_INT(timeutil_parse_month("2026-011", &y, &m), -1);
+}
+
+static void
+test_form_date_fields_take_digits_only_and_a_real_date(void)
+{
+	int32_t	d = 0;
+
+	CHECK_INT(timeutil_parse_dmy("25", "5", "2026", &d), 0);
+	CHECK_INT(d, 20598);
+	CHECK_INT(timeutil_parse_dmy("07", "02", "2026", &d), 0);
+	CHECK_INT(timeutil_parse_dmy("29", "2", "2024", &d), 0);
+	CHECK_INT(timeutil_parse_dmy("29", "2", "2026", &d), -1);
+	CHECK_INT(timeutil_parse_dmy("31", "4", "2026", &d), -1);
+	CHECK_INT(timeutil_parse_dmy("0", "1", "2026", &d), -1);
+	CHECK_INT(timeutil_parse_dmy("1", "1", "1999", &d), -1);
+	CHECK_INT(timeutil_parse_dmy("1", "1", "26", &d), -1);
+	CHECK_INT(timeutil_parse_dmy("1", "001", "2026", &d), -1);
+	CHECK_INT(timeutil_parse_dmy("+1", "1", "2026", &d), -1);
+	CHECK_INT(timeutil_parse_dmy("", "1", "2026", &d), -1);
+}
+
+static void
 test_day_of_floors_negative_instants(void)
 {
 	CHECK_INT(timeutil_day_of(0), 0);
@@ -169,6 +204,8 @@ static const struct check_test tests[] = {
 	TEST(test_rfc3339_space_separator_is_allowed),
 	TEST(test_date_parses_and_validates),
 	TEST(test_day_of_floors_negative_instants),
+	TEST(test_month_is_four_digits_a_dash_and_two),
+	TEST(test_form_date_fields_take_digits_only_and_a_real_date),
 	{ NULL, NULL }
 };
 
