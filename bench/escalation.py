@@ -156,11 +156,16 @@ def _b(s):
 
 _F = {k: _b(k) for k in ("id", "state", "team", "worker", "contact", "channel",
                          "provider", "addr", "ah", "received_at", "deadline",
-                         "step", "n", "urgent", "e1u", "x1")}
+                         "step", "n", "urgent", "e1u", "x1",
+                         "t", "w", "c", "ch", "p", "a", "r")}
 _CONST = (_F["state"] + _b("awaiting") + _F["team"] + _b(TEAM) + _F["worker"] +
           _b(WORKER))
 _CONST2 = _F["channel"] + _b("sms") + _F["provider"] + _b("twilio")
 _TAIL = _F["step"] + _b("0") + _F["n"] + _b("1") + _F["urgent"] + _b("0")
+# The record's short names (daemon/store/keys.h REC_*); step and urgent
+# are written only once they are not 0.
+_CONST_NEW = (_F["state"] + _b("awaiting") + _F["t"] + _b(TEAM) + _F["w"] + _b(WORKER))
+_CONST2_NEW = _F["ch"] + _b("sms") + _F["p"] + _b("twilio")
 _RPUSH = "*3\r\n" + _b("RPUSH")
 _SET3 = "*3\r\n" + _b("SET")
 _HSET_O = "*4\r\n" + _b("HSET")
@@ -182,8 +187,9 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
     the first SMS of a known contact (state awaiting, step 0, n 1, not
     urgent), without the message text (text() adds it).  The ingest
     script's keys and values (docs/data-model.md):
-      HSET rd:{P}:c:ID id state team worker contact channel provider addr
-           received_at deadline step n(=1) urgent x1(its text's bucket)
+      HSET rd:{P}:c:ID id state t(team) w(worker) c(contact) ch(channel)
+           p(provider) a(address) r(arrival) deadline n(=1) x1(its text's
+           bucket)
       HSET rd:{P}:r:AH o ID   (a field of the address's hash, which holds
                                the contact's routing already: route())
       ZADD rd:{P}:due DUE ID:0;  ZADD rd:{P}:aw DEADLINE ID
@@ -192,7 +198,8 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
     and day, like rd:{P}:seq (the INCR that names ID).  layout "old" is the
     release before: the record also had ah and no e1u, rd:{P}:rx held
     every conversation by arrival, rd:{P}:e:ID the first message's event
-    and rd:{P}:o:AH (a key of its own) the open id."""
+    rd:{P}:o:AH (a key of its own) the open id, and the record long
+    field names, step and urgent."""
     pre = "rd:{%d}:" % p
     cid = "%d-%d" % (p, n)
     rec = str(received_ms)
@@ -212,9 +219,9 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
             _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(cid), _EX,
         ))
     return "".join((
-        "*30\r\n" + _b("HSET"), _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST,
-        _F["contact"], _b(contact), _CONST2, _F["addr"], _b(addr),
-        _F["received_at"], _b(rec), _F["deadline"], _b(dl), _TAIL,
+        "*26\r\n" + _b("HSET"), _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST_NEW,
+        _F["c"], _b(contact), _CONST2_NEW, _F["a"], _b(addr),
+        _F["r"], _b(rec), _F["deadline"], _b(dl), _F["n"], _b("1"),
         _F["x1"], _b(str(text_expiry(received_ms))),
         _HSET_O, _b(pre + "r:" + ah), _b("o"), _b(cid),
         _ZADD, _b(pre + "due"), _b(str(due_ms)), _b(cid + ":0"),
@@ -862,7 +869,8 @@ def breakdown(r, pop, n, per, label=""):
     if pop.layout == "old":
         parts.append(("events list e:ID", avg(["rd:{%d}:e:%d-%d" % (p, p, i)
                                                for p, i in samples])))
-    ahs = [address_hash(r.cmd("HGET", k, "addr").decode()) for k in hkeys[:100]]
+    ahs = [address_hash(r.cmd("HGET", k, "addr" if pop.layout == "old" else "a").decode())
+           for k in hkeys[:100]]
     if pop.layout == "old":
         opens = ["rd:{%d}:o:%s" % (p, a) for (p, _), a in zip(samples, ahs)]
         parts.append(("open pointer o:AH", avg(opens)))

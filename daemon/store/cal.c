@@ -688,7 +688,7 @@ cal_conv_done(struct db *db, redisReply *r, const char *err, void *arg)
 
 	memset(&c, 0, sizeof c);
 	snprintf(c.id, sizeof c.id, "%s", q->id);
-	if (e == NULL && (r->type != REDIS_REPLY_ARRAY || r->elements != 6))
+	if (e == NULL && (r->type != REDIS_REPLY_ARRAY || r->elements != 8))
 		e = "unexpected reply";
 	if (e != NULL) {
 		q->cb.conv(NULL, e, q->arg);
@@ -697,8 +697,8 @@ cal_conv_done(struct db *db, redisReply *r, const char *err, void *arg)
 	}
 	c.found = r->element[0]->str != NULL;
 	cal_copy(c.state, sizeof c.state, r->element[0]);
-	cal_copy(c.team, sizeof c.team, r->element[1]);
-	c.received_ms = store_num(r->element[2]);
+	cal_copy(c.team, sizeof c.team, store_either(r, 1, 6));
+	c.received_ms = store_num(store_either(r, 2, 7));
 	cal_copy(c.deadline, sizeof c.deadline, r->element[3]);
 	c.deadline_ms = store_num(r->element[3]);
 	c.step = (int)store_num(r->element[4]);
@@ -722,8 +722,8 @@ store_cal_conv(struct db *db, const char *id, store_cal_conv_cb cb,
 	q->cb.conv = cb;
 	snprintf(q->id, sizeof q->id, "%s", id);
 	snprintf(key, sizeof key, KEY_CONV, p, id);
-	if (db_command(db, cal_conv_done, q, "HMGET %s state team received_at "
-	    "deadline step cal", key) == -1) {
+	if (db_command(db, cal_conv_done, q, "HMGET %s state " REC_TEAM " "
+	    REC_RECEIVED " deadline step cal team received_at", key) == -1) {
 		free(q);
 		return -1;
 	}

@@ -127,17 +127,22 @@ conv_parse(const redisReply *h, struct store_conv *c)
 		return -1;
 	conv_copy(c->id, sizeof c->id, store_field(h, "id"));
 	conv_copy(c->state, sizeof c->state, store_field(h, "state"));
-	conv_copy(c->team, sizeof c->team, store_field(h, "team"));
-	conv_copy(c->worker, sizeof c->worker, store_field(h, "worker"));
-	conv_copy(c->contact, sizeof c->contact, store_field(h, "contact"));
-	conv_copy(c->channel, sizeof c->channel, store_field(h, "channel"));
-	conv_copy(c->provider, sizeof c->provider, store_field(h, "provider"));
-	conv_copy(c->addr, sizeof c->addr, store_field(h, "addr"));
+	conv_copy(c->team, sizeof c->team,
+	    store_rec_field(h, REC_TEAM, "team"));
+	conv_copy(c->worker, sizeof c->worker,
+	    store_rec_field(h, REC_WORKER, "worker"));
+	conv_copy(c->contact, sizeof c->contact,
+	    store_rec_field(h, REC_CONTACT, "contact"));
+	conv_copy(c->channel, sizeof c->channel,
+	    store_rec_field(h, REC_CHANNEL, "channel"));
+	conv_copy(c->provider, sizeof c->provider,
+	    store_rec_field(h, REC_PROVIDER, "provider"));
+	conv_copy(c->addr, sizeof c->addr, store_rec_field(h, REC_ADDR, "addr"));
 	conv_copy(c->responded_by, sizeof c->responded_by,
 	    store_field(h, "responded_by"));
 	conv_copy(c->how, sizeof c->how, store_field(h, "how"));
 	conv_copy(c->ack_by, sizeof c->ack_by, store_field(h, "ack_by"));
-	if ((v = store_field(h, "received_at")) != NULL)
+	if ((v = store_rec_field(h, REC_RECEIVED, "received_at")) != NULL)
 		c->received_ms = strtoll(v, NULL, 10);
 	if ((v = store_field(h, "deadline")) != NULL)
 		c->deadline_ms = strtoll(v, NULL, 10);
@@ -592,21 +597,22 @@ conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 	struct conv_respond	*rq = arg;
 	char			 k[8][160], ah[41];
 	const char		*argv[13];
+	const redisReply	*addr;
 	int			 i;
 
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
 		rq->cb(STORE_RESPOND_FAILED, NULL, rq->arg);
 		conv_respond_free(rq);
 		return;
 	}
-	if (r->type != REDIS_REPLY_STRING) {
+	if ((addr = store_either(r, 0, 1))->type != REDIS_REPLY_STRING) {
 		rq->cb(STORE_RESPOND_MISSING, NULL, rq->arg);
 		conv_respond_free(rq);
 		return;
 	}
 	snprintf(k[0], sizeof k[0], KEY_CONV, rq->p, rq->id);
 	snprintf(k[1], sizeof k[1], KEY_EVENTS, rq->p, rq->id);
-	(void)store_partition(r->str, ah);
+	(void)store_partition(addr->str, ah);
 	snprintf(k[2], sizeof k[2], KEY_OPEN, rq->p, ah);
 	snprintf(k[3], sizeof k[3], KEY_AWAITING, rq->p);
 	snprintf(k[4], sizeof k[4], KEY_DUE, rq->p);
@@ -652,7 +658,8 @@ store_respond(struct db *db, const char *id, const char *by, const char *how,
 	snprintf(rq->ttl, sizeof rq->ttl, "%lld", (long long)meta_ttl);
 	snprintf(kc, sizeof kc, KEY_CONV, p, id);
 	if (rq->by == NULL || rq->how == NULL || rq->note == NULL ||
-	    db_command(db, conv_respond_ah, rq, "HGET %s addr", kc) == -1) {
+	    db_command(db, conv_respond_ah, rq, "HMGET %s " REC_ADDR " addr",
+	    kc) == -1) {
 		conv_respond_free(rq);
 		return -1;
 	}
@@ -724,12 +731,12 @@ conv_first_event(const redisReply *h)
 	if ((e = cJSON_CreateObject()) == NULL)
 		return NULL;
 	cJSON_AddStringToObject(e, "type", "message");
-	v = store_field(h, "received_at");
+	v = store_rec_field(h, REC_RECEIVED, "received_at");
 	cJSON_AddNumberToObject(e, "at", v ? strtod(v, NULL) : 0);
 	cJSON_AddNumberToObject(e, "n", 1);
-	v = store_field(h, "channel");
+	v = store_rec_field(h, REC_CHANNEL, "channel");
 	cJSON_AddStringToObject(e, "channel", v ? v : "");
-	v = store_field(h, "provider");
+	v = store_rec_field(h, REC_PROVIDER, "provider");
 	cJSON_AddStringToObject(e, "provider", v ? v : "");
 	cJSON_AddBoolToObject(e, "urgent", strcmp(u, "1") == 0);
 	if (m == NULL || (meta = cJSON_Parse(m)) == NULL)

@@ -21,6 +21,14 @@ int	 store_run(struct db *, const char *script, db_cb, void *, int argc,
 
 /* A field of an HGETALL reply, or NULL. */
 const char *store_field(const struct redisReply *h, const char *name);
+/* A record's field by its name (keys.h's REC_*), else by the name a
+ * record of the release before gave it; NULL when neither is there. */
+const char *store_rec_field(const struct redisReply *h, const char *name,
+	    const char *old);
+/* Element i of an HMGET reply when it is there, else element j: an HMGET
+ * of a record asks for both a field's names. */
+const struct redisReply *store_either(const struct redisReply *r, size_t i,
+	    size_t j);
 /* A reply element's string (NULL-safe), or "". */
 const char *store_str(const struct redisReply *r);
 /* A reply element as a number (0 when missing). */

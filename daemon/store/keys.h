@@ -21,6 +21,21 @@
 						   older release's) */
 #define KEY_TEXT_BUCKET	"rd:{%d}:x:%lld"	/* P, expiry (unix s): hash,
 						   "ID:N" -> text */
+/*
+ * The fields of a conversation's record (KEY_CONV) that every record has,
+ * under short names since issue 17 (docs/data-model.md); a record the
+ * release before wrote has the long names, read when the short one is
+ * missing (store_rec_field, store_either).  id, state, deadline and n kept
+ * their names.
+ */
+#define REC_TEAM	"t"		/* was "team" */
+#define REC_WORKER	"w"		/* was "worker" */
+#define REC_CONTACT	"c"		/* was "contact" */
+#define REC_CHANNEL	"ch"		/* was "channel" */
+#define REC_PROVIDER	"p"		/* was "provider" */
+#define REC_ADDR	"a"		/* was "addr" */
+#define REC_RECEIVED	"r"		/* was "received_at" */
+
 #define KEY_ADDRESS	"rd:{%d}:r:%s"		/* P, address hash: hash,
 						   routing and "o", the open
 						   id */

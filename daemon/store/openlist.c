@@ -18,9 +18,12 @@
 #include "store/store.h"
 
 /* The fields read, in the HMGET's order. */
-#define OPENLIST_FIELDS	"state team worker channel received_at deadline " \
-			"ack_by ack_until urgent"
-#define OPENLIST_NFIELDS	9
+#define OPENLIST_FIELDS	"state " REC_TEAM " " REC_WORKER " " REC_CHANNEL " " \
+			REC_RECEIVED " deadline ack_by ack_until urgent " \
+			"team worker channel received_at"
+#define OPENLIST_NFIELDS	13
+/* Where the release before's names of fields 1 to 4 are. */
+#define OPENLIST_OLD	8
 
 /* HMGETs in flight at once: few enough that one read event of the
  * connection handles a bounded number of replies, so pages and webhooks
@@ -180,6 +183,13 @@ openlist_str(const redisReply *r, size_t i)
 	    r->element[i]->str : "";
 }
 
+/* Field i (1 to 4) of the reply by its name or the release before's. */
+static const redisReply *
+openlist_rec(const redisReply *r, size_t i)
+{
+	return store_either(r, i, OPENLIST_OLD + i);
+}
+
 /* One record answered: keep it if it is still awaiting. */
 static void
 openlist_record_done(struct db *db, redisReply *reply, const char *err,
@@ -205,13 +215,15 @@ openlist_record_done(struct db *db, redisReply *reply, const char *err,
 		memset(o, 0, sizeof *o);
 		snprintf(o->id, sizeof o->id, "%s", id->id);
 		snprintf(o->channel, sizeof o->channel, "%s",
-		    openlist_str(reply, 3));
-		o->received_ms = store_num(reply->element[4]);
+		    store_str(openlist_rec(reply, 3)));
+		o->received_ms = store_num(openlist_rec(reply, 4));
 		o->deadline_ms = store_num(reply->element[5]);
 		o->ack_until_ms = store_num(reply->element[7]);
 		o->urgent = store_num(reply->element[8]) != 0;
-		off[0] = openlist_pool_add(r->list, openlist_str(reply, 1));
-		off[1] = openlist_pool_add(r->list, openlist_str(reply, 2));
+		off[0] = openlist_pool_add(r->list,
+		    store_str(openlist_rec(reply, 1)));
+		off[1] = openlist_pool_add(r->list,
+		    store_str(openlist_rec(reply, 2)));
 		off[2] = openlist_pool_add(r->list, openlist_str(reply, 6));
 		for (k = 0; k < 3; k++)
 			if (off[k] == (size_t)-1)

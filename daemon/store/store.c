@@ -97,6 +97,24 @@ store_run(struct db *db, const char *name, db_cb cb, void *arg, int argc,
 	    argv, lens);
 }
 
+/* A record's field by either of its names. */
+const char *
+store_rec_field(const redisReply *h, const char *name, const char *old)
+{
+	const char	*v = store_field(h, name);
+
+	return v != NULL ? v : store_field(h, old);
+}
+
+/* Element i of an HMGET reply, else element j. */
+const redisReply *
+store_either(const redisReply *r, size_t i, size_t j)
+{
+	if (r->element[i]->type == REDIS_REPLY_STRING)
+		return r->element[i];
+	return r->element[j];
+}
+
 /* A field of an HGETALL reply, or NULL. */
 const char *
 store_field(const redisReply *h, const char *name)

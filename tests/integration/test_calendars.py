@@ -141,10 +141,11 @@ def conversation(d, cid):
 
 
 def arrived_yesterday(redis, cid):
-    """Move a conversation's arrival back to yesterday; returns it (s)."""
+    """Move a conversation's arrival back to yesterday; returns it (s).
+    The record's field r (docs/data-model.md)."""
     arrival = yesterdays_arrival()
     p = int(cid.split("-")[0])
-    redis.cli("HSET", "rd:{%d}:c:%s" % (p, cid), "received_at", str(arrival * 1000))
+    redis.cli("HSET", "rd:{%d}:c:%s" % (p, cid), "r", str(arrival * 1000))
     return arrival
 
 

@@ -12,7 +12,7 @@
 -- Returns 1 when it moved the step on, 0 when it changed nothing, 2 when
 -- the deadline is no longer ARGV[4].
 local f = redis.call('HMGET', KEYS[1], 'state', 'step', 'deadline')
-if f[1] ~= 'awaiting' or f[2] ~= ARGV[2] then return 0 end
+if f[1] ~= 'awaiting' or (f[2] or '0') ~= ARGV[2] then return 0 end
 if ARGV[4] and f[3] ~= ARGV[4] then return 2 end
 local nx = tonumber(ARGV[2]) + 1
 redis.call('HSET', KEYS[1], 'step', nx)

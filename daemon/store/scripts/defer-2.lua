@@ -10,7 +10,7 @@
 -- or is at another step (nothing to do).
 --#include now.lua
 local f = redis.call('HMGET', KEYS[1], 'state', 'step', 'ack_until')
-if f[1] ~= 'awaiting' or f[2] ~= ARGV[2] then return {'gone'} end
+if f[1] ~= 'awaiting' or (f[2] or '0') ~= ARGV[2] then return {'gone'} end
 local ack = tonumber(f[3] or '0') or 0
 if ack <= now_ms() then return {'due'} end
 redis.call('ZADD', KEYS[2], ack, ARGV[1] .. ':' .. ARGV[2])

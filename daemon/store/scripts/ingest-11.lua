@@ -72,15 +72,18 @@ end
 local team, deadline, due, worker, contact, receipt
 local id, status = expected, 'joined'
 if id ~= '' then
-  local f = redis.call('HMGET', KEYS[1], 'state', 'team', 'worker',
-    'contact', 'deadline', 'urgent')
+  -- A record of the release before names team, worker and contact in
+  -- full (docs/data-model.md).
+  local f = redis.call('HMGET', KEYS[1], 'state', 't', 'w', 'c',
+    'deadline', 'urgent', 'team', 'worker', 'contact')
   if f[1] ~= 'awaiting' then
     -- The pointer outlived its conversation: drop it and start again.
     redis.call('HDEL', KEYS[8], 'o')
     redis.call('DEL', KEYS[3])
     return {'retry'}
   end
-  team, worker, contact, deadline = f[2], f[3], f[4], f[5]
+  team, worker, contact = f[2] or f[7], f[3] or f[8], f[4] or f[9]
+  deadline = f[5]
   if ARGV[11] == '1' and f[6] ~= '1' then
     -- The first message was not urgent: say so before urgent changes.
     redis.call('HSETNX', KEYS[1], 'e1u', '0')
@@ -100,11 +103,13 @@ else
   -- unless empty; whether it was urgent: urgent, or e1u once a later
   -- message made the conversation urgent): the audit trail is made by
   -- the second event.
-  redis.call('HSET', KEYS[1], 'id', id, 'state', 'awaiting', 'team', team,
-    'worker', worker, 'contact', contact, 'channel', ARGV[4],
-    'provider', ARGV[5], 'addr', ARGV[6], 'received_at', ARGV[3],
-    'deadline', deadline, 'step', 0, 'n', 1, 'urgent', ARGV[11],
-    'x1', ARGV[12])
+  -- Short names for what every record holds (t team, w worker, c
+  -- contact, ch channel, p provider, a address, r arrival); step and
+  -- urgent only once they are not 0.
+  redis.call('HSET', KEYS[1], 'id', id, 'state', 'awaiting', 't', team,
+    'w', worker, 'c', contact, 'ch', ARGV[4], 'p', ARGV[5], 'a', ARGV[6],
+    'r', ARGV[3], 'deadline', deadline, 'n', 1, 'x1', ARGV[12])
+  if ARGV[11] == '1' then redis.call('HSET', KEYS[1], 'urgent', 1) end
   if ARGV[9] ~= '{}' then redis.call('HSET', KEYS[1], 'e1m', ARGV[9]) end
   redis.call('HSET', KEYS[8], 'o', id)
   redis.call('ZADD', KEYS[5], due, id .. ':0')

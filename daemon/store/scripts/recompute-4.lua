@@ -18,8 +18,9 @@
 -- was here), 'moved' (deadline or team not as read: read it again),
 -- 'same' (nothing moved) or 'changed'.
 --#include now.lua
-local f = redis.call('HMGET', KEYS[1], 'state', 'team', 'deadline', 'step',
-  'cal', 'ack_until')
+local f = redis.call('HMGET', KEYS[1], 'state', 't', 'deadline', 'step',
+  'cal', 'ack_until', 'team')
+f[2] = f[2] or f[7]         -- the release before's name
 if f[1] ~= 'awaiting' then return 'closed' end
 local name, seq = string.match(f[5] or '', '^(.*):(%d+)$')
 if name == ARGV[2] and tonumber(seq) >= tonumber(ARGV[3]) then

@@ -10,7 +10,7 @@ local function respond(id, by, how, note, ttl)
   if not state then return 'missing' end
   if state ~= 'awaiting' then return 'already' end
   local now = now_ms()
-  local f = redis.call('HMGET', KEYS[1], 'step', 'deadline', 'team')
+  local f = redis.call('HMGET', KEYS[1], 'step', 'deadline', 't', 'team')
   redis.call('HSET', KEYS[1], 'state', 'responded', 'responded_at', now,
     'responded_by', by, 'how', how)
   redis.call('ZREM', KEYS[4], id)
@@ -26,5 +26,5 @@ local function respond(id, by, how, note, ttl)
     by = by, how = how, note = note}))
   redis.call('EXPIRE', KEYS[1], ttl)
   redis.call('EXPIRE', KEYS[2], ttl)
-  return 'responded', f[3] or '', f[1] or '0'
+  return 'responded', f[3] or f[4] or '', f[1] or '0'
 end
