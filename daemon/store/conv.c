@@ -4,7 +4,7 @@
  * agree.
  *
  * Storing a message takes two steps because a script may touch only the
- * keys it is given, and a conversation's keys carry its id: open-2 finds
+ * keys it is given, and a conversation's keys carry its id: open-3 finds
  * the sender's open conversation (or allocates an id for a new one), then
  * ingest-11 stores the message with that conversation's keys.  If another
  * instance opened or closed the conversation in between, ingest answers
@@ -33,7 +33,7 @@
 /*
  * The open conversation of recent senders, as this process last stored a
  * message in it: a later message from the same address goes straight to
- * the ingest script (one round trip, no open-2, no absences: those only
+ * the ingest script (one round trip, no open-3, no absences: those only
  * matter when a conversation opens).  Only a hint: the script checks it
  * against the open pointer and answers "retry" when another instance (or
  * a response) moved it, and the message takes the two steps.
@@ -393,7 +393,7 @@ conv_ingest_release(struct conv_ingest *in)
 	conv_ingest_step2(in);
 }
 
-/* open-2 answered: the open conversation, or a new id. */
+/* open-3 answered: the open conversation, or a new id. */
 static void
 conv_ingest_opened(struct db *db, redisReply *r, const char *err, void *arg)
 {
