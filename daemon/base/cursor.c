@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/cursor.h"
+#include "base/hex.h"
 
 /* FNV-1a over a string, folded to 32 bits. */
 static uint32_t
@@ -27,7 +28,7 @@ int
 cursor_encode(char kind, int64_t key, const char *id, char *buf, size_t len)
 {
 	char	plain[24 + CURSOR_ID_MAX + 24];
-	size_t	i, n;
+	size_t	n;
 	int	w;
 
 	if (strlen(id) >= CURSOR_ID_MAX || strchr(id, ' ') != NULL)
@@ -39,8 +40,7 @@ cursor_encode(char kind, int64_t key, const char *id, char *buf, size_t len)
 	n = (size_t)w;
 	if (len < 2 * n + 9)
 		return -1;
-	for (i = 0; i < n; i++)
-		snprintf(buf + 2 * i, 3, "%02x", (unsigned char)plain[i]);
+	hex_encode(plain, n, buf);
 	snprintf(buf + 2 * n, 9, "%08x", (unsigned)cursor_sum(plain, n));
 	return 0;
 }

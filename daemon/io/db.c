@@ -18,6 +18,7 @@
 
 #include "conf/config.h"
 #include "io/db.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "base/metrics.h"
 
@@ -378,11 +379,9 @@ void
 db_script_init(struct db_script *s)
 {
 	unsigned char	md[SHA_DIGEST_LENGTH];
-	int		i;
 
 	SHA1((const unsigned char *)s->source, strlen(s->source), md);
-	for (i = 0; i < SHA_DIGEST_LENGTH; i++)
-		snprintf(s->sha + i * 2, 3, "%02x", md[i]);
+	hex_encode(md, SHA_DIGEST_LENGTH, s->sha);
 }
 
 /* Run a script by SHA (re-sent in full on NOSCRIPT). */

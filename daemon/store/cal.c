@@ -723,7 +723,8 @@ store_cal_conv(struct db *db, const char *id, store_cal_conv_cb cb,
 	snprintf(q->id, sizeof q->id, "%s", id);
 	snprintf(key, sizeof key, KEY_CONV, p, id);
 	if (db_command(db, cal_conv_done, q, "HMGET %s state " REC_TEAM " "
-	    REC_RECEIVED " deadline step cal team received_at", key) == -1) {
+	    REC_RECEIVED " deadline step cal " REC_TEAM_OLD " " REC_RECEIVED_OLD,
+	    key) == -1) {
 		free(q);
 		return -1;
 	}

@@ -128,21 +128,21 @@ conv_parse(const redisReply *h, struct store_conv *c)
 	conv_copy(c->id, sizeof c->id, store_field(h, "id"));
 	conv_copy(c->state, sizeof c->state, store_field(h, "state"));
 	conv_copy(c->team, sizeof c->team,
-	    store_rec_field(h, REC_TEAM, "team"));
+	    store_rec_field(h, REC_TEAM, REC_TEAM_OLD));
 	conv_copy(c->worker, sizeof c->worker,
-	    store_rec_field(h, REC_WORKER, "worker"));
+	    store_rec_field(h, REC_WORKER, REC_WORKER_OLD));
 	conv_copy(c->contact, sizeof c->contact,
-	    store_rec_field(h, REC_CONTACT, "contact"));
+	    store_rec_field(h, REC_CONTACT, REC_CONTACT_OLD));
 	conv_copy(c->channel, sizeof c->channel,
-	    store_rec_field(h, REC_CHANNEL, "channel"));
+	    store_rec_field(h, REC_CHANNEL, REC_CHANNEL_OLD));
 	conv_copy(c->provider, sizeof c->provider,
-	    store_rec_field(h, REC_PROVIDER, "provider"));
-	conv_copy(c->addr, sizeof c->addr, store_rec_field(h, REC_ADDR, "addr"));
+	    store_rec_field(h, REC_PROVIDER, REC_PROVIDER_OLD));
+	conv_copy(c->addr, sizeof c->addr, store_rec_field(h, REC_ADDR, REC_ADDR_OLD));
 	conv_copy(c->responded_by, sizeof c->responded_by,
 	    store_field(h, "responded_by"));
 	conv_copy(c->how, sizeof c->how, store_field(h, "how"));
 	conv_copy(c->ack_by, sizeof c->ack_by, store_field(h, "ack_by"));
-	if ((v = store_rec_field(h, REC_RECEIVED, "received_at")) != NULL)
+	if ((v = store_rec_field(h, REC_RECEIVED, REC_RECEIVED_OLD)) != NULL)
 		c->received_ms = strtoll(v, NULL, 10);
 	if ((v = store_field(h, "deadline")) != NULL)
 		c->deadline_ms = strtoll(v, NULL, 10);
@@ -658,7 +658,7 @@ store_respond(struct db *db, const char *id, const char *by, const char *how,
 	snprintf(rq->ttl, sizeof rq->ttl, "%lld", (long long)meta_ttl);
 	snprintf(kc, sizeof kc, KEY_CONV, p, id);
 	if (rq->by == NULL || rq->how == NULL || rq->note == NULL ||
-	    db_command(db, conv_respond_ah, rq, "HMGET %s " REC_ADDR " addr",
+	    db_command(db, conv_respond_ah, rq, "HMGET %s " REC_ADDR " " REC_ADDR_OLD,
 	    kc) == -1) {
 		conv_respond_free(rq);
 		return -1;
@@ -731,12 +731,12 @@ conv_first_event(const redisReply *h)
 	if ((e = cJSON_CreateObject()) == NULL)
 		return NULL;
 	cJSON_AddStringToObject(e, "type", "message");
-	v = store_rec_field(h, REC_RECEIVED, "received_at");
+	v = store_rec_field(h, REC_RECEIVED, REC_RECEIVED_OLD);
 	cJSON_AddNumberToObject(e, "at", v ? strtod(v, NULL) : 0);
 	cJSON_AddNumberToObject(e, "n", 1);
-	v = store_rec_field(h, REC_CHANNEL, "channel");
+	v = store_rec_field(h, REC_CHANNEL, REC_CHANNEL_OLD);
 	cJSON_AddStringToObject(e, "channel", v ? v : "");
-	v = store_rec_field(h, REC_PROVIDER, "provider");
+	v = store_rec_field(h, REC_PROVIDER, REC_PROVIDER_OLD);
 	cJSON_AddStringToObject(e, "provider", v ? v : "");
 	cJSON_AddBoolToObject(e, "urgent", strcmp(u, "1") == 0);
 	if (m == NULL || (meta = cJSON_Parse(m)) == NULL)

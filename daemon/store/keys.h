@@ -28,13 +28,21 @@
  * missing (store_rec_field, store_either).  id, state, deadline and n kept
  * their names.
  */
-#define REC_TEAM	"t"		/* was "team" */
-#define REC_WORKER	"w"		/* was "worker" */
-#define REC_CONTACT	"c"		/* was "contact" */
-#define REC_CHANNEL	"ch"		/* was "channel" */
-#define REC_PROVIDER	"p"		/* was "provider" */
-#define REC_ADDR	"a"		/* was "addr" */
-#define REC_RECEIVED	"r"		/* was "received_at" */
+#define REC_TEAM	"t"
+#define REC_WORKER	"w"
+#define REC_CONTACT	"c"
+#define REC_CHANNEL	"ch"
+#define REC_PROVIDER	"p"
+#define REC_ADDR	"a"
+#define REC_RECEIVED	"r"
+/* The same fields' names in a record of the release before. */
+#define REC_TEAM_OLD	 "team"
+#define REC_WORKER_OLD	 "worker"
+#define REC_CONTACT_OLD	 "contact"
+#define REC_CHANNEL_OLD	 "channel"
+#define REC_PROVIDER_OLD "provider"
+#define REC_ADDR_OLD	 "addr"
+#define REC_RECEIVED_OLD "received_at"
 
 #define KEY_ADDRESS	"rd:{%d}:r:%s"		/* P, address hash: hash,
 						   routing and "o", the open

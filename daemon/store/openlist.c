@@ -20,7 +20,8 @@
 /* The fields read, in the HMGET's order. */
 #define OPENLIST_FIELDS	"state " REC_TEAM " " REC_WORKER " " REC_CHANNEL " " \
 			REC_RECEIVED " deadline ack_by ack_until urgent " \
-			"team worker channel received_at"
+			REC_TEAM_OLD " " REC_WORKER_OLD " " REC_CHANNEL_OLD " " \
+			REC_RECEIVED_OLD
 #define OPENLIST_NFIELDS	13
 /* Where the release before's names of fields 1 to 4 are. */
 #define OPENLIST_OLD	8

@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
+#include "base/hex.h"
 #include "base/log.h"
 #include "io/db.h"
 #include "store/internal.h"
@@ -152,16 +153,10 @@ store_num(const redisReply *r)
 void
 store_hash(const char *s, size_t len, char out[41])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char	md[SHA256_DIGEST_LENGTH];
-	int		i;
 
 	SHA256((const unsigned char *)s, len, md);
-	for (i = 0; i < 20; i++) {
-		out[i * 2] = hex[md[i] >> 4];
-		out[i * 2 + 1] = hex[md[i] & 15];
-	}
-	out[40] = '\0';
+	hex_encode(md, 20, out);
 }
 
 /* Partition of an address, and its hash for key names. */
