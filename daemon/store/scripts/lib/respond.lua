@@ -2,9 +2,10 @@
 -- both pass these first eight KEYS: the conversation, its events, the open
 -- pointer key of its address (the release before's; the open id is now the
 -- field 'o' of the address's hash), the awaiting index, the due set, the
--- responded index, the partition's stats and the address's hash.  Returns 'responded', 'already' or
--- 'missing', and with 'responded' the conversation's team and the step it
--- had reached (for the log).  Needs now.lua.
+-- responded index, the partition's stats and the address's hash.
+-- Returns 'responded', 'already' or 'missing', and with 'responded' the
+-- conversation's team and the step it had reached (for the log).  Needs
+-- now.lua.
 local function respond(id, by, how, note, ttl)
   local state = redis.call('HGET', KEYS[1], 'state')
   if not state then return 'missing' end
