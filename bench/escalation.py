@@ -175,9 +175,10 @@ _ZADD = "*4\r\n" + _b("ZADD")
 _TEXT = "*4\r\n" + _b("HSET")
 _EXPIRE = "*3\r\n" + _b("EXPIRE") 
 TEXT_TTL = 30 * 86400               # retention.message_text's default
-# Commands per conversation in each layout (the day ranges and sequences
-# are written once per partition).
-COMMANDS = {"new": 5, "old": 7}
+# Commands per conversation in each layout (the day ranges, sequences and
+# claim marks are written once per partition): the new layout has no due
+# entry for a first step that falls due at the deadline.
+COMMANDS = {"new": 4, "old": 7}
 COMMANDS_PER_CONVERSATION = COMMANDS["new"]
 
 
@@ -192,14 +193,19 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
            bucket)
       HSET rd:{P}:r:AH o ID   (a field of the address's hash, which holds
                                the contact's routing already: route())
-      ZADD rd:{P}:due DUE ID:0;  ZADD rd:{P}:aw DEADLINE ID
+      ZADD rd:{P}:aw DEADLINE ID  (the first step, due at the deadline,
+                                   is claimed from it: no due entry)
       SET rd:{P}:d:twilio:SHA256(MessageSid)[:40] ID EX 3024000
     and rd:{P}:days (the day's lowest and highest id) once per partition
-    and day, like rd:{P}:seq (the INCR that names ID).  layout "old" is the
-    release before: the record also had ah and no e1u, rd:{P}:rx held
+    and day, like rd:{P}:seq (the INCR that names ID) and the stats hash's
+    aw_claimed (how far claims have read aw).  layout "old" is the
+    release before: ZADD rd:{P}:due DUE ID:0, the record also had ah and
+    no e1u, rd:{P}:rx held
     every conversation by arrival, rd:{P}:e:ID the first message's event
     rd:{P}:o:AH (a key of its own) the open id, and the record long
     field names, step and urgent."""
+    if layout == "new" and due_ms != deadline_ms:
+        raise ValueError("the new layout's first step falls due at the deadline")
     pre = "rd:{%d}:" % p
     cid = "%d-%d" % (p, n)
     rec = str(received_ms)
@@ -224,7 +230,6 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
         _F["r"], _b(rec), _F["deadline"], _b(dl), _F["n"], _b("1"),
         _F["x1"], _b(str(text_expiry(received_ms))),
         _HSET_O, _b(pre + "r:" + ah), _b("o"), _b(cid),
-        _ZADD, _b(pre + "due"), _b(str(due_ms)), _b(cid + ":0"),
         _ZADD, _b(pre + "aw"), _b(dl), _b(cid),
         _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(cid), _EX,
     ))
@@ -288,11 +293,17 @@ class Population:
         if self.layout == "new":
             out += ["*4\r\n" + _b("HSET") + _b("rd:{%d}:days" % p) + _b(str(d)) +
                     _b("%d:%d" % r) for (p, d), r in sorted(self.days.items())]
+            # As a store where claims have read the awaiting index up to
+            # now: what was added has its first step there, not in due.
+            now = str(int(time.time() * 1000))
+            out += ["*4\r\n" + _b("HSET") + _b("rd:{%d}:stats" % p) + _b("aw_claimed") +
+                    _b(now) for p, n in enumerate(self.seq) if n > 0]
         return "".join(out)
 
     def nseq(self):
         """How many commands seq_commands() holds."""
-        return sum(1 for s in self.seq if s) + (len(self.days) if self.layout == "new" else 0)
+        used = sum(1 for s in self.seq if s)
+        return used + (len(self.days) + used if self.layout == "new" else 0)
 
     def per_conversation(self):
         return COMMANDS[self.layout]
@@ -928,8 +939,8 @@ def breakdown(r, pop, n, per, label=""):
     sample = r.cmd("HGETALL", hkeys[0])
     say("  %ssample hash %s: %s" % (label, hkeys[0], " ".join(x.decode() for x in sample)))
     enc = r.cmd("OBJECT", "ENCODING", hkeys[0]).decode()
-    zenc = r.cmd("OBJECT", "ENCODING", "rd:{0}:due").decode()
-    say("  %sencodings: hash %s, due %s" % (label, enc, zenc))
+    zenc = r.cmd("OBJECT", "ENCODING", "rd:{0}:aw").decode()
+    say("  %sencodings: hash %s, aw %s" % (label, enc, zenc))
 
 
 def load_texts(b, pop):

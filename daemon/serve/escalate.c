@@ -1353,6 +1353,65 @@ esc_is_step(const char *kind)
 	return 1;
 }
 
+/* The step put in the due set (or there already): done with the entry. */
+static void
+esc_scheduled(const char *err, void *arg)
+{
+	struct esc_item	*it = arg;
+
+	if (it->e->srv->closing)
+		return;
+	it->event = NULL;
+	if (err != NULL)
+		esc_retry(it, "schedule", "putting the first step in the due set",
+		    err);
+	else
+		esc_finish(it);
+}
+
+/*
+ * An entry of kind "d": claim-4 saw the deadline pass in the awaiting
+ * index, and the first step falls due with it.  It is that step (the
+ * kind becomes "0", 0 returned, and a conversation at a later step is
+ * stale as for any step) unless a calendar change moved the deadline
+ * since the claim (the index, or the due set when the deadline moved
+ * back, brings it again), or the team's first step waits after the
+ * deadline: then it goes to the due set at its own time.  Returns 1 when
+ * the entry was dealt with.
+ */
+static int
+esc_deadline_passed(struct esc_item *it, const struct store_conv *c,
+    const struct config_team *team)
+{
+	int64_t	due;
+
+	if (c->deadline_ms != it->due_ms) {
+		log_debug("escalation: conversation %s's deadline moved since "
+		    "it was claimed; dropped", it->conv);
+		it->event = NULL;
+		esc_finish(it);
+		return 1;
+	}
+	/* Steps are worked out in seconds, as the deadline was. */
+	due = team->nsteps > 0 ?
+	    config_step_due(team, 0, c->deadline_ms / 1000) : -1;
+	if (c->step == 0 && due != c->deadline_ms / 1000) {
+		due = due >= 0 ? due * 1000 : -1;
+		if (due < 0) {
+			it->event = NULL;
+			esc_finish(it);
+		} else if (store_esc_schedule(it->e->srv->db, it->conv, 0, due,
+		    esc_scheduled, it) == -1) {
+			it->event = NULL;
+			esc_retry(it, "schedule", "putting the first step in "
+			    "the due set", "Redis unavailable");
+		}
+		return 1;
+	}
+	snprintf(it->kind, sizeof it->kind, "0");
+	return 0;
+}
+
 /* The conversation is loaded: decide what to do with the entry. */
 static void
 esc_conv_done(const struct store_conv *c, int failed, void *arg)
@@ -1395,6 +1454,8 @@ esc_conv_done(const struct store_conv *c, int failed, void *arg)
 		esc_resolve(it);
 		return;
 	}
+	if (strcmp(it->kind, "d") == 0 && esc_deadline_passed(it, c, team))
+		return;
 	if (!esc_is_step(it->kind)) {
 		esc_count("deliver");
 		log_warnx("escalation: partition %d conversation %s: entry %s "

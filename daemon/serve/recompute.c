@@ -2,7 +2,7 @@
  * recompute.c: see recompute.h.  A job is a small state machine driven by
  * Redis answers: read a batch of ids (ZSCAN of a partition's awaiting
  * index, or a page of its arrival index), read each record, run
- * recompute-4 for those on the job's calendar that this job (or a later
+ * recompute-5 for those on the job's calendar that this job (or a later
  * one) has not touched yet, and only when the whole batch has answered go
  * on to the next.  About RECOMPUTE_BATCH commands of a job are in flight
  * at a time (a ZSCAN page may be a little larger), each one short, so
@@ -235,7 +235,7 @@ recompute_again(struct recompute_item *it, const char *why)
 	    r->calendar, it->id, why);
 }
 
-/* recompute-4 answered. */
+/* recompute-5 answered. */
 static void
 recompute_done(enum store_cal_recompute_result res, const char *err,
     void *arg)

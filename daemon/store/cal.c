@@ -731,7 +731,7 @@ store_cal_conv(struct db *db, const char *id, store_cal_conv_cb cb,
 	return 0;
 }
 
-/* recompute-4 answered. */
+/* recompute-5 answered. */
 static void
 cal_recompute_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
@@ -765,8 +765,8 @@ store_cal_recompute(struct db *db, const struct store_cal_recompute *rc,
     store_cal_recompute_cb cb, void *arg)
 {
 	struct cal_req	*q;
-	const char	*argv[4 + 10 + 2 * CAL_MAX_STEPS];
-	char		 k[4][160], seq[24], dl[24], nsteps[16];
+	const char	*argv[5 + 10 + 2 * CAL_MAX_STEPS];
+	char		 k[5][160], seq[24], dl[24], nsteps[16];
 	char		 due[CAL_MAX_STEPS][24];
 	size_t		 i, ns = rc->nsteps < CAL_MAX_STEPS ? rc->nsteps :
 			    CAL_MAX_STEPS;
@@ -780,10 +780,11 @@ store_cal_recompute(struct db *db, const struct store_cal_recompute *rc,
 	snprintf(k[1], sizeof k[1], KEY_EVENTS, p, rc->id);
 	snprintf(k[2], sizeof k[2], KEY_AWAITING, p);
 	snprintf(k[3], sizeof k[3], KEY_DUE, p);
+	snprintf(k[4], sizeof k[4], KEY_STATS, p);
 	snprintf(seq, sizeof seq, "%lld", (long long)rc->seq);
 	snprintf(dl, sizeof dl, "%lld", (long long)rc->deadline_ms);
 	snprintf(nsteps, sizeof nsteps, "%zu", ns);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		argv[argc++] = k[i];
 	argv[argc++] = rc->id;
 	argv[argc++] = rc->calendar;

@@ -73,7 +73,7 @@ struct store_cal_conv {
 	char	 cal[192];		/* NAME:SEQ of the last recompute */
 };
 
-/* One conversation to move to new calendar data (recompute-4). */
+/* One conversation to move to new calendar data (recompute-5). */
 struct store_cal_recompute {
 	const char	 *id;
 	const char	 *calendar;
@@ -199,7 +199,7 @@ int	 store_cal_arrived(struct db *, int p, int64_t from_ms, int64_t to_ms,
 /* What a recompute needs of a conversation's record. */
 int	 store_cal_conv(struct db *, const char *id, store_cal_conv_cb,
 	    void *);
-/* Move a conversation to new calendar data (recompute-4). */
+/* Move a conversation to new calendar data (recompute-5). */
 int	 store_cal_recompute(struct db *, const struct store_cal_recompute *,
 	    store_cal_recompute_cb, void *);
 

@@ -102,7 +102,7 @@ store_esc_group(struct db *db, int p, store_esc_done_cb cb, void *arg)
 	return 0;
 }
 
-/* claim-2 answered: {claimed, next due or '-1'}. */
+/* claim-4 answered: {claimed, next due or '-1'}. */
 static void
 esc_claim_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
@@ -126,19 +126,23 @@ store_esc_claim(struct db *db, int p, int limit, store_esc_claim_cb cb,
     void *arg)
 {
 	struct esc_req	*rq;
-	char		 due[32], stream[32], lim[16];
-	const char	*argv[3];
+	char		 due[32], stream[32], aw[32], stats[32], lim[16];
+	const char	*argv[5];
 
 	if ((rq = esc_req_new(arg, p)) == NULL)
 		return -1;
 	rq->cb.claim = cb;
 	snprintf(due, sizeof due, KEY_DUE, p);
 	snprintf(stream, sizeof stream, KEY_ESC, p);
+	snprintf(aw, sizeof aw, KEY_AWAITING, p);
+	snprintf(stats, sizeof stats, KEY_STATS, p);
 	snprintf(lim, sizeof lim, "%d", limit);
 	argv[0] = due;
 	argv[1] = stream;
-	argv[2] = lim;
-	if (store_run(db, "claim", esc_claim_done, rq, 3, argv, NULL) == -1) {
+	argv[2] = aw;
+	argv[3] = stats;
+	argv[4] = lim;
+	if (store_run(db, "claim", esc_claim_done, rq, 5, argv, NULL) == -1) {
 		free(rq);
 		return -1;
 	}
@@ -591,6 +595,28 @@ store_esc_defer(struct db *db, const char *id, int step,
 	argv[2] = id;
 	argv[3] = st;
 	if (store_run(db, "defer", esc_defer_done, rq, 4, argv, NULL) == -1) {
+		free(rq);
+		return -1;
+	}
+	return 0;
+}
+
+/* Put a step in the due set unless it is there. */
+int
+store_esc_schedule(struct db *db, const char *id, int step, int64_t due_ms,
+    store_esc_done_cb cb, void *arg)
+{
+	struct esc_req	*rq;
+	char		 kd[32];
+	int		 p;
+
+	if ((p = store_id_partition(id)) == -1 ||
+	    (rq = esc_req_new(arg, p)) == NULL)
+		return -1;
+	rq->cb.done = cb;
+	snprintf(kd, sizeof kd, KEY_DUE, p);
+	if (db_command(db, esc_done, rq, "ZADD %s NX %lld %s:%d", kd,
+	    (long long)due_ms, id, step) == -1) {
 		free(rq);
 		return -1;
 	}

@@ -4,8 +4,10 @@
  * its conversations, by when they fall due) and an escalation stream that
  * one consumer group reads, so each entry goes to one instance.
  *
- * The life of an item: claim-2 moves what is due (by Redis TIME) from the
- * due set to the stream; store_esc_read (or, for entries an instance left
+ * The life of an item: claim-4 moves what is due (by Redis TIME) from the
+ * due set to the stream, and the awaiting conversations whose deadline
+ * passed (kind "d": their first step, when it falls due at the deadline,
+ * has no member in the due set); store_esc_read (or, for entries an instance left
  * pending, store_esc_autoclaim) hands the entries over as C structs; the
  * caller loads the conversation (store/conv.h), then advances it to its
  * next step (advance-2), puts a step paused by an acknowledgement back in
@@ -31,9 +33,9 @@ struct store_esc_entry {
 	int	 p;			/* partition */
 	char	 entry[64];		/* stream entry id */
 	char	 conv[32];		/* "" when malformed: drop it */
-	char	 kind[16];		/* step number, "w", or "uN" */
+	char	 kind[16];		/* step number, "w", "uN", or "d" */
 	int64_t	 due_ms;		/* when it fell due */
-	int64_t	 claimed_ms;		/* when claim-2 moved it (Redis TIME) */
+	int64_t	 claimed_ms;		/* when claim-4 moved it (Redis TIME) */
 	int	 taken_over;		/* from store_esc_autoclaim: it was
 					   delivered before, maybe in part */
 };
@@ -82,7 +84,7 @@ typedef void (*store_esc_rota_cb)(const struct store_esc_rota *,
 
 /* Create partition p's stream and consumer group (existing is fine). */
 int	 store_esc_group(struct db *, int p, store_esc_done_cb, void *);
-/* Move up to limit due items of partition p to its stream (claim-2). */
+/* Move up to limit due items of partition p to its stream (claim-4). */
 int	 store_esc_claim(struct db *, int p, int limit, store_esc_claim_cb,
 	    void *);
 /* Read new entries of every partition's stream as consumer, at most
@@ -109,6 +111,10 @@ int	 store_esc_advance(struct db *, const char *id, int step,
  * step (defer-2). */
 int	 store_esc_defer(struct db *, const char *id, int step,
 	    store_esc_defer_cb, void *);
+/* Put step of conversation id in the due set at due_ms, unless it is
+ * there already (a plain ZADD NX: delivery checks the conversation). */
+int	 store_esc_schedule(struct db *, const char *id, int step,
+	    int64_t due_ms, store_esc_done_cb, void *);
 /* Done with an entry: acknowledge and delete it (settle-1). */
 int	 store_esc_ack(struct db *, int p, const char *entry,
 	    store_esc_done_cb, void *);

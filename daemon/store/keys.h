@@ -60,7 +60,8 @@
 #define KEY_DAYS	"rd:{%d}:days"		/* P: hash, day -> "lo:hi",
 						   the ids opened that day */
 #define KEY_SEQ		"rd:{%d}:seq"		/* P: counter for "P-N" ids */
-#define KEY_STATS	"rd:{%d}:stats"		/* P: hash, in_time, late */
+#define KEY_STATS	"rd:{%d}:stats"		/* P: hash, in_time, late,
+						   aw_claimed */
 #define KEY_ESC		"rd:{%d}:esc"		/* P: stream of due alerts */
 #define KEY_DELIVERY	"rd:{%d}:dl:%s:%s"	/* P, provider, id hash:
 						   receipts seen for a send */
@@ -104,8 +105,11 @@
 /*
  * KEY_DUE members are "ID:KIND", KIND a step number (0 is the first step),
  * "w" (the waiting notice) or "uN" (the urgent alert of message N), scored
- * by when they fall due (ms).  claim-2 moves them to KEY_ESC as entries
- * with the fields id, kind, due (ms) and claimed (ms, Redis TIME).
+ * by when they fall due (ms).  claim-4 moves them to KEY_ESC as entries
+ * with the fields id, kind, due (ms) and claimed (ms, Redis TIME), and with
+ * them, as kind "d" (due: the deadline), the KEY_AWAITING members whose
+ * deadline passed since KEY_STATS's "aw_claimed": a first step that falls
+ * due at the deadline has no KEY_DUE member.
  *
  * KEY_TEXT_BUCKET fields: "ID:N" the text of message N of conversation
  * ID, "ID:mN" the media URLs of message N (JSON), "ID:r" the text of an

@@ -129,6 +129,16 @@ def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def index_claimed_to_now(redis_server):
+    """Make every partition's awaiting index claimed up to now, as in a
+    store where conversations have fallen due: a first step at the deadline
+    is then found in the index (claim-4), where a store's first
+    conversation has it in the due set (docs/data-model.md)."""
+    now = str(int(time.time() * 1000))
+    for p in range(16):
+        redis_server.cli("HSET", "rd:{%d}:stats" % p, "aw_claimed", now)
+
+
 class RedisServer:
     """A private redis-server with the durability settings replyd ships."""
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from harness import BUILD, FEED, base_config, free_port, wait_for
+from harness import BUILD, FEED, base_config, free_port, index_claimed_to_now, wait_for
 from providers import form_body, twilio_signature
 from sink import TwilioSink
 
@@ -277,6 +277,27 @@ def test_an_escalation_step_that_already_fired_is_not_fired_again(
     assert zscore(redis_server, cid, 0) is None
     assert conversations(d)[cid]["escalation_step"] == 1
     assert len(sink.to(DUTY)) == 1 and not sink.to(MANAGER)
+
+
+def test_a_deadline_moved_back_before_the_claimed_index_fires_from_the_due_set(
+        make_replyd, redis_server, tmpdir_path, sink):
+    steps = [{"after": "0s", "notify": ["duty-worker"]}]
+    d = make_replyd(cal_config(redis_server.port, tmpdir_path, sink, steps=steps))
+    known(d, "+447700900123")
+    index_claimed_to_now(redis_server)
+    send_sms(d, "+447700900123")
+    [cid] = conversations(d)
+    assert zscore(redis_server, cid, 0) is None     # the awaiting index has it
+    # Arrived two days ago: the recompute's deadline is yesterday, a time
+    # the index has been claimed past.
+    arrival = int(time.time()) - 2 * DAY
+    redis_server.cli("HSET", "rd:{%s}:c:%s" % (cid.split("-")[0], cid), "r",
+                     str(arrival * 1000))
+    close_today(d)
+    wait_for(lambda: conversations(d)[cid]["deadline"] == rfc3339(arrival + DAY),
+             what="the deadline moved back")
+    wait_for(lambda: sink.to(DUTY), what="the first step's alert")
+    assert len(sink.to(DUTY)) == 1
 
 
 def test_closures_need_a_manager_a_real_calendar_and_a_valid_date(

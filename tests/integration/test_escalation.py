@@ -4,13 +4,14 @@ and Redis restarts, and alerts never carry message text."""
 
 import copy
 import re
+import signal
 import time
 import uuid
 
 import pytest
 
 from fakes import HANG, FakeTwilio
-from harness import base_config, free_port, wait_for
+from harness import base_config, free_port, index_claimed_to_now, wait_for
 from providers import form_body, twilio_signature
 from sink import TwilioSink
 
@@ -150,6 +151,49 @@ def test_duty_worker_then_duty_manager_are_alerted_after_the_deadline(
     types = [e["type"] for e in full["events"]]
     assert types.count("escalation") == 2 and "send" in types
     assert len(sink.to(DUTY)) == 1 and len(sink.to(MANAGER)) == 1
+
+
+@pytest.mark.slow(6)
+def test_a_first_step_at_the_deadline_comes_from_the_awaiting_index_once(
+        make_replyd, redis_server, tmpdir_path, sink):
+    d = make_replyd(esc_config(redis_server.port, tmpdir_path, sink))
+    known(d)
+    index_claimed_to_now(redis_server)
+    send_sms(d, YP)
+    conv = only_conversation(d)
+    assert scheduled(redis_server, conv) == 0       # nothing in the due set
+    wait_for(lambda: sink.to(MANAGER), timeout=10, what="the second step")
+    wait_for(lambda: len(events(d, conv, "escalation")) >= 2, what="both steps on the record")
+    wait_for(lambda: idle(redis_server), what="nothing left due or in flight")
+    assert len(sink.to(DUTY)) == 1 and len(sink.to(MANAGER)) == 1
+    assert len(events(d, conv, "escalation")) == 2
+
+
+@pytest.mark.slow(8)
+def test_a_first_step_after_the_deadline_waits_for_its_own_time(
+        make_replyd, redis_server, tmpdir_path, sink):
+    cfg = esc_config(redis_server.port, tmpdir_path, sink, within="4 working seconds")
+    d = make_replyd(cfg)
+    known(d)
+    index_claimed_to_now(redis_server)
+    send_sms(d, YP)
+    conv = only_conversation(d)
+    dl = deadline_ms(redis_server, conv)
+    # Opened with the first step at the deadline; the team's first step
+    # now waits three working seconds after it.
+    later = copy.deepcopy(cfg)
+    later["teams"]["leaving-care"]["escalation"][0]["after"] = "3 working seconds"
+    reloaded = d.logtext().count("configuration reloaded")
+    d.write_config(later)
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: d.logtext().count("configuration reloaded") > reloaded, what="the reload")
+    assert step_due(redis_server, conv, 0) is None
+    wait_for(lambda: step_due(redis_server, conv, 0) == dl + 3000,
+             what="the deadline's claim to put the first step at its own time")
+    assert not sink.to(DUTY)
+    wait_for(lambda: sink.to(DUTY), what="the first step's alert")
+    assert time.time() * 1000 >= dl + 3000
+    assert len(events(d, conv, "escalation")) == 1
 
 
 @pytest.mark.slow(4)

@@ -4,7 +4,7 @@
 -- (acceptable) but never loses the next step.  Idempotent: a repeat, or a
 -- conversation no longer awaiting, changes nothing.
 -- The next step's due time was worked out from the deadline the caller
--- read; if a calendar change moved the deadline since (recompute-4), it
+-- read; if a calendar change moved the deadline since (recompute-5), it
 -- changes nothing and says so, and the caller works it out again.
 -- KEYS: the conversation, the partition's due set
 -- ARGV: id, the step being alerted, the next step's due time (ms) or '-1'

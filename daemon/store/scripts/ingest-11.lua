@@ -5,7 +5,8 @@
 -- An observed staff email is recorded as the response instead.
 -- KEYS: 1 conversation, 2 its events (the open one, else the new id's),
 --       3 the release before's open pointer of the address (read while
---       one is left), 4 awaiting, 5 due, 6 responded, 7 stats, 8 the
+--       one is left), 4 awaiting, 5 due, 6 responded, 7 stats (its
+--       'aw_claimed': how far claim-4 has read the awaiting index), 8 the
 --       address's hash (routing of a known contact's address, and 'o':
 --       its open conversation), 9 dedupe key, 10 the text bucket of what
 --       expires at ARGV[12], 11 the partition's day ranges
@@ -112,7 +113,14 @@ else
   if ARGV[11] == '1' then redis.call('HSET', KEYS[1], 'urgent', 1) end
   if ARGV[9] ~= '{}' then redis.call('HSET', KEYS[1], 'e1m', ARGV[9]) end
   redis.call('HSET', KEYS[8], 'o', id)
-  redis.call('ZADD', KEYS[5], due, id .. ':0')
+  -- The first step falls due with the deadline: claim-4 finds it in the
+  -- awaiting index, unless the index has been claimed past it already,
+  -- or none has been claimed yet, or the team's first step waits longer.
+  local mark = redis.call('HGET', KEYS[7], 'aw_claimed')
+  if not mark or due ~= deadline or tonumber(deadline) <= tonumber(mark)
+      then
+    redis.call('ZADD', KEYS[5], due, id .. ':0')
+  end
   redis.call('ZADD', KEYS[4], deadline, id)
   -- The report finds a day's conversations by the lowest and highest id
   -- that opened on it (ids only grow).

@@ -7,9 +7,11 @@
 -- new calendar.  The record's "cal" (NAME:SEQ) says which recompute job
 -- last touched it, so a repeat, or an older job running late on another
 -- instance, changes nothing.  A pending step the escalation engine has
--- already claimed (not in the due set) is left to it; a step paused by an
--- acknowledgement stays paused until the pause ends.
--- KEYS: the conversation, its events, the awaiting index, the due set
+-- already claimed (not in the due set) is left to it (a first step
+-- claimed at its old deadline is dropped at delivery: see below); a step
+-- paused by an acknowledgement stays paused until the pause ends.
+-- KEYS: the conversation, its events, the awaiting index, the due set,
+--       the partition's stats (its 'aw_claimed', see claim-4)
 -- ARGV: 1 id, 2 calendar name, 3 job seq, 4 the deadline the caller read
 --       (ms), 5 the new deadline (ms), 6 the old deadline as text, 7 the
 --       new one as text, 8 why, 9 the team the caller computed for,
@@ -34,13 +36,25 @@ local member = ARGV[1] .. ':' .. step
 local due_text
 if step < n then
   local old = redis.call('ZSCORE', KEYS[4], member)
+  local due = tonumber(ARGV[11 + step * 2])
+  local ack = tonumber(f[6] or '0') or 0
+  if ack > due and ack > now_ms() then due = ack end
   if old then
-    local due = tonumber(ARGV[11 + step * 2])
-    local ack = tonumber(f[6] or '0') or 0
-    if ack > due and ack > now_ms() then due = ack end
     if tonumber(old) ~= due then
       redis.call('ZADD', KEYS[4], 'XX', due, member)
       due_text = ARGV[12 + step * 2]
+    end
+  elseif step == 0 and ARGV[5] ~= f[3] then
+    -- The first step is the deadline's, found in the awaiting index by
+    -- claim-4 (a claim of the old deadline sees it moved and drops it),
+    -- unless the index has been claimed past the new deadline: then the
+    -- due set has it.
+    local mark = redis.call('HGET', KEYS[5], 'aw_claimed')
+    if mark then
+      if tonumber(ARGV[5]) <= tonumber(mark) then
+        redis.call('ZADD', KEYS[4], due, member)
+      end
+      due_text = ARGV[12]
     end
   end
 end
