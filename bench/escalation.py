@@ -189,13 +189,13 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
     urgent), without the message text (text() adds it).  The ingest
     script's keys and values (docs/data-model.md):
       HSET rd:{P}:c:ID id state t(team) w(worker) c(contact) ch(channel)
-           p(provider) a(address) r(arrival) deadline n(=1) x1(its text's
-           bucket)
+           p(provider) a(address: a phone number's digits, no '+')
+           r(arrival) deadline n(=1) x1(its text's bucket)
       HSET rd:{P}:r:AH o ID   (a field of the address's hash, which holds
                                the contact's routing already: route())
       ZADD rd:{P}:aw DEADLINE ID  (the first step, due at the deadline,
                                    is claimed from it: no due entry)
-      SET rd:{P}:d:twilio:SHA256(MessageSid)[:40] ID EX 3024000
+      SET rd:{P}:d:twilio:SHA256(MessageSid)[:40] N EX 3024000  (N of ID P-N)
     and rd:{P}:days (the day's lowest and highest id) once per partition
     and day, like rd:{P}:seq (the INCR that names ID) and the stats hash's
     aw_claimed (how far claims have read aw).  layout "old" is the
@@ -226,13 +226,19 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
         ))
     return "".join((
         "*26\r\n" + _b("HSET"), _b(pre + "c:" + cid), _F["id"], _b(cid), _CONST_NEW,
-        _F["c"], _b(contact), _CONST2_NEW, _F["a"], _b(addr),
+        _F["c"], _b(contact), _CONST2_NEW, _F["a"], _b(addr.lstrip("+")),
         _F["r"], _b(rec), _F["deadline"], _b(dl), _F["n"], _b("1"),
         _F["x1"], _b(str(text_expiry(received_ms))),
         _HSET_O, _b(pre + "r:" + ah), _b("o"), _b(cid),
         _ZADD, _b(pre + "aw"), _b(dl), _b(cid),
-        _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(cid), _EX,
+        _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(str(n)), _EX,
     ))
+
+
+def whole(addr):
+    """A record's address as given: store_addr_unpack() puts the '+' back
+    on a phone number's digits."""
+    return "+" + addr if addr.isdigit() else addr
 
 
 def route(addr, contact):
@@ -880,7 +886,7 @@ def breakdown(r, pop, n, per, label=""):
     if pop.layout == "old":
         parts.append(("events list e:ID", avg(["rd:{%d}:e:%d-%d" % (p, p, i)
                                                for p, i in samples])))
-    ahs = [address_hash(r.cmd("HGET", k, "addr" if pop.layout == "old" else "a").decode())
+    ahs = [address_hash(whole(r.cmd("HGET", k, "addr" if pop.layout == "old" else "a").decode()))
            for k in hkeys[:100]]
     if pop.layout == "old":
         opens = ["rd:{%d}:o:%s" % (p, a) for (p, _), a in zip(samples, ahs)]

@@ -137,7 +137,8 @@ conv_parse(const redisReply *h, struct store_conv *c)
 	    store_rec_field(h, REC_CHANNEL, REC_CHANNEL_OLD));
 	conv_copy(c->provider, sizeof c->provider,
 	    store_rec_field(h, REC_PROVIDER, REC_PROVIDER_OLD));
-	conv_copy(c->addr, sizeof c->addr, store_rec_field(h, REC_ADDR, REC_ADDR_OLD));
+	store_addr_unpack(c->addr, sizeof c->addr,
+	    store_rec_field(h, REC_ADDR, REC_ADDR_OLD));
 	conv_copy(c->responded_by, sizeof c->responded_by,
 	    store_field(h, "responded_by"));
 	conv_copy(c->how, sizeof c->how, store_field(h, "how"));
@@ -350,7 +351,7 @@ conv_ingest_step2(struct conv_ingest *in)
 	ARG(nums[0]);
 	ARG(m->channel);
 	ARG(m->provider);
-	ARG(m->address);
+	ARG(store_addr_pack(m->address));
 	ARG(in->ah);
 	argv[argc] = m->text ? m->text : "";
 	lens[argc++] = m->text ? m->text_len : 0;
@@ -595,7 +596,7 @@ static void
 conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 {
 	struct conv_respond	*rq = arg;
-	char			 k[8][160], ah[41];
+	char			 k[8][160], ah[41], whole[320];
 	const char		*argv[13];
 	const redisReply	*addr;
 	int			 i;
@@ -612,7 +613,8 @@ conv_respond_ah(struct db *db, redisReply *r, const char *err, void *arg)
 	}
 	snprintf(k[0], sizeof k[0], KEY_CONV, rq->p, rq->id);
 	snprintf(k[1], sizeof k[1], KEY_EVENTS, rq->p, rq->id);
-	(void)store_partition(addr->str, ah);
+	store_addr_unpack(whole, sizeof whole, addr->str);
+	(void)store_partition(whole, ah);
 	snprintf(k[2], sizeof k[2], KEY_OPEN, rq->p, ah);
 	snprintf(k[3], sizeof k[3], KEY_AWAITING, rq->p);
 	snprintf(k[4], sizeof k[4], KEY_DUE, rq->p);

@@ -29,6 +29,12 @@ const char *store_rec_field(const struct redisReply *h, const char *name,
  * of a record asks for both a field's names. */
 const struct redisReply *store_either(const struct redisReply *r, size_t i,
 	    size_t j);
+/* The address as a record keeps it: a phone number (E.164) without its
+ * '+', so that Redis keeps its digits in the record's listpack as one
+ * integer (5 bytes less than the text); an email address as it is. */
+const char *store_addr_pack(const char *addr);
+/* A record's address field as it was given: the '+' back on digits. */
+void	 store_addr_unpack(char *dst, size_t len, const char *field);
 /* A reply element's string (NULL-safe), or "". */
 const char *store_str(const struct redisReply *r);
 /* A reply element as a number (0 when missing). */

@@ -107,6 +107,30 @@ store_rec_field(const redisReply *h, const char *name, const char *old)
 	return v != NULL ? v : store_field(h, old);
 }
 
+/* A phone number's digits, else the address. */
+const char *
+store_addr_pack(const char *addr)
+{
+	size_t	n;
+
+	if (addr[0] != '+' || addr[1] < '1' || addr[1] > '9')
+		return addr;
+	n = strspn(addr + 1, "0123456789");
+	return n <= 15 && addr[1 + n] == '\0' ? addr + 1 : addr;
+}
+
+/* Digits are a phone number: E.164 gets its '+' back. */
+void
+store_addr_unpack(char *dst, size_t len, const char *field)
+{
+	if (field == NULL)
+		field = "";
+	if (field[0] != '\0' && field[strspn(field, "0123456789")] == '\0')
+		snprintf(dst, len, "+%s", field);
+	else
+		snprintf(dst, len, "%s", field);
+}
+
 /* Element i of an HMGET reply, else element j. */
 const redisReply *
 store_either(const redisReply *r, size_t i, size_t j)

@@ -166,6 +166,7 @@ def check_readable_and_escalating(d, redis_server, sink, ids, texts=True):
     wait_for(lambda: len(d.api("GET", "/v1/conversations/" + ids["due"])[1]["messages"]) == 2,
              what="the next message joining the older conversation")
     assert len(d.api("GET", "/v1/conversations/" + ids["due"])[1]["messages"]) == 2
+    assert "repeat of a stored message (conversation %s)" % ids["due"] in d.logtext()
     # A response closes it: the sender's next message opens a new one.
     assert d.api("POST", "/v1/conversations/%s/responded" % ids["open"],
                  {"by": "alice", "how": "phone"})[0] == 200

@@ -75,6 +75,18 @@ def events(replyd, cid, kind):
     return [e for e in conversation(replyd, cid)["events"] if e["type"] == kind]
 
 
+def test_the_record_keeps_the_number_as_digits_and_the_reply_goes_to_it_whole(
+        replyd, redis_server, twilio):
+    send_sms(replyd)
+    cid = conversation_id(replyd)
+    # An integer in the record's listpack (docs/data-model.md), not text.
+    key = "rd:{%s}:c:%s" % (cid.split("-")[0], cid)
+    assert redis_server.cli("--raw", "HGET", key, "a").strip() == YP[1:]
+    assert reply(replyd, cid)[0] == 200
+    [req] = twilio.requests
+    assert req.form["To"] == YP
+
+
 def test_reply_reaches_twilio_with_basic_auth_and_becomes_the_response(replyd, twilio):
     send_sms(replyd)
     cid = conversation_id(replyd)

@@ -117,6 +117,8 @@ def test_same_message_twice_is_stored_once(replyd, redis_server):
     [c] = conversations(replyd)
     status, full = replyd.api("GET", "/v1/conversations/" + c["id"])
     assert len(full["messages"]) == 1
+    # The dedupe key keeps the conversation's number; the repeat names it.
+    assert "repeat of a stored message (conversation %s)" % c["id"] in replyd.logtext()
 
 
 def test_second_message_joins_the_conversation_without_moving_the_deadline(replyd):

@@ -11,7 +11,8 @@
 --       its open conversation), 9 dedupe key, 10 the text bucket of what
 --       expires at ARGV[12], 11 the partition's day ranges
 -- ARGV: 1 the open id open-2 saw ('' none), 2 the new id it allocated
---       ('' none), 3 arrival (ms), 4 channel, 5 provider, 6 address,
+--       ('' none), 3 arrival (ms), 4 channel, 5 provider, 6 address
+--       (a phone number's digits without the '+': store_addr_pack),
 --       7 address hash (unused: the record keeps the address), 8 text, 9 metadata (JSON, no text), 10 default
 --       team, 11 urgent ('0'/'1'), 12 when the text expires (unix
 --       seconds: its bucket's expiry, named in the record), 13 dedupe ttl,
@@ -28,8 +29,20 @@
 -- status 'opened' or 'joined'.
 --#include now.lua
 --#include respond.lua
+-- The dedupe key holds the number N of conversation P-N (an integer
+-- Redis keeps in the key's object), '-' for none; the release before's
+-- hold P-N.
 local dup = redis.call('GET', KEYS[9])
-if dup then return {'duplicate', dup} end
+if dup then
+  if string.match(dup, '^%d+$') then
+    dup = string.match(KEYS[9], '^rd:{(%d+)}') .. '-' .. dup
+  end
+  return {'duplicate', dup}
+end
+local function seen(id)
+  redis.call('SET', KEYS[9], id ~= '' and string.match(id, '%-(%d+)$') or
+    '-', 'EX', ARGV[13])
+end
 local expected, fresh = ARGV[1], ARGV[2]
 local cur = redis.call('HGET', KEYS[8], 'o') or redis.call('GET', KEYS[3])
 if (cur or '') ~= expected then return {'retry'} end
@@ -37,8 +50,7 @@ if ARGV[14] ~= '' and ARGV[17] == '1' then
   -- A staff From the provider did not authenticate: the clock runs on;
   -- the open conversation (if any) records that it came.
   local state = expected ~= '' and redis.call('HGET', KEYS[1], 'state')
-  redis.call('SET', KEYS[9], expected ~= '' and expected or '-', 'EX',
-    ARGV[13])
+  seen(expected)
   if state ~= 'awaiting' then return {'none', expected} end
   redis.call('RPUSH', KEYS[2], '{"type":"unverified_staff_email","at":' ..
     now_ms() .. ',"by":' .. cjson.encode(ARGV[14]) .. ',"channel":' ..
@@ -51,8 +63,7 @@ if ARGV[14] ~= '' then
   if expected ~= '' then
     r, rteam, rstep = respond(expected, ARGV[14], 'email', '', ARGV[15])
   end
-  redis.call('SET', KEYS[9], expected ~= '' and expected or '-', 'EX',
-    ARGV[13])
+  seen(expected)
   if r == 'responded' then
     -- The worker's words are part of the record, kept like a message's.
     redis.call('HSET', KEYS[10], expected .. ':r', ARGV[8])
@@ -163,5 +174,5 @@ if ARGV[18] ~= '' then
   redis.call('HSET', KEYS[10], id .. ':m' .. n, ARGV[18])
 end
 redis.call('EXPIREAT', KEYS[10], ARGV[12], 'NX')
-redis.call('SET', KEYS[9], id, 'EX', ARGV[13])
+seen(id)
 return {status, id, team, worker, contact, receipt or '1', deadline, now}
