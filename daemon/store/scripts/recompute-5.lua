@@ -44,11 +44,12 @@ if step < n then
       redis.call('ZADD', KEYS[4], 'XX', due, member)
       due_text = ARGV[12 + step * 2]
     end
-  elseif step == 0 and ARGV[5] ~= f[3] then
-    -- The first step is the deadline's, found in the awaiting index by
+  elseif step == 0 and ARGV[5] ~= f[3] and ARGV[11] == ARGV[5] then
+    -- A first step at the deadline is found in the awaiting index by
     -- claim-4 (a claim of the old deadline sees it moved and drops it),
     -- unless the index has been claimed past the new deadline: then the
-    -- due set has it.
+    -- due set has it.  (One not at the deadline was put in the due set:
+    -- not there, it has been claimed.)
     local mark = redis.call('HGET', KEYS[5], 'aw_claimed')
     if mark then
       if tonumber(ARGV[5]) <= tonumber(mark) then
