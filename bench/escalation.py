@@ -175,6 +175,7 @@ _ZADD = "*4\r\n" + _b("ZADD")
 _TEXT = "*4\r\n" + _b("HSET")
 _EXPIRE = "*3\r\n" + _b("EXPIRE") 
 TEXT_TTL = 30 * 86400               # retention.message_text's default
+TEXT_BLOCK = 32                     # keys.h: conversations per text bucket
 # Commands per conversation in each layout (the day ranges, sequences and
 # claim marks are written once per partition): the new layout has no due
 # entry for a first step that falls due at the deadline.
@@ -260,14 +261,15 @@ def text_expiry(received_ms, ttl=TEXT_TTL):
 
 def text(p, n, layout, received_ms):
     """RESP for the one-character text of conversation P-N's first message:
-    two commands.  New layout: a field of the partition's bucket of texts
-    that expire together (rd:{P}:x:T, named by the record's x1), expiring
-    at T; old: rd:{P}:t:ID with its own expiry."""
+    two commands.  New layout: a field of the bucket of texts that expire
+    together of its block of TEXT_BLOCK conversation numbers
+    (rd:{P}:x:T:N/TEXT_BLOCK, T named by the record's x1), expiring at T;
+    old: rd:{P}:t:ID with its own expiry."""
     if layout == "old":
         key = _b("rd:{%d}:t:%d-%d" % (p, p, n))
         return _TEXT + key + _b("1") + _b("x") + _EXPIRE + key + _b(str(TEXT_TTL))
     t = text_expiry(received_ms)
-    key = _b("rd:{%d}:x:%d" % (p, t))
+    key = _b("rd:{%d}:x:%d:%d" % (p, t, n // TEXT_BLOCK))
     return (_TEXT + key + _b("%d-%d:1" % (p, n)) + _b("x") + "*4\r\n" + _b("EXPIREAT") +
             key + _b(str(t)) + _b("NX"))
 
@@ -580,13 +582,14 @@ class Bench:
 
     def load(self, pop, n):
         """n open conversations, due months from now, through redis-cli --pipe."""
-        rng = random.Random(20261122)
         now = int(time.time() * 1000)
 
         def chunks():
             chunk = []
             for i in range(n):
-                received = now - rng.randrange(DAY_MS)
+                # Arrivals over the last day in the order of their ids, as
+                # replyd hands ids out (a partition's numbers only grow).
+                received = now - DAY_MS + (i * DAY_MS) // max(n, 1)
                 # Deadlines from 30 to 120 days ahead: none falls due in the run.
                 deadline = now + 30 * DAY_MS + (i * 90 * DAY_MS) // max(n, 1)
                 _, data = pop.add("+447700%06d" % i, "SM%032x" % i, received, deadline,
@@ -916,7 +919,7 @@ def breakdown(r, pop, n, per, label=""):
     buckets = [k.decode() for k in r.cmd("KEYS", "rd:{*}:x:*")] if pop.layout == "new" else []
     if buckets:
         tot = sum(r.cmd("MEMORY", "USAGE", k, "SAMPLES", "0") or 0 for k in buckets)
-        parts.append(("text in buckets x:T (%d buckets / conversations)" % len(buckets),
+        parts.append(("text in buckets x:T:B (%d buckets / conversations)" % len(buckets),
                       tot / max(n, 1)))
     zsets = (("due", "due entry"), ("aw", "aw entry"))
     if pop.layout == "old":

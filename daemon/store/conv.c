@@ -227,6 +227,16 @@ conv_keep(struct conv_ingest *in, int i, const char *s, size_t len,
 
 static void	conv_ingest_step1(struct conv_ingest *);
 
+/* The block of conversation numbers whose texts share a bucket (keys.h):
+ * the number N of id P-N over TEXT_BLOCK, 0 for a malformed id. */
+static long long
+conv_text_block(const char *id)
+{
+	const char	*dash = strchr(id, '-');
+
+	return dash != NULL ? strtoll(dash + 1, NULL, 10) / TEXT_BLOCK : 0;
+}
+
 /*
  * When a text stored at arrival_ms with retention ttl (seconds) expires:
  * the end of its bucket (unix seconds).  Texts are kept in one hash per
@@ -333,7 +343,8 @@ conv_ingest_step2(struct conv_ingest *in)
 	snprintf(k[7], sizeof k[7], KEY_ADDRESS, in->p, in->ah);
 	snprintf(k[8], sizeof k[8], KEY_DEDUPE, in->p, m->provider, in->idh);
 	snprintf(k[9], sizeof k[9], KEY_TEXT_BUCKET, in->p,
-	    (long long)conv_text_expiry(m->arrival_ms, m->text_ttl));
+	    (long long)conv_text_expiry(m->arrival_ms, m->text_ttl),
+	    conv_text_block(conv));
 	snprintf(k[10], sizeof k[10], KEY_DAYS, in->p);
 	snprintf(nums[0], sizeof nums[0], "%lld", (long long)m->arrival_ms);
 	snprintf(nums[1], sizeof nums[1], "%d", m->urgent ? 1 : 0);
@@ -769,7 +780,11 @@ struct conv_got_text {
 	struct conv_got		*g;
 	int			 n;
 	enum store_text_kind	 kind;	/* of the first field asked for */
+	long long		 when;	/* the bucket's expiry */
+	int			 old;	/* asking the release before's */
 };
+
+static int	conv_got_send(struct conv_got_text *);
 
 /* Keep a copy of a text; -1 when out of memory. */
 static int
@@ -833,6 +848,23 @@ conv_got_text_done(struct db *db, redisReply *r, const char *err, void *arg)
 	struct conv_got		*g = t->g;
 	size_t			 i;
 
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && !t->old) {
+		for (i = 0; i < r->elements; i++)
+			if (r->element[i]->type == REDIS_REPLY_STRING)
+				break;
+		/* None in the block's bucket: the release before's? */
+		if (i == r->elements) {
+			t->old = 1;
+			if (conv_got_send(t) == 0) {
+				conv_got_release(g);
+				return;
+			}
+			g->failed = 1;
+			free(t);
+			conv_got_release(g);
+			return;
+		}
+	}
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 		g->failed = 1;
 	else
@@ -855,9 +887,7 @@ conv_got_fetch(struct conv_got *g, const char *at, int n,
     enum store_text_kind kind)
 {
 	struct conv_got_text	*t;
-	char			 key[64];
 	long long		 when;
-	int			 rc;
 
 	if (at == NULL || (when = strtoll(at, NULL, 10)) <= 0)
 		return;
@@ -868,19 +898,35 @@ conv_got_fetch(struct conv_got *g, const char *at, int n,
 	t->g = g;
 	t->n = n;
 	t->kind = kind;
-	snprintf(key, sizeof key, KEY_TEXT_BUCKET, g->p, when);
-	if (kind == STORE_TEXT_RESPONSE)
+	t->when = when;
+	if (conv_got_send(t) == -1) {
+		g->failed = 1;
+		free(t);
+	}
+}
+
+/* Ask the bucket t names for its fields; -1 when it could not be sent. */
+static int
+conv_got_send(struct conv_got_text *t)
+{
+	struct conv_got	*g = t->g;
+	char		 key[80];
+	int		 rc;
+
+	if (t->old)
+		snprintf(key, sizeof key, KEY_TEXT_BUCKET_OLD, g->p, t->when);
+	else
+		snprintf(key, sizeof key, KEY_TEXT_BUCKET, g->p, t->when,
+		    conv_text_block(g->f.conv.id));
+	if (t->kind == STORE_TEXT_RESPONSE)
 		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %s:r",
 		    key, g->f.conv.id);
 	else
 		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %s:%d "
-		    "%s:m%d", key, g->f.conv.id, n, g->f.conv.id, n);
+		    "%s:m%d", key, g->f.conv.id, t->n, g->f.conv.id, t->n);
 	if (rc == 0)
 		g->pending++;
-	else {
-		g->failed = 1;
-		free(t);
-	}
+	return rc == 0 ? 0 : -1;
 }
 
 /* The get script answered. */

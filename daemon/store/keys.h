@@ -19,8 +19,13 @@
 #define KEY_EVENTS	"rd:{%d}:e:%s"		/* P, id: list, audit trail */
 #define KEY_TEXTS	"rd:{%d}:t:%s"		/* P, id: hash, n -> text (an
 						   older release's) */
-#define KEY_TEXT_BUCKET	"rd:{%d}:x:%lld"	/* P, expiry (unix s): hash,
-						   "ID:N" -> text */
+#define KEY_TEXT_BUCKET	"rd:{%d}:x:%lld:%lld"	/* P, expiry (unix s), the
+						   id's number / TEXT_BLOCK:
+						   hash, "ID:N" -> text */
+#define KEY_TEXT_BUCKET_OLD "rd:{%d}:x:%lld"	/* P, expiry: the release
+						   before's, all ids in one */
+#define TEXT_BLOCK	32			/* conversations a bucket
+						   holds (see below) */
 /*
  * The fields of a conversation's record (KEY_CONV) that every record has,
  * under short names since issue 17 (docs/data-model.md); a record the
@@ -113,9 +118,13 @@
  *
  * KEY_TEXT_BUCKET fields: "ID:N" the text of message N of conversation
  * ID, "ID:mN" the media URLs of message N (JSON), "ID:r" the text of an
- * observed staff email response.  The bucket's name is when it expires;
- * a conversation's record names the buckets of its first message (x1)
- * and response (xr), each later message's event its own ("x").
+ * observed staff email response.  The bucket's name is when it expires
+ * and which TEXT_BLOCK of conversation numbers it holds: a few dozen
+ * short texts stay one listpack (about 20 bytes a one-character text,
+ * where one hash of a partition's hour held each in a dict entry and two
+ * strings, 66).  A conversation's record names the buckets of its first
+ * message (x1) and response (xr), each later message's event its own
+ * ("x"); the release before kept them in KEY_TEXT_BUCKET_OLD.
  * KEY_TEXTS (the release before) had "N", "mN" and "r".
  *
  * KEY_CODES fields: "N" (an alert code) -> the conversation it takes, and

@@ -129,6 +129,16 @@ def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+TEXT_BLOCK = 32     # daemon/store/keys.h: conversations per text bucket
+
+
+def text_bucket(cid, expiry):
+    """The key of the texts of conversation cid that expire at expiry (the
+    record's x1 or xr, an event's x): docs/data-model.md."""
+    p, n = cid.split("-")
+    return "rd:{%s}:x:%s:%d" % (p, expiry, int(n) // TEXT_BLOCK)
+
+
 def index_claimed_to_now(redis_server):
     """Make every partition's awaiting index claimed up to now, as in a
     store where conversations have fallen due: a first step at the deadline

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from harness import base_config, wait_for
+from harness import base_config, text_bucket, wait_for
 from providers import form_body, twilio_signature
 
 TOKEN = "twilio-auth-token-for-tests"
@@ -228,6 +228,29 @@ def test_a_contact_removed_while_their_conversation_is_open_keeps_it_open(replyd
     [same] = conversations(replyd)
     assert same["id"] == c["id"]
     assert len(replyd.api("GET", "/v1/conversations/" + c["id"])[1]["messages"]) == 2
+
+
+def test_short_texts_of_neighbouring_conversations_share_one_listpack(replyd, redis_server):
+    for i in range(3):
+        post(replyd, sms(sender="+4477009002%02d" % i, body="ok %d" % i))
+    ids = [c["id"] for c in conversations(replyd)]
+    for cid in ids:
+        p = cid.split("-")[0]
+        x1 = redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, cid), "x1").strip()
+        key = text_bucket(cid, x1)
+        assert redis_server.cli("--raw", "HGET", key, cid + ":1").startswith("ok ")
+        assert redis_server.cli("--raw", "OBJECT", "ENCODING", key).strip() == "listpack"
+
+
+def test_a_text_in_the_release_befores_bucket_is_still_read(replyd, redis_server):
+    post(replyd, sms(sender="+447700900321", body="kept where it was"))
+    [c] = conversations(replyd)
+    p = c["id"].split("-")[0]
+    x1 = redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, c["id"]), "x1").strip()
+    # The release before kept a partition's texts of one expiry in one hash.
+    redis_server.cli("RENAME", text_bucket(c["id"], x1), "rd:{%s}:x:%s" % (p, x1))
+    [m] = replyd.api("GET", "/v1/conversations/" + c["id"])[1]["messages"]
+    assert m["text"] == "kept where it was"
 
 
 def test_logs_never_contain_message_text_or_full_numbers(replyd):
