@@ -40,6 +40,7 @@ EXPECTED = {
     "usr/share/man/man8/replyd.8",
     "usr/share/replyd/calendars/uk-bank-holidays.json",
     "usr/share/replyd/redis.conf.example",
+    "usr/share/replyd/first-steps-to-due.lua",
     "usr/share/replyd/replyd.json.example",
 }
 # What debhelper adds to a package beside what `make install` installs.
