@@ -28,16 +28,24 @@ def first_steps_to_due(redis_server):
     return added, back
 
 
-@pytest.mark.slow(8)
-def test_first_steps_to_due_gives_each_unclaimed_first_step_its_due_member(
-        make_replyd, redis_server, tmpdir_path, sink):
-    d = make_replyd(esc_config(redis_server.port, tmpdir_path, sink, within="6 working seconds"))
+def stopped_with_one_open(make_replyd, redis_server, tmpdir_path, sink, within):
+    """A replyd, stopped, that opened one conversation whose first step
+    the awaiting index holds; (replyd, conversation)."""
+    d = make_replyd(esc_config(redis_server.port, tmpdir_path, sink, within=within))
     known(d)
     index_claimed_to_now(redis_server)
     send_sms(d, YP)
     conv = only_conversation(d)
-    assert step_due(redis_server, conv, 0) is None      # the awaiting index has it
+    assert step_due(redis_server, conv, 0) is None
     d.stop()
+    return d, conv
+
+
+@pytest.mark.slow(8)
+def test_first_steps_to_due_gives_each_unclaimed_first_step_its_due_member(
+        make_replyd, redis_server, tmpdir_path, sink):
+    d, conv = stopped_with_one_open(make_replyd, redis_server, tmpdir_path, sink,
+                                    "6 working seconds")
     assert first_steps_to_due(redis_server) == (1, 0)
     assert step_due(redis_server, conv, 0) == deadline_ms(redis_server, conv)
     assert not any(redis_server.cli("--raw", "HEXISTS", "rd:{%d}:stats" % p,
@@ -54,12 +62,8 @@ def test_first_steps_to_due_gives_each_unclaimed_first_step_its_due_member(
 
 def test_first_steps_to_due_puts_back_a_first_step_claimed_but_not_delivered(
         make_replyd, redis_server, tmpdir_path, sink):
-    d = make_replyd(esc_config(redis_server.port, tmpdir_path, sink, within="1 working day"))
-    known(d)
-    index_claimed_to_now(redis_server)
-    send_sms(d, YP)
-    conv = only_conversation(d)
-    d.stop()
+    d, conv = stopped_with_one_open(make_replyd, redis_server, tmpdir_path, sink,
+                                    "1 working day")
     # As if its deadline had passed and been claimed (the mark past it), and
     # the instance stopped before delivering the entry.
     p, dl = conv.split("-")[0], deadline_ms(redis_server, conv)
