@@ -1383,7 +1383,7 @@ static int
 esc_deadline_passed(struct esc_item *it, const struct store_conv *c,
     const struct config_team *team)
 {
-	int64_t	due;
+	int64_t	dl = c->deadline_ms / 1000, due;
 
 	if (c->deadline_ms != it->due_ms) {
 		log_debug("escalation: conversation %s's deadline moved since "
@@ -1392,15 +1392,11 @@ esc_deadline_passed(struct esc_item *it, const struct store_conv *c,
 		esc_finish(it);
 		return 1;
 	}
-	/* Steps are worked out in seconds, as the deadline was. */
-	due = team->nsteps > 0 ?
-	    config_step_due(team, 0, c->deadline_ms / 1000) : -1;
-	if (c->step == 0 && due != c->deadline_ms / 1000) {
-		due = due >= 0 ? due * 1000 : -1;
-		if (due < 0) {
-			it->event = NULL;
-			esc_finish(it);
-		} else if (store_esc_schedule(it->e->srv->db, it->conv, 0, due,
+	/* Steps are worked out in seconds, as the deadline was.  A team
+	 * without steps is dropped as any step past its last is. */
+	if (c->step == 0 && team->nsteps > 0 &&
+	    (due = config_step_due(team, 0, dl)) != dl) {
+		if (store_esc_schedule(it->e->srv->db, it->conv, 0, due * 1000,
 		    esc_scheduled, it) == -1) {
 			it->event = NULL;
 			esc_retry(it, "schedule", "putting the first step in "

@@ -848,26 +848,21 @@ conv_got_text_done(struct db *db, redisReply *r, const char *err, void *arg)
 	struct conv_got		*g = t->g;
 	size_t			 i;
 
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && !t->old) {
-		for (i = 0; i < r->elements; i++)
-			if (r->element[i]->type == REDIS_REPLY_STRING)
-				break;
+	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    i < r->elements; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			break;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		g->failed = 1;
+	else if (i == r->elements && !t->old) {
 		/* None in the block's bucket: the release before's? */
-		if (i == r->elements) {
-			t->old = 1;
-			if (conv_got_send(t) == 0) {
-				conv_got_release(g);
-				return;
-			}
-			g->failed = 1;
-			free(t);
+		t->old = 1;
+		if (conv_got_send(t) == 0) {
 			conv_got_release(g);
 			return;
 		}
-	}
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 		g->failed = 1;
-	else
+	} else
 		for (i = 0; i < r->elements && i < 2; i++) {
 			if (r->element[i]->type != REDIS_REPLY_STRING)
 				continue;
