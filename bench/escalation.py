@@ -145,6 +145,11 @@ def address_hash(addr):
     return hashlib.sha256(addr.encode()).hexdigest()[:40]
 
 
+def dedupe_hash(sid):
+    """store_hash_short(): base64url SHA-256, first 14 bytes, 19 characters."""
+    return base64.urlsafe_b64encode(hashlib.sha256(sid.encode()).digest()[:14]).decode()[:19]
+
+
 def partition_of(ah):
     """store_partition(): first byte of the hash modulo 16."""
     return int(ah[:2], 16) % PARTITIONS
@@ -196,15 +201,16 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
                                the contact's routing already: route())
       ZADD rd:{P}:aw DEADLINE ID  (the first step, due at the deadline,
                                    is claimed from it: no due entry)
-      SET rd:{P}:d:twilio:SHA256(MessageSid)[:40] N EX 3024000  (N of ID P-N)
+      SET rd:{P}:d:twilio:B64URL(SHA256(MessageSid)[:14]) N EX 3024000  (N of ID P-N)
     and rd:{P}:days (the day's lowest and highest id) once per partition
     and day, like rd:{P}:seq (the INCR that names ID) and the stats hash's
     aw_claimed (how far claims have read aw).  layout "old" is the
     release before: ZADD rd:{P}:due DUE ID:0, the record also had ah and
     no e1u, rd:{P}:rx held
     every conversation by arrival, rd:{P}:e:ID the first message's event
-    rd:{P}:o:AH (a key of its own) the open id, and the record long
-    field names, step and urgent."""
+    rd:{P}:o:AH (a key of its own) the open id, the record long
+    field names, step and urgent, and the dedupe key 40 hex characters
+    of SHA-256."""
     if layout == "new" and due_ms != deadline_ms:
         raise ValueError("the new layout's first step falls due at the deadline")
     pre = "rd:{%d}:" % p
@@ -232,7 +238,7 @@ def conversation(p, n, addr, ah, sid, received_ms, deadline_ms, due_ms, contact,
         _F["x1"], _b(str(text_expiry(received_ms))),
         _HSET_O, _b(pre + "r:" + ah), _b("o"), _b(cid),
         _ZADD, _b(pre + "aw"), _b(dl), _b(cid),
-        _SET5, _b(pre + "d:twilio:" + address_hash(sid)), _b(str(n)), _EX,
+        _SET5, _b(pre + "d:twilio:" + dedupe_hash(sid)), _b(str(n)), _EX,
     ))
 
 

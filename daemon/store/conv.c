@@ -6,7 +6,7 @@
  * Storing a message takes two steps because a script may touch only the
  * keys it is given, and a conversation's keys carry its id: open-3 finds
  * the sender's open conversation (or allocates an id for a new one), then
- * ingest-11 stores the message with that conversation's keys.  If another
+ * ingest-12 stores the message with that conversation's keys.  If another
  * instance opened or closed the conversation in between, ingest answers
  * "retry" and both steps run again; nothing was written.
  */
@@ -172,7 +172,8 @@ struct conv_ingest {
 	char			*strs[9];
 	int			 p;
 	char			 ah[41];
-	char			 idh[41];
+	char			 idh[41];	/* the release before's */
+	char			 idk[20];	/* dedupe key name */
 	int			 tries;
 	int			 pending;	/* step one's two answers */
 	int			 failed;
@@ -324,9 +325,9 @@ static void
 conv_ingest_step2(struct conv_ingest *in)
 {
 	const struct store_message *m = &in->m;
-	const char	*argv[11 + 19 + 3 * 64];
-	size_t		 lens[11 + 19 + 3 * 64];
-	char		 k[11][160], nums[4][24], ttl[3][24], nteams[16];
+	const char	*argv[12 + 19 + 3 * 64];
+	size_t		 lens[12 + 19 + 3 * 64];
+	char		 k[12][160], nums[4][24], ttl[3][24], nteams[16];
 	char		 tnums[64][2][24];
 	const char	*conv = in->open_id[0] != '\0' ? in->open_id :
 			    in->new_id;
@@ -341,11 +342,12 @@ conv_ingest_step2(struct conv_ingest *in)
 	snprintf(k[5], sizeof k[5], KEY_RESPONDED, in->p);
 	snprintf(k[6], sizeof k[6], KEY_STATS, in->p);
 	snprintf(k[7], sizeof k[7], KEY_ADDRESS, in->p, in->ah);
-	snprintf(k[8], sizeof k[8], KEY_DEDUPE, in->p, m->provider, in->idh);
+	snprintf(k[8], sizeof k[8], KEY_DEDUPE, in->p, m->provider, in->idk);
 	snprintf(k[9], sizeof k[9], KEY_TEXT_BUCKET, in->p,
 	    (long long)conv_text_expiry(m->arrival_ms, m->text_ttl),
 	    conv_text_block(conv));
 	snprintf(k[10], sizeof k[10], KEY_DAYS, in->p);
+	snprintf(k[11], sizeof k[11], KEY_DEDUPE, in->p, m->provider, in->idh);
 	snprintf(nums[0], sizeof nums[0], "%lld", (long long)m->arrival_ms);
 	snprintf(nums[1], sizeof nums[1], "%d", m->urgent ? 1 : 0);
 	snprintf(ttl[0], sizeof ttl[0], "%lld",
@@ -355,7 +357,7 @@ conv_ingest_step2(struct conv_ingest *in)
 	snprintf(nteams, sizeof nteams, "%zu", nt);
 #define ARG(s) do { argv[argc] = (s); lens[argc] = strlen(argv[argc]); \
 	argc++; } while (0)
-	for (i = 0; i < 11; i++)
+	for (i = 0; i < 12; i++)
 		ARG(k[i]);
 	ARG(in->open_id);
 	ARG(in->new_id);
@@ -541,6 +543,7 @@ store_ingest(struct db *db, const struct store_message *m,
 	}
 	in->p = store_partition(m->address, in->ah);
 	store_hash(m->provider_id, strlen(m->provider_id), in->idh);
+	store_hash_short(m->provider_id, strlen(m->provider_id), in->idk);
 	/* A sender whose open conversation we know: one step (a staff email
 	 * takes both, as it never opens one). */
 	if (m->response_by == NULL && (hint = conv_open_hint(in->ah)) != NULL) {

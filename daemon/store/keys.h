@@ -55,7 +55,11 @@
 #define KEY_OPEN	"rd:{%d}:o:%s"		/* P, address hash: open id
 						   (an older release's; read
 						   until answered) */
-#define KEY_DEDUPE	"rd:{%d}:d:%s:%s"	/* P, provider, id hash */
+#define KEY_DEDUPE	"rd:{%d}:d:%s:%s"	/* P, provider, id hash
+						   (store_hash_short; the
+						   release before's,
+						   store_hash, read for 35
+						   days) */
 #define KEY_DUE		"rd:{%d}:due"		/* P: zset, "ID:STEP" by ms */
 #define KEY_AWAITING	"rd:{%d}:aw"		/* P: zset, id by deadline */
 #define KEY_RESPONDED	"rd:{%d}:rs"		/* P: zset, id by response */

@@ -1,6 +1,7 @@
 """POST /webhooks/twilio: authentication, storage, dedupe, status codes,
 routing and the staff API's view of the result (SPEC §5, §6, §9)."""
 
+import base64
 import datetime
 import hashlib
 import uuid
@@ -118,6 +119,33 @@ def test_same_message_twice_is_stored_once(replyd, redis_server):
     status, full = replyd.api("GET", "/v1/conversations/" + c["id"])
     assert len(full["messages"]) == 1
     # The dedupe key keeps the conversation's number; the repeat names it.
+    assert "repeat of a stored message (conversation %s)" % c["id"] in replyd.logtext()
+
+
+def test_dedupe_key_is_named_by_19_characters_of_the_sid_hash_for_35_days(
+        replyd, redis_server):
+    sid = "SM" + "e" * 32
+    assert post(replyd, sms(sender="+447700900555", sid=sid))[0] == 200
+    [c] = conversations(replyd)
+    p = c["id"].split("-")[0]
+    name = base64.urlsafe_b64encode(hashlib.sha256(sid.encode()).digest()[:14]).decode()[:19]
+    key = "rd:{%s}:d:twilio:%s" % (p, name)
+    assert [k for k in stored_keys(redis_server) if ":d:" in k] == [key]
+    assert redis_server.cli("--raw", "GET", key).strip() == c["id"].split("-")[1]
+    assert 35 * 86400 - 60 < int(redis_server.cli("--raw", "TTL", key)) <= 35 * 86400
+
+
+def test_repeat_of_a_message_under_the_release_befores_dedupe_name_is_stored_once(
+        replyd, redis_server):
+    post(replyd, sms(sender="+447700900556", body="first"))
+    [c] = conversations(replyd)
+    p, n = c["id"].split("-")
+    sid = "SM" + "f" * 32
+    old = "rd:{%s}:d:twilio:%s" % (p, hashlib.sha256(sid.encode()).hexdigest()[:40])
+    redis_server.cli("SET", old, n, "EX", "3600")
+    assert post(replyd, sms(sender="+447700900556", body="again", sid=sid))[0] == 200
+    status, full = replyd.api("GET", "/v1/conversations/" + c["id"])
+    assert [m["text"] for m in full["messages"]] == ["first"]
     assert "repeat of a stored message (conversation %s)" % c["id"] in replyd.logtext()
 
 

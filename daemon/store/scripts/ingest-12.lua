@@ -9,7 +9,9 @@
 --       'aw_claimed': how far claim-4 has read the awaiting index), 8 the
 --       address's hash (routing of a known contact's address, and 'o':
 --       its open conversation), 9 dedupe key, 10 the text bucket of what
---       expires at ARGV[12], 11 the partition's day ranges
+--       expires at ARGV[12], 11 the partition's day ranges, 12 the
+--       message's dedupe key as the release before named it (read, never
+--       written: such keys are gone 35 days after an upgrade)
 -- ARGV: 1 the open id open-2 saw ('' none), 2 the new id it allocated
 --       ('' none), 3 arrival (ms), 4 channel, 5 provider, 6 address
 --       (a phone number's digits without the '+': store_addr_pack),
@@ -30,9 +32,9 @@
 --#include now.lua
 --#include respond.lua
 -- The dedupe key holds the number N of conversation P-N (an integer
--- Redis keeps in the key's object), '-' for none; the release before's
--- hold P-N.
-local dup = redis.call('GET', KEYS[9])
+-- Redis keeps in the key's object), '-' for none; the releases before's
+-- hold N or P-N.
+local dup = redis.call('GET', KEYS[9]) or redis.call('GET', KEYS[12])
 if dup then
   if string.match(dup, '^%d+$') then
     dup = string.match(KEYS[9], '^rd:{(%d+)}') .. '-' .. dup
