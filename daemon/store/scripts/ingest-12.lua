@@ -34,7 +34,8 @@
 -- The dedupe key holds the number N of conversation P-N (an integer
 -- Redis keeps in the key's object), '-' for none; the releases before's
 -- hold N or P-N.
-local dup = redis.call('GET', KEYS[9]) or redis.call('GET', KEYS[12])
+local dups = redis.call('MGET', KEYS[9], KEYS[12])
+local dup = dups[1] or dups[2]
 if dup then
   if string.match(dup, '^%d+$') then
     dup = string.match(KEYS[9], '^rd:{(%d+)}') .. '-' .. dup
