@@ -269,14 +269,15 @@ def text(p, n, layout, received_ms):
     """RESP for the one-character text of conversation P-N's first message:
     two commands.  New layout: a field of the bucket of texts that expire
     together of its block of TEXT_BLOCK conversation numbers
-    (rd:{P}:x:T:N/TEXT_BLOCK, T named by the record's x1), expiring at T;
+    (rd:{P}:x:T:N/TEXT_BLOCK, T named by the record's x1; the field N%TEXT_BLOCK:1),
+    expiring at T;
     old: rd:{P}:t:ID with its own expiry."""
     if layout == "old":
         key = _b("rd:{%d}:t:%d-%d" % (p, p, n))
         return _TEXT + key + _b("1") + _b("x") + _EXPIRE + key + _b(str(TEXT_TTL))
     t = text_expiry(received_ms)
     key = _b("rd:{%d}:x:%d:%d" % (p, t, n // TEXT_BLOCK))
-    return (_TEXT + key + _b("%d-%d:1" % (p, n)) + _b("x") + "*4\r\n" + _b("EXPIREAT") +
+    return (_TEXT + key + _b("%d:1" % (n % TEXT_BLOCK)) + _b("x") + "*4\r\n" + _b("EXPIREAT") +
             key + _b(str(t)) + _b("NX"))
 
 

@@ -238,6 +238,17 @@ conv_text_block(const char *id)
 	return dash != NULL ? strtoll(dash + 1, NULL, 10) / TEXT_BLOCK : 0;
 }
 
+/* What its texts' field names in the block's bucket start with: the
+ * number N of id P-N modulo TEXT_BLOCK (keys.h). */
+static int
+conv_text_slot(const char *id)
+{
+	const char	*dash = strchr(id, '-');
+
+	return dash != NULL ? (int)(strtoll(dash + 1, NULL, 10) %
+	    TEXT_BLOCK) : 0;
+}
+
 /*
  * When a text stored at arrival_ms with retention ttl (seconds) expires:
  * the end of its bucket (unix seconds).  Texts are kept in one hash per
@@ -325,10 +336,10 @@ static void
 conv_ingest_step2(struct conv_ingest *in)
 {
 	const struct store_message *m = &in->m;
-	const char	*argv[12 + 19 + 3 * 64];
-	size_t		 lens[12 + 19 + 3 * 64];
+	const char	*argv[12 + 20 + 3 * 64];
+	size_t		 lens[12 + 20 + 3 * 64];
 	char		 k[12][160], nums[4][24], ttl[3][24], nteams[16];
-	char		 tnums[64][2][24];
+	char		 tnums[64][2][24], slot[8];
 	const char	*conv = in->open_id[0] != '\0' ? in->open_id :
 			    in->new_id;
 	size_t		 i, nt = m->nteams < 64 ? m->nteams : 64;
@@ -355,6 +366,7 @@ conv_ingest_step2(struct conv_ingest *in)
 	snprintf(ttl[1], sizeof ttl[1], "%lld", (long long)m->dedupe_ttl);
 	snprintf(ttl[2], sizeof ttl[2], "%lld", (long long)m->meta_ttl);
 	snprintf(nteams, sizeof nteams, "%zu", nt);
+	snprintf(slot, sizeof slot, "%d", conv_text_slot(conv));
 #define ARG(s) do { argv[argc] = (s); lens[argc] = strlen(argv[argc]); \
 	argc++; } while (0)
 	for (i = 0; i < 12; i++)
@@ -379,6 +391,7 @@ conv_ingest_step2(struct conv_ingest *in)
 	ARG(m->unverified ? "1" : "0");
 	ARG(m->media_json ? m->media_json : "");
 	ARG(nteams);
+	ARG(slot);
 	for (i = 0; i < nt; i++) {
 		snprintf(tnums[i][0], 24, "%lld",
 		    (long long)in->teams[i].deadline_ms);
@@ -843,13 +856,15 @@ conv_got_release(struct conv_got *g)
 	free(g);
 }
 
-/* HMGET of a text bucket answered: {text, media} or {response}. */
+/* HMGET of a text bucket answered: {text, media} or {response} by the
+ * slot's names, then the same by the id's (conv_got_send). */
 static void
 conv_got_text_done(struct db *db, redisReply *r, const char *err, void *arg)
 {
 	struct conv_got_text	*t = arg;
 	struct conv_got		*g = t->g;
-	size_t			 i;
+	const redisReply	*v;
+	size_t			 i, half;
 
 	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
 	    i < r->elements; i++)
@@ -866,11 +881,13 @@ conv_got_text_done(struct db *db, redisReply *r, const char *err, void *arg)
 		}
 		g->failed = 1;
 	} else
-		for (i = 0; i < r->elements && i < 2; i++) {
-			if (r->element[i]->type != REDIS_REPLY_STRING)
+		for (half = r->elements / 2, i = 0; i < half && i < 2; i++) {
+			v = r->element[i]->type == REDIS_REPLY_STRING ?
+			    r->element[i] : r->element[i + half];
+			if (v->type != REDIS_REPLY_STRING)
 				continue;
 			if (conv_got_add(g, i == 0 ? t->kind : STORE_TEXT_MEDIA,
-			    t->n, r->element[i]->str, r->element[i]->len) == -1)
+			    t->n, v->str, v->len) == -1)
 				g->failed = 1;
 		}
 	free(t);
@@ -916,12 +933,18 @@ conv_got_send(struct conv_got_text *t)
 	else
 		snprintf(key, sizeof key, KEY_TEXT_BUCKET, g->p, t->when,
 		    conv_text_block(g->f.conv.id));
+	/* A block's bucket names a text by the conversation's slot in the
+	 * block; the first release with blocks named it by the id. */
 	if (t->kind == STORE_TEXT_RESPONSE)
-		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %s:r",
-		    key, g->f.conv.id);
+		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %d:r "
+		    "%s:r", key, t->old ? -1 : conv_text_slot(g->f.conv.id),
+		    g->f.conv.id);
 	else
-		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %s:%d "
-		    "%s:m%d", key, g->f.conv.id, t->n, g->f.conv.id, t->n);
+		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %d:%d "
+		    "%d:m%d %s:%d %s:m%d", key, t->old ? -1 :
+		    conv_text_slot(g->f.conv.id), t->n, t->old ? -1 :
+		    conv_text_slot(g->f.conv.id), t->n, g->f.conv.id, t->n,
+		    g->f.conv.id, t->n);
 	if (rc == 0)
 		g->pending++;
 	return rc == 0 ? 0 : -1;

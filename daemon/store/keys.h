@@ -21,7 +21,9 @@
 						   older release's) */
 #define KEY_TEXT_BUCKET	"rd:{%d}:x:%lld:%lld"	/* P, expiry (unix s), the
 						   id's number / TEXT_BLOCK:
-						   hash, "ID:N" -> text */
+						   hash, "R:n" -> text, R
+						   the number mod TEXT_BLOCK
+						   ("ID:n" before) */
 #define KEY_TEXT_BUCKET_OLD "rd:{%d}:x:%lld"	/* P, expiry: the release
 						   before's, all ids in one */
 #define TEXT_BLOCK	32			/* conversations a bucket

@@ -139,6 +139,13 @@ def text_bucket(cid, expiry):
     return "rd:{%s}:x:%s:%d" % (p, expiry, int(n) // TEXT_BLOCK)
 
 
+def text_field(cid, name):
+    """The field of conversation cid's text in its bucket: its slot in the
+    block (the number modulo TEXT_BLOCK), ':' and name ('1' the first
+    message's text, 'm1' its media links, 'r' the response)."""
+    return "%d:%s" % (int(cid.split("-")[1]) % TEXT_BLOCK, name)
+
+
 def index_claimed_to_now(redis_server):
     """Make every partition's awaiting index claimed up to now, as in a
     store where conversations have fallen due: a first step at the deadline

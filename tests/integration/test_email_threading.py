@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from fakes import FakeSMTP, make_certificate
-from harness import base_config, text_bucket, wait_for
+from harness import base_config, text_bucket, text_field, wait_for
 from providers import basic_auth
 
 PM_USER = "postmark"
@@ -113,7 +113,7 @@ def test_a_staff_email_response_keeps_its_text(make_replyd, redis_server, tmpdir
     p = c["id"].split("-")[0]
     bucket = redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, c["id"]), "xr").strip()
     key = text_bucket(c["id"], bucket)
-    assert "I will call you at 3pm" in redis_server.cli("--raw", "HGET", key, c["id"] + ":r")
+    assert "I will call you at 3pm" in redis_server.cli("--raw", "HGET", key, text_field(c["id"], "r"))
     ttl = int(redis_server.cli("--raw", "TTL", key))
     assert 0 < ttl <= 30 * 86400 + 3600
     assert "I will call you" not in d.logtext()

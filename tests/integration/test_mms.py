@@ -4,7 +4,7 @@ conversation; the links go when the message's text does."""
 
 import uuid
 
-from harness import base_config, text_bucket
+from harness import base_config, text_bucket, text_field
 from providers import form_body, twilio_signature
 
 TOKEN = "twilio-auth-token-for-tests"
@@ -37,7 +37,7 @@ def test_an_mms_keeps_its_media_links_and_count_not_the_media(make_replyd, redis
     p = c["id"].split("-")[0]
     bucket = redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, c["id"]), "x1").strip()
     assert redis_server.cli("--raw", "HGET", text_bucket(c["id"], bucket),
-                            c["id"] + ":m1").startswith("[")
+                            text_field(c["id"], "m1")).startswith("[")
     assert urls[0] not in redis_server.cli("--raw", "LRANGE", "rd:{%s}:e:%s" % (p, c["id"]),
                                            "0", "-1")
     assert urls[0] not in d.logtext() and urls[1] not in d.logtext()

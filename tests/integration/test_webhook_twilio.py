@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from harness import base_config, text_bucket, wait_for
+from harness import base_config, text_bucket, text_field, wait_for
 from providers import form_body, twilio_signature
 
 TOKEN = "twilio-auth-token-for-tests"
@@ -266,7 +266,7 @@ def test_short_texts_of_neighbouring_conversations_share_one_listpack(replyd, re
         p = cid.split("-")[0]
         x1 = redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, cid), "x1").strip()
         key = text_bucket(cid, x1)
-        assert redis_server.cli("--raw", "HGET", key, cid + ":1").startswith("ok ")
+        assert redis_server.cli("--raw", "HGET", key, text_field(cid, "1")).startswith("ok ")
         assert redis_server.cli("--raw", "OBJECT", "ENCODING", key).strip() == "listpack"
 
 
@@ -275,10 +275,25 @@ def test_a_text_in_the_release_befores_bucket_is_still_read(replyd, redis_server
     [c] = conversations(replyd)
     p = c["id"].split("-")[0]
     x1 = redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, c["id"]), "x1").strip()
-    # The release before kept a partition's texts of one expiry in one hash.
-    redis_server.cli("RENAME", text_bucket(c["id"], x1), "rd:{%s}:x:%s" % (p, x1))
+    # The release before kept a partition's texts of one expiry in one
+    # hash, each named by its conversation's id.
+    redis_server.cli("DEL", text_bucket(c["id"], x1))
+    redis_server.cli("HSET", "rd:{%s}:x:%s" % (p, x1), c["id"] + ":1", "kept where it was")
     [m] = replyd.api("GET", "/v1/conversations/" + c["id"])[1]["messages"]
     assert m["text"] == "kept where it was"
+
+
+def test_a_text_named_by_its_conversation_id_in_the_block_is_still_read(replyd, redis_server):
+    post(replyd, sms(sender="+447700900322", body="named by the id"))
+    [c] = conversations(replyd)
+    p = c["id"].split("-")[0]
+    key = text_bucket(c["id"], redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, c["id"]),
+                                                 "x1").strip())
+    # The first release with blocks named a text by its conversation's id.
+    redis_server.cli("HDEL", key, text_field(c["id"], "1"))
+    redis_server.cli("HSET", key, c["id"] + ":1", "named by the id")
+    [m] = replyd.api("GET", "/v1/conversations/" + c["id"])[1]["messages"]
+    assert m["text"] == "named by the id"
 
 
 def test_logs_never_contain_message_text_or_full_numbers(replyd):

@@ -22,8 +22,10 @@
 --       ttl after a response, 16 workers absent now (",a,b,"),
 --       17 '1' when the staff email was not authenticated (it is only
 --       an event, never a response), 18 the media links (JSON, or ''),
---       19 number of teams, then per team: id, deadline (ms), first step
---       due (ms)
+--       19 number of teams, 20 the conversation's slot in its block of
+--       texts (N of P-N modulo TEXT_BLOCK: its texts' fields in the bucket
+--       are 'SLOT:n', 'SLOT:mn', 'SLOT:r'), then per team: id, deadline
+--       (ms), first step due (ms)
 -- Returns {'duplicate', id}, {'retry'} (the open pointer moved: run open-2
 -- again), {'responded', id}, {'none', id}, {'unverified', id} (an
 -- unverified_staff_email event was recorded in conversation id) or
@@ -69,7 +71,7 @@ if ARGV[14] ~= '' then
   seen(expected)
   if r == 'responded' then
     -- The worker's words are part of the record, kept like a message's.
-    redis.call('HSET', KEYS[10], expected .. ':r', ARGV[8])
+    redis.call('HSET', KEYS[10], ARGV[20] .. ':r', ARGV[8])
     redis.call('EXPIREAT', KEYS[10], ARGV[12], 'NX')
     redis.call('HSET', KEYS[1], 'xr', ARGV[12])
     return {'responded', expected, rteam, rstep}
@@ -78,7 +80,7 @@ if ARGV[14] ~= '' then
 end
 local function lookup(team)
   for i = 0, tonumber(ARGV[19]) - 1 do
-    local b = 20 + i * 3
+    local b = 21 + i * 3
     if ARGV[b] == team then return ARGV[b + 1], ARGV[b + 2] end
   end
 end
@@ -172,9 +174,9 @@ if status == 'joined' then
 end
 -- The text in the bucket of texts that expire when it does (the record or
 -- its event says which): one field, not a key, per message.
-redis.call('HSET', KEYS[10], id .. ':' .. n, ARGV[8])
+redis.call('HSET', KEYS[10], ARGV[20] .. ':' .. n, ARGV[8])
 if ARGV[18] ~= '' then
-  redis.call('HSET', KEYS[10], id .. ':m' .. n, ARGV[18])
+  redis.call('HSET', KEYS[10], ARGV[20] .. ':m' .. n, ARGV[18])
 end
 redis.call('EXPIREAT', KEYS[10], ARGV[12], 'NX')
 seen(id)
