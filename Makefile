@@ -350,7 +350,8 @@ install: all
 	$(INSTALL_CONFIG) > $(DESTDIR)$(DATADIR)/replyd/replyd.json.example
 	chmod 644 $(DESTDIR)$(DATADIR)/replyd/replyd.json.example
 	install -m 644 config/redis.conf $(DESTDIR)$(DATADIR)/replyd/redis.conf.example
-	install -m 644 tools/first-steps-to-due.lua $(DESTDIR)$(DATADIR)/replyd/
+	install -m 644 tools/first-steps-to-due.lua tools/texts-to-ids.lua \
+	    $(DESTDIR)$(DATADIR)/replyd/
 	sed -e 's|/usr/local/bin/replyd|$(SBINDIR)/replyd|g' \
 	    -e 's|/usr/local/share|$(DATADIR)|g' \
 	    -e 's|/etc/replyd|$(SYSCONFDIR)/replyd|g' systemd/replyd.service > \

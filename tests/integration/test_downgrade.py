@@ -1,19 +1,20 @@
-"""Going back to a release that claims escalation steps from the due set
-only: tools/first-steps-to-due.lua (installed in /usr/share/replyd) gives
-every open conversation whose first step this release would claim from the
-awaiting index its member in the due set (README, "Upgrades")."""
+"""Going back to a release before: tools/first-steps-to-due.lua (installed
+in /usr/share/replyd) gives every open conversation whose first step this
+release would claim from the awaiting index its member in the due set,
+and tools/texts-to-ids.lua names texts by their conversation's id again,
+as the releases before read them (README, "Upgrades")."""
 
 import os
 import subprocess
 
 import pytest
 
-from harness import index_claimed_to_now, wait_for
+from harness import index_claimed_to_now, text_bucket, text_field, wait_for
 from test_escalation import (DUTY, MANAGER, YP, deadline_ms, esc_config, events,  # noqa: F401
                              idle, known, only_conversation, send_sms, sink, step_due)
 
-SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools",
-                      "first-steps-to-due.lua")
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools")
+SCRIPT = os.path.join(TOOLS, "first-steps-to-due.lua")
 
 
 def first_steps_to_due(redis_server):
@@ -72,3 +73,31 @@ def test_first_steps_to_due_puts_back_a_first_step_claimed_but_not_delivered(
                      "claimed", str(dl))
     assert first_steps_to_due(redis_server) == (0, 1)
     assert step_due(redis_server, conv, 0) == dl
+
+
+def texts_to_ids(redis_server):
+    """The README's loop: the script once per text bucket; the total."""
+    cli = ["redis-cli", "-p", str(redis_server.port), "--raw"]
+    keys = subprocess.run(cli + ["--scan", "--pattern", "rd:{*}:x:*:*"], capture_output=True,
+                          text=True, check=True).stdout.split()
+    return sum(int(subprocess.run(cli + ["--eval", os.path.join(TOOLS, "texts-to-ids.lua"), k],
+                                  capture_output=True, text=True, check=True).stdout)
+               for k in keys)
+
+
+def test_texts_to_ids_names_each_text_by_its_conversation_as_the_release_before_reads_it(
+        make_replyd, redis_server, tmpdir_path, sink):
+    d, conv = stopped_with_one_open(make_replyd, redis_server, tmpdir_path, sink,
+                                    "1 working day")
+    p = conv.split("-")[0]
+    key = text_bucket(conv, redis_server.cli("--raw", "HGET", "rd:{%s}:c:%s" % (p, conv),
+                                             "x1").strip())
+    ttl = int(redis_server.cli("--raw", "TTL", key))
+    assert redis_server.cli("--raw", "HEXISTS", key, text_field(conv, "1")).strip() == "1"
+    assert texts_to_ids(redis_server) == 1
+    assert redis_server.cli("--raw", "HKEYS", key).split() == [conv + ":1"]
+    assert 0 < int(redis_server.cli("--raw", "TTL", key)) <= ttl
+    assert texts_to_ids(redis_server) == 0              # a repeat changes nothing
+    d.start()
+    [m] = d.api("GET", "/v1/conversations/" + conv)[1]["messages"]
+    assert m["text"] == "please call me back"

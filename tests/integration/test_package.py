@@ -41,6 +41,7 @@ EXPECTED = {
     "usr/share/replyd/calendars/uk-bank-holidays.json",
     "usr/share/replyd/redis.conf.example",
     "usr/share/replyd/first-steps-to-due.lua",
+    "usr/share/replyd/texts-to-ids.lua",
     "usr/share/replyd/replyd.json.example",
 }
 # What debhelper adds to a package beside what `make install` installs.
