@@ -146,7 +146,7 @@ def address_hash(addr):
 
 
 def dedupe_hash(sid):
-    """store_hash_short(): base64url SHA-256, first 14 bytes, 19 characters."""
+    """store_hash_dedupe(): base64url SHA-256, first 14 bytes, 19 characters."""
     return base64.urlsafe_b64encode(hashlib.sha256(sid.encode()).digest()[:14]).decode()[:19]
 
 

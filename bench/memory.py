@@ -130,7 +130,7 @@ def kind_of(key):
     k = re.sub(r"\{\d+\}", "{P}", key)
     k = re.sub(r":\d+-\d+(?=$|:)", ":ID", k)
     k = re.sub(r":[0-9a-f]{16,}(?=$|:)", ":H", k)
-    # A dedupe key's 19 base64url characters (store_hash_short).
+    # A dedupe key's 19 base64url characters (store_hash_dedupe).
     k = re.sub(r"(:d:[^:]+:)[A-Za-z0-9_-]{19}$", r"\1H", k)
     return re.sub(r"(?<=:)[^:{}]*\d[^:{}]*(?=$|:)", "N", k)
 

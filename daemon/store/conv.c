@@ -228,25 +228,29 @@ conv_keep(struct conv_ingest *in, int i, const char *s, size_t len,
 
 static void	conv_ingest_step1(struct conv_ingest *);
 
+/* The number N of id P-N, 0 for a malformed id. */
+static long long
+conv_id_number(const char *id)
+{
+	const char	*dash = strchr(id, '-');
+
+	return dash != NULL ? strtoll(dash + 1, NULL, 10) : 0;
+}
+
 /* The block of conversation numbers whose texts share a bucket (keys.h):
- * the number N of id P-N over TEXT_BLOCK, 0 for a malformed id. */
+ * N over TEXT_BLOCK. */
 static long long
 conv_text_block(const char *id)
 {
-	const char	*dash = strchr(id, '-');
-
-	return dash != NULL ? strtoll(dash + 1, NULL, 10) / TEXT_BLOCK : 0;
+	return conv_id_number(id) / TEXT_BLOCK;
 }
 
-/* What its texts' field names in the block's bucket start with: the
- * number N of id P-N modulo TEXT_BLOCK (keys.h). */
+/* What its texts' field names in the block's bucket start with: N modulo
+ * TEXT_BLOCK (keys.h). */
 static int
 conv_text_slot(const char *id)
 {
-	const char	*dash = strchr(id, '-');
-
-	return dash != NULL ? (int)(strtoll(dash + 1, NULL, 10) %
-	    TEXT_BLOCK) : 0;
+	return (int)(conv_id_number(id) % TEXT_BLOCK);
 }
 
 /*
@@ -555,8 +559,8 @@ store_ingest(struct db *db, const struct store_message *m,
 		return -1;
 	}
 	in->p = store_partition(m->address, in->ah);
-	store_hash(m->provider_id, strlen(m->provider_id), in->idh);
-	store_hash_short(m->provider_id, strlen(m->provider_id), in->idk);
+	store_hash_dedupe(m->provider_id, strlen(m->provider_id), in->idh,
+	    in->idk);
 	/* A sender whose open conversation we know: one step (a staff email
 	 * takes both, as it never opens one). */
 	if (m->response_by == NULL && (hint = conv_open_hint(in->ah)) != NULL) {
@@ -925,26 +929,25 @@ static int
 conv_got_send(struct conv_got_text *t)
 {
 	struct conv_got	*g = t->g;
+	const char	*id = g->f.conv.id;
 	char		 key[80];
-	int		 rc;
+	int		 rc, slot = t->old ? -1 : conv_text_slot(id);
 
 	if (t->old)
 		snprintf(key, sizeof key, KEY_TEXT_BUCKET_OLD, g->p, t->when);
 	else
 		snprintf(key, sizeof key, KEY_TEXT_BUCKET, g->p, t->when,
-		    conv_text_block(g->f.conv.id));
+		    conv_text_block(id));
 	/* A block's bucket names a text by the conversation's slot in the
-	 * block; the first release with blocks named it by the id. */
+	 * block; the first release with blocks named it by the id, as the
+	 * release before's bucket does (slot -1 is asked for nothing). */
 	if (t->kind == STORE_TEXT_RESPONSE)
 		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %d:r "
-		    "%s:r", key, t->old ? -1 : conv_text_slot(g->f.conv.id),
-		    g->f.conv.id);
+		    "%s:r", key, slot, id);
 	else
 		rc = db_command(g->db, conv_got_text_done, t, "HMGET %s %d:%d "
-		    "%d:m%d %s:%d %s:m%d", key, t->old ? -1 :
-		    conv_text_slot(g->f.conv.id), t->n, t->old ? -1 :
-		    conv_text_slot(g->f.conv.id), t->n, g->f.conv.id, t->n,
-		    g->f.conv.id, t->n);
+		    "%d:m%d %s:%d %s:m%d", key, slot, t->n, slot, t->n, id,
+		    t->n, id, t->n);
 	if (rc == 0)
 		g->pending++;
 	return rc == 0 ? 0 : -1;

@@ -48,7 +48,9 @@ int	 store_days_range(const struct redisReply *days, int64_t from_ms,
 	    int64_t to_ms, int64_t *lo, int64_t *hi);
 /* Hex SHA-256 (first 20 bytes) of a string, for key names. */
 void	 store_hash(const char *s, size_t len, char out[41]);
-/* Base64url SHA-256 (first 14 bytes) of a string: dedupe key names. */
-void	 store_hash_short(const char *s, size_t len, char out[20]);
+/* A dedupe key's names: store_hash's hex and base64url SHA-256 (first 14
+ * bytes), from one digest. */
+void	 store_hash_dedupe(const char *s, size_t len, char hex[41],
+	    char out[20]);
 
 #endif

@@ -58,10 +58,10 @@
 						   (an older release's; read
 						   until answered) */
 #define KEY_DEDUPE	"rd:{%d}:d:%s:%s"	/* P, provider, id hash
-						   (store_hash_short; the
-						   release before's,
-						   store_hash, read for 35
-						   days) */
+						   (store_hash_dedupe's
+						   short; the release
+						   before's, its hex, read
+						   for 35 days) */
 #define KEY_DUE		"rd:{%d}:due"		/* P: zset, "ID:STEP" by ms */
 #define KEY_AWAITING	"rd:{%d}:aw"		/* P: zset, id by deadline */
 #define KEY_RESPONDED	"rd:{%d}:rs"		/* P: zset, id by response */

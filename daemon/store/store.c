@@ -185,19 +185,20 @@ store_hash(const char *s, size_t len, char out[41])
 }
 
 /*
- * A dedupe key's name for a provider's message id: the first 14 bytes of
- * its SHA-256 (112 bits: no two ids of 35 days' messages share one) in
- * base64url without padding, 19 characters.  Short enough that Redis
- * keeps "rd:{P}:d:twilio:" and it in a 40-byte allocation, where the 40
- * hex characters of store_hash took 64.
+ * A dedupe key's names for a provider's message id, from one SHA-256:
+ * short, its first 14 bytes (112 bits: no two ids of 35 days' messages
+ * share one) in base64url without padding, 19 characters, short enough
+ * that Redis keeps "rd:{P}:d:twilio:" and it in a 40-byte allocation;
+ * hex, the release before's, store_hash's 40 hex characters (64).
  */
 void
-store_hash_short(const char *s, size_t len, char out[20])
+store_hash_dedupe(const char *s, size_t len, char hex[41], char out[20])
 {
 	unsigned char	md[SHA256_DIGEST_LENGTH], b64[24];
 	int		i, n;
 
 	SHA256((const unsigned char *)s, len, md);
+	hex_encode(md, 20, hex);
 	n = EVP_EncodeBlock(b64, md, 14);	/* 20 characters, one '=' */
 	for (i = 0; i < n && i < 19 && b64[i] != '='; i++)
 		out[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' :
